@@ -1,0 +1,28 @@
+"""tfx-compression: TFX components that compress a trained TensorFlow model.
+
+Importing this package is cheap: component classes load on first use, so that
+configuration objects and keys can be used without importing TFX or TensorFlow.
+"""
+
+import importlib
+import os
+
+# tfmot supports Keras 2 only: make `tf.keras` resolve to tf_keras before
+# TensorFlow is imported anywhere in this process.
+os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
+
+_LAZY = {
+    "LiteConverter": "tfx_compression.lite_converter.component",
+    "LiteConverterConfig": "tfx_compression.lite_converter.config",
+    "Optimization": "tfx_compression.lib.conversion_options",
+    "OpSet": "tfx_compression.lib.conversion_options",
+}
+
+__all__ = sorted(_LAZY)
+__version__ = "0.1.0"
+
+
+def __getattr__(name):
+  if name in _LAZY:
+    return getattr(importlib.import_module(_LAZY[name]), name)
+  raise AttributeError(f"module 'tfx_compression' has no attribute {name!r}")

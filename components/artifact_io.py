@@ -1,0 +1,127 @@
+"""Artifact layouts shared by every executor.
+
+A Model artifact produced here follows TFX's layout, so the stock Evaluator,
+Pusher and TF Serving read it unchanged:
+
+  <uri>/Format-Serving/            a Keras SavedModel (Trainer, Pruner, QAT) or
+  <uri>/Format-Serving/tflite      a TFLite flatbuffer (file named `tflite`,
+                                   where TFMA looks for model_type tf_lite)
+  <uri>/report.json                what the step did and measured (ours)
+"""
+
+import contextlib
+import json
+import os
+from typing import Any, Iterator, List, Mapping
+
+from tfx.dsl.io import fileio
+from tfx.types import artifact_utils
+
+from tfx_compression.errors import CompressionConfigError
+from tfx_compression.errors import UnsupportedModelError
+
+SERVING_DIR = "Format-Serving"
+TFLITE_FILE = "tflite"
+REPORT_FILE = "report.json"
+
+
+def serving_dir(model_uri: str) -> str:
+  """Returns `<model_uri>/Format-Serving`, which must exist."""
+  path = os.path.join(model_uri, SERVING_DIR)
+  if not fileio.isdir(path):
+    found = sorted(fileio.listdir(model_uri)) if fileio.isdir(model_uri) else []
+    raise UnsupportedModelError(
+        f"Model artifact {model_uri} has no {SERVING_DIR} directory (found "
+        f"{found or 'nothing'}). Expected a TFX Model artifact, e.g. a "
+        "Trainer's output written by run_fn to fn_args.serving_model_dir.")
+  return path
+
+
+def tflite_path(model_uri: str) -> str:
+  """Returns where a TFLite Model artifact keeps its flatbuffer."""
+  return os.path.join(model_uri, SERVING_DIR, TFLITE_FILE)
+
+
+def is_tflite(model_uri: str) -> bool:
+  """Whether the Model artifact at `model_uri` holds a TFLite model."""
+  return fileio.exists(tflite_path(model_uri))
+
+
+def split_files(examples, split: str) -> List[str]:
+  """Returns the record files of one split of an Examples artifact.
+
+  Raises:
+    CompressionConfigError: the split does not exist or holds no file.
+  """
+  names = artifact_utils.decode_split_names(examples.split_names)
+  if split not in names:
+    raise CompressionConfigError(
+        f"split {split!r} is not a split of Examples {examples.uri}; "
+        f"available: {names}")
+  uri = artifact_utils.get_split_uri([examples], split)
+  files = sorted(f for f in fileio.glob(os.path.join(uri, "*"))
+                 if not fileio.isdir(f))
+  if not files:
+    raise CompressionConfigError(
+        f"split {split!r} of Examples {examples.uri} is empty (no file in {uri})")
+  return files
+
+
+def write_bytes(path: str, data: bytes) -> None:
+  fileio.makedirs(os.path.dirname(path))
+  with fileio.open(path, "wb") as f:
+    f.write(data)
+
+
+def read_bytes(path: str) -> bytes:
+  with fileio.open(path, "rb") as f:
+    return f.read()
+
+
+def write_report(uri: str, report: Mapping[str, Any]) -> None:
+  """Writes `report` as indented JSON to `<uri>/report.json`."""
+  fileio.makedirs(uri)
+  with fileio.open(os.path.join(uri, REPORT_FILE), "w") as f:
+    f.write(json.dumps(report, indent=2, sort_keys=True))
+
+
+@contextlib.contextmanager
+def cleared_on_failure(uri: str) -> Iterator[None]:
+  """Empties the output directory `uri` if the block raises.
+
+  TFX does not publish the artifacts of a failed execution, but their files
+  stay on disk; this removes them so no half-written model can be picked up.
+  """
+  try:
+    yield
+  except BaseException:
+    if fileio.exists(uri):
+      for entry in fileio.listdir(uri):
+        path = os.path.join(uri, entry)
+        if fileio.isdir(path):
+          fileio.rmtree(path)
+        else:
+          fileio.remove(path)
+    raise
+
+
+def read_model_inputs(examples, split: str, specs, limit: int):
+  """Reads up to `limit` examples of `split` as inputs for a model.
+
+  Checks first that every model input is a feature of the examples.
+
+  Args:
+    examples: An Examples artifact.
+    split: The split to read.
+    specs: The model's `keras_io.input_specs`.
+    limit: Maximum number of examples.
+
+  Returns:
+    Input name -> numpy batch.
+  """
+  from tfx_compression.lib import examples_io  # pylint: disable=g-import-not-at-top
+  files = split_files(examples, split)
+  examples_io.check_inputs_are_features(
+      specs, examples_io.feature_keys(files),
+      f"split {split!r} of Examples {examples.uri}")
+  return examples_io.read_inputs(files, specs, limit)

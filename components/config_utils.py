@@ -1,0 +1,75 @@
+"""Validation helpers shared by every component's config class."""
+
+import enum
+from typing import Any, Type, TypeVar
+
+from tfx_compression.errors import CompressionConfigError
+
+E = TypeVar("E", bound=enum.Enum)
+
+
+def parse_enum(enum_cls: Type[E], value: Any, field: str) -> E:
+  """Returns `value` as a member of `enum_cls`, accepting members or their values.
+
+  Raises:
+    CompressionConfigError: naming the field, the value and the allowed values.
+  """
+  if isinstance(value, enum_cls):
+    return value
+  for member in enum_cls:
+    if value == member.value:
+      return member
+  allowed = ", ".join(repr(m.value) for m in enum_cls)
+  raise CompressionConfigError(
+      f"{field} must be one of {allowed}; got {value!r}")
+
+
+def check_int(value: Any, field: str, minimum: int = None,
+              maximum: int = None) -> int:
+  """Returns `value` if it is an int within [minimum, maximum]."""
+  if isinstance(value, bool) or not isinstance(value, int):
+    raise CompressionConfigError(
+        f"{field} must be an integer; got {value!r}")
+  if minimum is not None and value < minimum:
+    raise CompressionConfigError(f"{field} must be >= {minimum}; got {value!r}")
+  if maximum is not None and value > maximum:
+    raise CompressionConfigError(f"{field} must be <= {maximum}; got {value!r}")
+  return value
+
+
+def check_nonempty_str(value: Any, field: str) -> str:
+  """Returns `value` if it is a non-empty string."""
+  if not isinstance(value, str) or not value:
+    raise CompressionConfigError(
+        f"{field} must be a non-empty string; got {value!r}")
+  return value
+
+
+def check_float(value: Any, field: str, minimum: float = None,
+                maximum: float = None) -> float:
+  """Returns `value` as a float if it is a number within [minimum, maximum]."""
+  if isinstance(value, bool) or not isinstance(value, (int, float)):
+    raise CompressionConfigError(f"{field} must be a number; got {value!r}")
+  if minimum is not None and value < minimum:
+    raise CompressionConfigError(f"{field} must be >= {minimum}; got {value!r}")
+  if maximum is not None and value > maximum:
+    raise CompressionConfigError(f"{field} must be <= {maximum}; got {value!r}")
+  return float(value)
+
+
+def to_primitives(config) -> dict:
+  """Returns a flat dataclass config as {field: str/int/float} (enums by value)."""
+  import dataclasses  # pylint: disable=g-import-not-at-top
+  return {f.name: (getattr(config, f.name).value
+                   if isinstance(getattr(config, f.name), enum.Enum)
+                   else getattr(config, f.name))
+          for f in dataclasses.fields(config)}
+
+
+def primitive_type(field_type) -> type:
+  """The TFX execution-parameter type of a config field's declared type."""
+  if isinstance(field_type, type) and issubclass(field_type, enum.Enum):
+    return str
+  if field_type in (int, float, str, bool):
+    return field_type
+  raise TypeError(f"no primitive type for config field type {field_type!r}")

@@ -1,0 +1,29 @@
+"""The error hierarchy of tfx-compression.
+
+Every error subclasses a built-in (ValueError for bad input, RuntimeError for
+a step that failed on valid input) so callers can catch either family.
+"""
+
+
+class CompressionError(Exception):
+  """Base class of every error raised by tfx-compression."""
+
+
+class CompressionConfigError(CompressionError, ValueError):
+  """A parameter is out of range, of the wrong type, or conflicts with another."""
+
+
+class UnsupportedModelError(CompressionError, ValueError):
+  """The model artifact is not a model this step can read or compress."""
+
+
+class InputMismatchError(CompressionError, ValueError):
+  """The model's inputs and the examples' features do not line up."""
+
+
+class ConversionError(CompressionError, RuntimeError):
+  """The TFLite converter failed on a valid model."""
+
+
+class ModelValidationError(CompressionError, RuntimeError):
+  """A produced model failed its post-validation on real examples."""

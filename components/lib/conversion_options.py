@@ -1,0 +1,21 @@
+"""Closed sets of TFLite conversion options (no heavy imports)."""
+
+import enum
+
+
+class Optimization(str, enum.Enum):
+  """Post-conversion optimization that needs no calibration data."""
+
+  NONE = "none"
+  DYNAMIC_RANGE = "dynamic_range"
+  FLOAT16 = "float16"
+
+
+class OpSet(str, enum.Enum):
+  """Operator sets the converted model may use."""
+
+  # TFLite builtin ops only: runs with the stock interpreter everywhere.
+  BUILTINS = "builtins"
+  # Builtins, falling back to TensorFlow ops (Flex delegate) where needed:
+  # the runtime must link the Flex delegate, and the file grows.
+  BUILTINS_AND_SELECT_TF_OPS = "builtins_and_select_tf_ops"

@@ -1,0 +1,113 @@
+"""Reading tf.Example TFRecord files (as ExampleGen writes them) into model inputs."""
+
+import math
+from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Set
+
+import numpy as np
+
+from tfx_compression.errors import InputMismatchError
+from tfx_compression.errors import UnsupportedModelError
+from tfx_compression.lib.keras_io import InputSpec
+
+_INT_DTYPES = ("int8", "int16", "int32", "int64", "uint8", "uint16")
+_FLOAT_DTYPES = ("float16", "bfloat16", "float32", "float64")
+
+
+def compression_of(files: Sequence[str]) -> str:
+  """Returns the tf.data compression type of TFRecord `files`."""
+  return "GZIP" if all(f.endswith(".gz") for f in files) else ""
+
+
+def feature_keys(files: Sequence[str], num_records: int = 10) -> Set[str]:
+  """Returns the feature keys found in the first `num_records` examples."""
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  keys = set()
+  ds = tf.data.TFRecordDataset(list(files), compression_type=compression_of(files))
+  for record in ds.take(num_records):
+    keys.update(tf.train.Example.FromString(record.numpy()).features.feature)
+  return keys
+
+
+def check_inputs_are_features(specs: Mapping[str, InputSpec],
+                              keys: Iterable[str], source: str) -> None:
+  """Raises InputMismatchError unless every model input is a feature key.
+
+  TFLite runtimes and TFMA feed inputs by name; TFMA silently fills a missing
+  feature with -1, so a mismatch must fail here, loudly.
+  """
+  keys = set(keys)
+  missing = [name for name in specs if name not in keys]
+  if missing:
+    raise InputMismatchError(
+        f"Model input(s) {missing} are not features of {source} (features: "
+        f"{sorted(keys)}). Name each Keras Input after the tf.Example feature "
+        "it reads, e.g. tf_keras.Input(shape=..., name='<feature key>').")
+
+
+def _feature_spec(spec: InputSpec):
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  if any(d < 0 for d in spec.shape):
+    raise UnsupportedModelError(
+        f"Model input {spec.name!r} has a variable shape {spec.shape}; "
+        "only fixed-shape inputs can be read from tf.Examples.")
+  if spec.dtype in _FLOAT_DTYPES:
+    dtype = tf.float32
+  elif spec.dtype in _INT_DTYPES:
+    dtype = tf.int64
+  elif spec.dtype == "string":
+    dtype = tf.string
+  else:
+    raise UnsupportedModelError(
+        f"Model input {spec.name!r} has dtype {spec.dtype}, which has no "
+        "tf.Example equivalent.")
+  return tf.io.FixedLenFeature(list(spec.shape), dtype)
+
+
+def parse_fn(specs: Mapping[str, InputSpec], label_key: Optional[str] = None):
+  """Returns a function mapping a batch of serialized tf.Examples to inputs.
+
+  With `label_key` it returns `(features, label)` pairs for Keras `fit`.
+  """
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  feature_spec = {name: _feature_spec(s) for name, s in specs.items()}
+  if label_key is not None:
+    feature_spec[label_key] = tf.io.FixedLenFeature([], tf.int64)
+
+  def parse(serialized):
+    parsed = tf.io.parse_example(serialized, feature_spec)
+    features = {name: tf.cast(parsed[name], specs[name].dtype)
+                if specs[name].dtype != "string" else parsed[name]
+                for name in specs}
+    if label_key is None:
+      return features
+    return features, parsed[label_key]
+
+  return parse
+
+
+def read_inputs(files: Sequence[str], specs: Mapping[str, InputSpec],
+                limit: int) -> Dict[str, np.ndarray]:
+  """Reads the first `limit` examples of `files` as numpy model inputs.
+
+  Returns:
+    Input name -> array of shape (n, *input shape), n <= limit.
+
+  Raises:
+    InputMismatchError: a feature is missing or has the wrong number of values.
+  """
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  ds = tf.data.TFRecordDataset(list(files), compression_type=compression_of(files))
+  ds = ds.take(limit).batch(max(1, min(limit, 256))).map(parse_fn(specs))
+  batches: List[Dict[str, np.ndarray]] = []
+  try:
+    for batch in ds:
+      batches.append({k: v.numpy() for k, v in batch.items()})
+  except tf.errors.InvalidArgumentError as e:
+    expected = {n: f"{s.dtype}{list(s.shape)} ({math.prod(s.shape)} values)"
+                for n, s in specs.items()}
+    raise InputMismatchError(
+        f"Examples in {files[0]} do not match the model inputs {expected}: "
+        f"{e.message}") from e
+  if not batches:
+    return {name: np.zeros((0,) + spec.shape) for name, spec in specs.items()}
+  return {name: np.concatenate([b[name] for b in batches]) for name in specs}

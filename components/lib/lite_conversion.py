@@ -1,0 +1,84 @@
+"""Convert a Keras model to TFLite and prove the result on real inputs.
+
+The pre-validate -> convert -> post-validate sequence every TFLite-producing
+component shares (LiteConverter, PostTrainingQuantizer, QAT export).
+"""
+
+import dataclasses
+from typing import Callable, Mapping, Optional
+
+import numpy as np
+
+from tfx_compression.errors import InputMismatchError
+from tfx_compression.errors import ModelValidationError
+from tfx_compression.lib import keras_io
+from tfx_compression.lib import tflite_convert
+from tfx_compression.lib import tflite_inspect
+from tfx_compression.lib import tflite_validate
+from tfx_compression.lib.conversion_options import Optimization
+from tfx_compression.lib.conversion_options import OpSet
+
+
+@dataclasses.dataclass(frozen=True)
+class ConversionResult:
+  """A validated TFLite model and what was measured on it."""
+
+  model_bytes: bytes
+  summary: tflite_inspect.TfliteSummary
+  agreement: tflite_validate.Agreement
+  # False when no real examples were given and zeros were used instead.
+  validated_on_examples: bool
+
+
+def synthetic_inputs(keras_model) -> Mapping[str, np.ndarray]:
+  """One all-zeros example per input, for a smoke run without real data."""
+  return {name: np.zeros((1,) + spec.shape, dtype=spec.dtype)
+          for name, spec in keras_io.input_specs(keras_model).items()}
+
+
+def convert_validated(keras_model,
+                      inputs: Optional[Mapping[str, np.ndarray]],
+                      optimization: Optimization = Optimization.NONE,
+                      op_set: OpSet = OpSet.BUILTINS,
+                      min_argmax_agreement: float = 0.0,
+                      configure: Optional[Callable[[object], None]] = None
+                      ) -> ConversionResult:
+  """Converts `keras_model` and checks the result against it.
+
+  Args:
+    keras_model: A functional or sequential tf_keras model.
+    inputs: Real examples (input name -> batch array); None for a smoke run
+      on zeros.
+    optimization: See `tflite_convert.convert_keras`.
+    op_set: See `tflite_convert.convert_keras`.
+    min_argmax_agreement: Fail below this share of matching argmax.
+    configure: See `tflite_convert.convert_keras`.
+
+  Returns:
+    The model bytes with its summary and measured agreement.
+
+  Raises:
+    UnsupportedModelError, ConversionError: conversion is not possible.
+    InputMismatchError: TFLite input names differ from the Keras ones.
+    ModelValidationError: the result fails on the validation inputs.
+  """
+  model_bytes = tflite_convert.convert_keras(
+      keras_model, optimization=optimization, op_set=op_set,
+      configure=configure)
+  summary = tflite_inspect.summarize(model_bytes)
+  keras_names = sorted(keras_model.input_names)
+  if summary.input_names != keras_names:
+    raise InputMismatchError(
+        f"TFLite input names {summary.input_names} differ from the Keras input "
+        f"names {keras_names}; runtimes that feed by name would misfeed them.")
+  real = inputs is not None
+  agreement = tflite_validate.compare_with_keras(
+      model_bytes, keras_model, inputs if real else synthetic_inputs(keras_model))
+  if (real and agreement.argmax_agreement is not None and
+      agreement.argmax_agreement < min_argmax_agreement):
+    raise ModelValidationError(
+        f"The TFLite model's argmax matches the Keras model's on only "
+        f"{agreement.argmax_agreement:.3f} of {agreement.num_examples} "
+        f"validation examples; min_argmax_agreement is {min_argmax_agreement}.")
+  return ConversionResult(model_bytes=model_bytes, summary=summary,
+                          agreement=agreement, validated_on_examples=real)

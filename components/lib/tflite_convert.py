@@ -1,0 +1,87 @@
+"""Keras -> TFLite conversion: pre-validate, convert, report unsupported ops clearly."""
+
+import re
+from typing import Callable, Optional
+
+from tfx_compression.errors import ConversionError
+from tfx_compression.errors import UnsupportedModelError
+from tfx_compression.lib import tf_setup  # pylint: disable=unused-import
+from tfx_compression.lib.conversion_options import Optimization
+from tfx_compression.lib.conversion_options import OpSet
+
+# The converter lists ops that need the Flex delegate on one line.
+_SELECT_OPS_LINE = re.compile(r"TF Select ops: ([^\n]+)")
+_UNSUPPORTED_OP = re.compile(r"'tf\.(\w+)' op is neither a custom op nor a flex op")
+
+
+def _unsupported_ops(message: str):
+  ops = set()
+  for line in _SELECT_OPS_LINE.findall(message):
+    ops.update(op.strip() for op in line.split(",") if op.strip())
+  ops.update(_UNSUPPORTED_OP.findall(message))
+  return sorted(ops)
+
+
+def check_convertible(model) -> None:
+  """Raises UnsupportedModelError unless `model` has defined, named inputs."""
+  if not getattr(model, "inputs", None):
+    raise UnsupportedModelError(
+        f"Model {getattr(model, 'name', model)!r} has no defined inputs "
+        "(a subclassed model that was never built on named Inputs); export a "
+        "functional or sequential Keras model.")
+
+
+def convert_keras(model,
+                  optimization: Optimization = Optimization.NONE,
+                  op_set: OpSet = OpSet.BUILTINS,
+                  configure: Optional[Callable[[object], None]] = None) -> bytes:
+  """Converts a Keras model to a TFLite flatbuffer.
+
+  Converts from the Keras model (dense inputs named after the Keras Inputs),
+  not from a serving signature that parses tf.Examples: `ParseExampleV2` is
+  not a TFLite builtin.
+
+  Args:
+    model: A functional or sequential tf_keras model.
+    optimization: Calibration-free optimization to apply.
+    op_set: The operator sets the result may use.
+    configure: Called with the converter before conversion, for settings this
+      function does not cover (representative data, I/O types).
+
+  Returns:
+    The .tflite flatbuffer.
+
+  Raises:
+    UnsupportedModelError: the model cannot be converted as it is.
+    ConversionError: the converter failed; names unsupported ops if any.
+  """
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  check_convertible(model)
+  converter = tf.lite.TFLiteConverter.from_keras_model(model)
+  if optimization is Optimization.DYNAMIC_RANGE:
+    converter.optimizations = [tf.lite.Optimize.DEFAULT]
+  elif optimization is Optimization.FLOAT16:
+    converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    converter.target_spec.supported_types = [tf.float16]
+  ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
+  if op_set is OpSet.BUILTINS_AND_SELECT_TF_OPS:
+    ops.append(tf.lite.OpsSet.SELECT_TF_OPS)
+  converter.target_spec.supported_ops = ops
+  if configure is not None:
+    configure(converter)
+  try:
+    return converter.convert()
+  except Exception as e:  # The converter raises a private ConverterError.
+    message = str(e)
+    ops_needed = _unsupported_ops(message)
+    if ops_needed:
+      raise ConversionError(
+          f"Model {model.name!r} uses TensorFlow ops that are not TFLite "
+          f"builtins: {ops_needed}. Set op_set="
+          f"'{OpSet.BUILTINS_AND_SELECT_TF_OPS.value}' to fall back to TF ops "
+          "(the runtime then needs the Flex delegate), or replace these ops."
+      ) from e
+    raise ConversionError(
+        f"TFLite conversion of model {model.name!r} failed: "
+        f"{message.strip().splitlines()[0] if message.strip() else type(e).__name__}"
+    ) from e

@@ -1,0 +1,52 @@
+"""LiteConverter configuration: validated on construction, flat for TFX."""
+
+import dataclasses
+from typing import Any, Mapping
+
+from tfx_compression import config_utils
+from tfx_compression.lib.conversion_options import Optimization
+from tfx_compression.lib.conversion_options import OpSet
+
+
+@dataclasses.dataclass(frozen=True)
+class LiteConverterConfig:
+  """How LiteConverter converts and validates.
+
+  Attributes:
+    optimization: Calibration-free optimization: 'none' (float32),
+      'dynamic_range' (int8 weights, float activations) or 'float16' (float16
+      weights). Full-integer modes belong to PostTrainingQuantizer.
+    op_set: 'builtins' (TFLite builtin ops only) or
+      'builtins_and_select_tf_ops' (explicit opt-in to the Flex delegate).
+    num_validation_examples: Examples of `validation_split` run through the
+      converted and the Keras model to compare them (when examples are given).
+    validation_split: Split of the examples used for validation.
+    min_argmax_agreement: Smallest accepted share of validation examples whose
+      TFLite argmax equals the Keras argmax; below it the run fails.
+  """
+
+  optimization: Optimization = Optimization.NONE
+  op_set: OpSet = OpSet.BUILTINS
+  num_validation_examples: int = 100
+  validation_split: str = "eval"
+  min_argmax_agreement: float = 0.9
+
+  def __post_init__(self):
+    set_ = lambda k, v: object.__setattr__(self, k, v)
+    set_("optimization", config_utils.parse_enum(
+        Optimization, self.optimization, "optimization"))
+    set_("op_set", config_utils.parse_enum(OpSet, self.op_set, "op_set"))
+    config_utils.check_int(self.num_validation_examples,
+                           "num_validation_examples", minimum=1,
+                           maximum=100_000)
+    config_utils.check_nonempty_str(self.validation_split, "validation_split")
+    set_("min_argmax_agreement", config_utils.check_float(
+        self.min_argmax_agreement, "min_argmax_agreement", 0.0, 1.0))
+
+  def to_exec_properties(self) -> dict:
+    return config_utils.to_primitives(self)
+
+  @classmethod
+  def from_exec_properties(cls, props: Mapping[str, Any]) -> "LiteConverterConfig":
+    names = {f.name for f in dataclasses.fields(cls)}
+    return cls(**{k: v for k, v in props.items() if k in names})

@@ -1,0 +1,32 @@
+"""LiteConverter keys and ComponentSpec (imports no TensorFlow library of ours)."""
+
+import dataclasses
+
+from tfx.types import component_spec
+from tfx.types import standard_artifacts
+
+from tfx_compression import config_utils
+from tfx_compression.lite_converter.config import LiteConverterConfig
+
+MODEL_KEY = "model"
+EXAMPLES_KEY = "examples"
+TFLITE_MODEL_KEY = "tflite_model"
+
+
+class LiteConverterSpec(component_spec.ComponentSpec):
+  """LiteConverter: Keras Model in, TFLite Model out."""
+
+  PARAMETERS = {
+      f.name: component_spec.ExecutionParameter(
+          type=config_utils.primitive_type(f.type))
+      for f in dataclasses.fields(LiteConverterConfig)
+  }
+  INPUTS = {
+      MODEL_KEY: component_spec.ChannelParameter(type=standard_artifacts.Model),
+      EXAMPLES_KEY: component_spec.ChannelParameter(
+          type=standard_artifacts.Examples, optional=True),
+  }
+  OUTPUTS = {
+      TFLITE_MODEL_KEY: component_spec.ChannelParameter(
+          type=standard_artifacts.Model),
+  }

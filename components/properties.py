@@ -1,0 +1,16 @@
+"""Custom property names that executors set on output artifacts (one place)."""
+
+SIZE_BYTES = "size_bytes"
+GZIP_SIZE_BYTES = "gzip_size_bytes"
+OPTIMIZATION = "optimization"
+TENSOR_DTYPE_COUNTS = "tensor_dtype_counts"
+INPUT_DTYPES = "input_dtypes"
+OUTPUT_DTYPES = "output_dtypes"
+MODEL_FORMAT = "model_format"
+VALIDATION_EXAMPLES = "validation_examples"
+VALIDATION_MAX_ABS_DIFF = "validation_max_abs_diff"
+VALIDATION_ARGMAX_AGREEMENT = "validation_argmax_agreement"
+
+# Values of MODEL_FORMAT.
+FORMAT_TFLITE = "tflite"
+FORMAT_KERAS_SAVED_MODEL = "keras_saved_model"

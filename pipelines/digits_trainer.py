@@ -1,0 +1,100 @@
+"""Trainer module for the digits demo: a small Keras CNN on 8x8 images.
+
+Use it as the Trainer's `run_fn`:
+`Trainer(run_fn="tfx_compression.pipelines.digits_trainer.run_fn", ...)`.
+The exported SavedModel's `serving_default` parses serialized tf.Examples;
+the Keras Input is named after the feature it reads (`image`), so TFLite
+conversion and TFMA feed it by name.
+"""
+
+import os
+
+os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
+
+# pylint: disable=g-import-not-at-top
+from tfx_compression.pipelines import digits_data
+
+DEFAULT_EPOCHS = 12
+DEFAULT_BATCH_SIZE = 32
+DEFAULT_LEARNING_RATE = 2e-3
+OUTPUT_KEY = "probabilities"
+
+
+def build_model(learning_rate: float = DEFAULT_LEARNING_RATE):
+  """Returns the compiled CNN: 64 floats -> 8x8x1 -> 2 conv blocks -> 10 classes."""
+  import tf_keras as keras
+  size = digits_data.IMAGE_SIZE
+  image = keras.Input(shape=(size * size,), name=digits_data.IMAGE_KEY)
+  x = keras.layers.Reshape((size, size, 1), name="to_image")(image)
+  x = keras.layers.Conv2D(16, 3, padding="same", activation="relu",
+                          name="conv1")(x)
+  x = keras.layers.MaxPooling2D(name="pool1")(x)
+  x = keras.layers.Conv2D(32, 3, padding="same", activation="relu",
+                          name="conv2")(x)
+  x = keras.layers.MaxPooling2D(name="pool2")(x)
+  x = keras.layers.Flatten(name="flatten")(x)
+  x = keras.layers.Dense(64, activation="relu", name="dense1")(x)
+  output = keras.layers.Dense(digits_data.NUM_CLASSES, activation="softmax",
+                              name=OUTPUT_KEY)(x)
+  model = keras.Model(image, output, name="digits_cnn")
+  model.compile(optimizer=keras.optimizers.Adam(learning_rate),
+                loss="sparse_categorical_crossentropy",
+                metrics=["sparse_categorical_accuracy"])
+  return model
+
+
+def _feature_spec():
+  import tensorflow as tf
+  size = digits_data.IMAGE_SIZE
+  return {
+      digits_data.IMAGE_KEY: tf.io.FixedLenFeature([size * size], tf.float32),
+      digits_data.LABEL_KEY: tf.io.FixedLenFeature([], tf.int64),
+  }
+
+
+def _dataset(files, batch_size: int, shuffle: bool):
+  import tensorflow as tf
+  paths = sorted(p for pattern in files for p in tf.io.gfile.glob(pattern))
+  ds = tf.data.TFRecordDataset(paths, compression_type="GZIP")
+  if shuffle:
+    ds = ds.shuffle(4096, seed=0, reshuffle_each_iteration=True)
+  ds = ds.batch(batch_size).map(
+      lambda s: tf.io.parse_example(s, _feature_spec()))
+  return ds.map(lambda f: ({digits_data.IMAGE_KEY: f[digits_data.IMAGE_KEY]},
+                           f[digits_data.LABEL_KEY]))
+
+
+def _serving_fn(model):
+  """serving_default: serialized tf.Example strings -> class probabilities."""
+  import tensorflow as tf
+  spec = {digits_data.IMAGE_KEY: _feature_spec()[digits_data.IMAGE_KEY]}
+
+  @tf.function(input_signature=[tf.TensorSpec([None], tf.string,
+                                              name="examples")])
+  def serve_tf_examples(serialized):
+    features = tf.io.parse_example(serialized, spec)
+    return {OUTPUT_KEY: model(features)}
+
+  return serve_tf_examples
+
+
+def run_fn(fn_args) -> None:
+  """TFX Trainer entry point.
+
+  custom_config keys (all optional): `epochs`, `batch_size`, `learning_rate`.
+  """
+  import tf_keras as keras
+  from tfx_compression.lib import tf_setup
+  tf_setup.skip_autograph_for_keras()
+  keras.utils.set_random_seed(0)
+  config = fn_args.custom_config or {}
+  epochs = int(config.get("epochs", DEFAULT_EPOCHS))
+  batch_size = int(config.get("batch_size", DEFAULT_BATCH_SIZE))
+  model = build_model(float(config.get("learning_rate",
+                                       DEFAULT_LEARNING_RATE)))
+  train = _dataset(fn_args.train_files, batch_size, shuffle=True)
+  evaluation = _dataset(fn_args.eval_files, 256, shuffle=False)
+  model.fit(train, epochs=epochs, validation_data=evaluation, verbose=2,
+            callbacks=[keras.callbacks.TensorBoard(fn_args.model_run_dir)])
+  model.save(fn_args.serving_model_dir, save_format="tf",
+             signatures={"serving_default": _serving_fn(model)})

@@ -1,0 +1,85 @@
+"""The compression pipeline as a pure function: arguments in, tfx Pipeline out."""
+
+from typing import List, Optional, Sequence
+
+from tfx_compression.config_utils import parse_enum
+from tfx_compression.lib.conversion_options import Optimization
+
+TRAINER_RUN_FN = "tfx_compression.pipelines.digits_trainer.run_fn"
+# ImportExampleGen hash buckets: 80 % train, 20 % eval.
+TRAIN_BUCKETS, EVAL_BUCKETS = 4, 1
+
+
+def example_gen_and_trainer(data_root: str, train_epochs: int,
+                            trainer_run_fn: str = TRAINER_RUN_FN):
+  """Returns (ImportExampleGen, Trainer) for tf.Example TFRecords in `data_root`."""
+  # pylint: disable=g-import-not-at-top
+  from tfx.components.example_gen.import_example_gen.component import ImportExampleGen
+  from tfx.components.trainer.component import Trainer
+  from tfx.proto import example_gen_pb2
+  from tfx.proto import trainer_pb2
+  output_config = example_gen_pb2.Output(split_config=example_gen_pb2.SplitConfig(
+      splits=[example_gen_pb2.SplitConfig.Split(name="train",
+                                                hash_buckets=TRAIN_BUCKETS),
+              example_gen_pb2.SplitConfig.Split(name="eval",
+                                                hash_buckets=EVAL_BUCKETS)]))
+  example_gen = ImportExampleGen(input_base=data_root,
+                                 output_config=output_config)
+  trainer = Trainer(
+      examples=example_gen.outputs["examples"],
+      run_fn=trainer_run_fn,
+      train_args=trainer_pb2.TrainArgs(),
+      eval_args=trainer_pb2.EvalArgs(),
+      custom_config={"epochs": train_epochs})
+  return example_gen, trainer
+
+
+def create_pipeline(pipeline_name: str,
+                    pipeline_root: str,
+                    data_root: str,
+                    metadata_path: Optional[str] = None,
+                    lite_optimizations: Sequence[Optimization] = (
+                        Optimization.NONE, Optimization.DYNAMIC_RANGE),
+                    train_epochs: int = 12,
+                    beam_pipeline_args: Optional[List[str]] = None,
+                    enable_cache: bool = True):
+  """Builds ExampleGen -> Trainer -> one LiteConverter per optimization.
+
+  Args:
+    pipeline_name: Name of the pipeline (and of its MLMD context).
+    pipeline_root: Root directory of the artifacts.
+    data_root: Directory of tf.Example TFRecord files to ingest.
+    metadata_path: SQLite MLMD file for local runs; None to let the runner
+      provide the connection (Kubeflow).
+    lite_optimizations: One LiteConverter per entry, with id
+      `LiteConverter.<value>`.
+    train_epochs: Trainer epochs.
+    beam_pipeline_args: Arguments for Beam-powered components.
+    enable_cache: Reuse executions whose inputs and properties did not change.
+
+  Returns:
+    A `tfx.orchestration.pipeline.Pipeline`.
+  """
+  # pylint: disable=g-import-not-at-top
+  from tfx.orchestration import metadata
+  from tfx.orchestration import pipeline as tfx_pipeline
+  from tfx_compression.lite_converter.component import LiteConverter
+  from tfx_compression.lite_converter.config import LiteConverterConfig
+  example_gen, trainer = example_gen_and_trainer(data_root, train_epochs)
+  components = [example_gen, trainer]
+  for optimization in dict.fromkeys(
+      parse_enum(Optimization, o, "lite_optimizations") for o in lite_optimizations):
+    components.append(LiteConverter(
+        model=trainer.outputs["model"],
+        examples=example_gen.outputs["examples"],
+        config=LiteConverterConfig(optimization=optimization),
+    ).with_id(f"LiteConverter.{optimization.value}"))
+  connection = (metadata.sqlite_metadata_connection_config(metadata_path)
+                if metadata_path else None)
+  return tfx_pipeline.Pipeline(
+      pipeline_name=pipeline_name,
+      pipeline_root=pipeline_root,
+      components=components,
+      enable_cache=enable_cache,
+      metadata_connection_config=connection,
+      beam_pipeline_args=beam_pipeline_args or [])
