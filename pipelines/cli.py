@@ -48,8 +48,8 @@ def run_demo(workdir: str, epochs: int) -> list:
   outputs = []
   for component in tfx_pipeline.components:
     if component.id.startswith("LiteConverter"):
-      outputs += results.latest_outputs(metadata_path, PIPELINE_NAME,
-                                        component.id)
+      outputs += results.latest_outputs(
+          metadata_path, PIPELINE_NAME, component.id).get("tflite_model", [])
   print(f"MLMD database: {metadata_path}")
   print(f"Artifacts:     {os.path.join(workdir, 'pipeline_root')}")
   return outputs
@@ -60,12 +60,12 @@ def _print_table(outputs) -> None:
   header = ("variant", "size KB", "gzip KB", "agreement", "max |diff|", "uri")
   rows = []
   for out in outputs:
-    p = out.properties
-    rows.append((p.get(properties.OPTIMIZATION, "?"),
-                 f"{p.get(properties.SIZE_BYTES, 0) / 1024:.1f}",
-                 f"{p.get(properties.GZIP_SIZE_BYTES, 0) / 1024:.1f}",
-                 f"{p.get(properties.VALIDATION_ARGMAX_AGREEMENT, float('nan')):.4f}",
-                 f"{p.get(properties.VALIDATION_MAX_ABS_DIFF, float('nan')):.2e}",
+    p = out.get_custom_property
+    rows.append((p(properties.OPTIMIZATION),
+                 f"{p(properties.SIZE_BYTES) / 1024:.1f}",
+                 f"{p(properties.GZIP_SIZE_BYTES) / 1024:.1f}",
+                 f"{p(properties.VALIDATION_ARGMAX_AGREEMENT):.4f}",
+                 f"{p(properties.VALIDATION_MAX_ABS_DIFF):.2e}",
                  out.uri))
   widths = [max(len(str(r[i])) for r in rows + [header])
             for i in range(len(header))]

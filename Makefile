@@ -1,0 +1,29 @@
+# Set-up is part of every target: `make demo` and `make test` work on a fresh
+# machine with Python 3 (uv is bootstrapped into .tools/ when missing).
+UV := $(shell uv --version >/dev/null 2>&1 && echo uv || echo .tools/bin/uv)
+UV_RUN := $(UV) run --locked
+
+.PHONY: demo test test-fast lock clean
+
+demo: $(UV)
+	$(UV_RUN) tfx-compression demo
+
+test: $(UV)
+	$(UV_RUN) pytest
+
+# Everything except the end-to-end pipeline tests.
+test-fast: $(UV)
+	$(UV_RUN) pytest -m "not e2e"
+
+lock: $(UV)
+	$(UV) lock
+
+.tools/bin/uv:
+	python3 -m venv .tools
+	.tools/bin/python -m pip install --quiet "uv>=0.5,<1"
+
+uv:
+	@true
+
+clean:
+	rm -rf .tools .venv demo_output build dist *.egg-info

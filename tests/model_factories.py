@@ -1,0 +1,28 @@
+"""Tiny Keras models built at test time (no binary model is committed)."""
+
+
+def small_cnn(input_name: str = "image"):
+  """An untrained tiny CNN with the digits input layout, for library tests."""
+  import tf_keras as keras  # pylint: disable=g-import-not-at-top
+  keras.utils.set_random_seed(1)
+  image = keras.Input(shape=(64,), name=input_name)
+  x = keras.layers.Reshape((8, 8, 1))(image)
+  x = keras.layers.Conv2D(8, 3, activation="relu")(x)
+  x = keras.layers.Flatten()(x)
+  x = keras.layers.Dense(32, activation="relu")(x)
+  out = keras.layers.Dense(10, activation="softmax", name="probabilities")(x)
+  return keras.Model(image, out)
+
+
+def save_keras(model, path: str) -> str:
+  """Saves `model` as a Keras SavedModel at `path`; returns `path`."""
+  model.save(path, save_format="tf")
+  return path
+
+
+def model_artifact(uri: str):
+  """A Model artifact at `uri` (as a Trainer would publish it)."""
+  from tfx.types import standard_artifacts  # pylint: disable=g-import-not-at-top
+  artifact = standard_artifacts.Model()
+  artifact.uri = uri
+  return artifact

@@ -1,0 +1,140 @@
+"""Library tests: Keras -> TFLite conversion and its post-validation."""
+
+import numpy as np
+import pytest
+
+from model_factories import small_cnn
+from tfx_compression.errors import ConversionError
+from tfx_compression.errors import ModelValidationError
+from tfx_compression.errors import UnsupportedModelError
+from tfx_compression.lib import lite_conversion
+from tfx_compression.lib import tflite_convert
+from tfx_compression.lib import tflite_run
+from tfx_compression.lib import tflite_validate
+from tfx_compression.lib.conversion_options import Optimization
+from tfx_compression.lib.conversion_options import OpSet
+
+
+def _accuracy(outputs, labels):
+  return float(np.mean(np.argmax(outputs, axis=1) == labels))
+
+
+def test_float_conversion_reproduces_keras_on_real_examples(keras_model,
+                                                            eval_inputs):
+  inputs, labels = eval_inputs
+  result = lite_conversion.convert_validated(keras_model, inputs,
+                                             min_argmax_agreement=1.0)
+  assert result.validated_on_examples
+  assert result.agreement.num_examples == len(labels)
+  assert result.agreement.argmax_agreement == 1.0
+  assert result.agreement.max_abs_diff < 1e-4
+  # float32 tensors, plus the int32 shape of the Reshape layer.
+  assert set(result.summary.tensor_dtype_counts) == {"float32", "int32"}
+  lite = tflite_run.predict(result.model_bytes, inputs)["probabilities"]
+  keras_acc = _accuracy(keras_model.predict(inputs, verbose=0), labels)
+  assert _accuracy(lite, labels) == keras_acc
+  assert keras_acc > 0.9
+
+
+def test_dynamic_range_quantizes_weights_to_int8(keras_model, eval_inputs):
+  inputs, _ = eval_inputs
+  float_result = lite_conversion.convert_validated(keras_model, inputs)
+  result = lite_conversion.convert_validated(
+      keras_model, inputs, optimization=Optimization.DYNAMIC_RANGE,
+      min_argmax_agreement=0.95)
+  assert result.summary.tensor_dtype_counts.get("int8", 0) >= 2
+  assert result.summary.input_dtypes == {"image": "float32"}
+  assert result.summary.size_bytes * 2.5 < float_result.summary.size_bytes
+
+
+def test_float16_stores_float16_weights(keras_model, eval_inputs):
+  inputs, _ = eval_inputs
+  result = lite_conversion.convert_validated(
+      keras_model, inputs, optimization=Optimization.FLOAT16,
+      min_argmax_agreement=0.99)
+  assert result.summary.tensor_dtype_counts.get("float16", 0) >= 4
+  assert result.agreement.max_abs_diff < 0.05
+
+
+def _matrix_inverse_model():
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  import tf_keras as keras  # pylint: disable=g-import-not-at-top
+  matrix = keras.Input(shape=(3, 3), name="matrix")
+  inverse = keras.layers.Lambda(tf.linalg.inv, name="inverse")(matrix)
+  return keras.Model(matrix, inverse)
+
+
+def test_unsupported_op_is_named_with_the_fix():
+  with pytest.raises(ConversionError) as e:
+    tflite_convert.convert_keras(_matrix_inverse_model())
+  assert "MatrixInverse" in str(e.value)
+  assert "op_set='builtins_and_select_tf_ops'" in str(e.value)
+
+
+def test_select_tf_ops_opt_in_converts_and_runs():
+  model = _matrix_inverse_model()
+  inputs = {"matrix": np.stack([np.eye(3, dtype=np.float32) * 2,
+                                np.diag([1., 4., 5.]).astype(np.float32)])}
+  result = lite_conversion.convert_validated(
+      model, inputs, op_set=OpSet.BUILTINS_AND_SELECT_TF_OPS)
+  assert result.agreement.max_abs_diff < 1e-6
+  out = tflite_run.predict(result.model_bytes, inputs)
+  np.testing.assert_allclose(next(iter(out.values()))[1].diagonal(),
+                             [1., 0.25, 0.2], rtol=1e-6)
+
+
+def test_model_without_inputs_is_rejected():
+  import tf_keras as keras  # pylint: disable=g-import-not-at-top
+
+  class Subclassed(keras.Model):
+
+    def call(self, x):
+      return x
+
+  with pytest.raises(UnsupportedModelError, match="has no defined inputs"):
+    tflite_convert.convert_keras(Subclassed())
+
+
+def test_nan_outputs_fail_validation():
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  import tf_keras as keras  # pylint: disable=g-import-not-at-top
+  x = keras.Input(shape=(4,), name="x")
+  y = keras.layers.Lambda(lambda t: tf.math.sqrt(t - 10.0))(x)
+  model = keras.Model(x, y)
+  inputs = {"x": np.ones((3, 4), np.float32)}
+  with pytest.raises(ModelValidationError, match="NaN or infinite values"):
+    lite_conversion.convert_validated(model, inputs)
+
+
+def test_output_shape_difference_fails_validation():
+  import tf_keras as keras  # pylint: disable=g-import-not-at-top
+  model_bytes = tflite_convert.convert_keras(small_cnn())
+  other = keras.Sequential([keras.Input((64,), name="image"),
+                            keras.layers.Dense(5, name="probabilities")])
+  with pytest.raises(ModelValidationError, match=r"shape \(4, 10\).*\(4, 5\)"):
+    tflite_validate.compare_with_keras(
+        model_bytes, other, {"image": np.zeros((4, 64), np.float32)})
+
+
+def test_low_agreement_fails_validation(keras_model, eval_inputs):
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  inputs, _ = eval_inputs
+
+  def miscalibrate(converter):
+    # Calibrating on inputs 1000x too large quantizes real inputs to zero.
+    converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    converter.representative_dataset = lambda: (
+        [inputs["image"][i:i + 1] * 1000.0] for i in range(20))
+
+  with pytest.raises(ModelValidationError, match="min_argmax_agreement is 0.9"):
+    lite_conversion.convert_validated(keras_model, inputs,
+                                      min_argmax_agreement=0.9,
+                                      configure=miscalibrate)
+
+
+def test_quantize_rounds_and_clips():
+  detail = {"dtype": np.int8, "quantization": (0.1, 3)}
+  q = tflite_run.quantize(np.array([0.17, -0.17, 100.0, -100.0]), detail)
+  np.testing.assert_array_equal(q, np.array([5, 1, 127, -128], np.int8))
+  np.testing.assert_allclose(tflite_run.dequantize(q, detail),
+                             [0.2, -0.2, 12.4, -13.1], rtol=1e-5)
