@@ -15,6 +15,15 @@ PIPELINE_NAME = "tfx-compression-demo"
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
 
 
+def _positive_int(flag: str):
+  def parse(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+      raise argparse.ArgumentTypeError(
+          f"{flag} must be a positive integer; got {text!r}")
+    return int(text)
+  return parse
+
+
 def _parser() -> argparse.ArgumentParser:
   parser = argparse.ArgumentParser(prog="tfx-compression", description=__doc__)
   parser.add_argument("--verbose", action="store_true",
@@ -25,7 +34,7 @@ def _parser() -> argparse.ArgumentParser:
   demo.add_argument("--workdir", default="demo_output",
                     help="where data, artifacts and the MLMD database go "
                     "(default: %(default)s)")
-  demo.add_argument("--epochs", type=int, default=12,
+  demo.add_argument("--epochs", type=_positive_int("--epochs"), default=12,
                     help="Trainer epochs (default: %(default)s)")
   return parser
 

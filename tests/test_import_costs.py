@@ -1,0 +1,40 @@
+"""Building components and pipelines must not import tfmot or TFMA."""
+
+import json
+import subprocess
+import sys
+
+_HEAVY = ["tensorflow", "tensorflow_model_optimization",
+          "tensorflow_model_analysis", "apache_beam"]
+_PROBE = f"""
+import json, sys, time
+heavy = lambda: sorted(m for m in {_HEAVY!r} if m in sys.modules)
+report, t = {{}}, time.monotonic()
+import tfx_compression
+report["package"] = (time.monotonic() - t, heavy())
+t = time.monotonic()
+from tfx.types import channel_utils, standard_artifacts
+from tfx_compression import LiteConverter, LiteConverterConfig
+LiteConverter(model=channel_utils.as_channel([standard_artifacts.Model()]),
+              config=LiteConverterConfig(optimization="dynamic_range"))
+report["components"] = (time.monotonic() - t, heavy())
+t = time.monotonic()
+from tfx_compression.pipelines import pipeline
+pipeline.create_pipeline("p", "/tmp/root", "/tmp/data", "/tmp/m.db")
+report["pipeline"] = (time.monotonic() - t, heavy())
+print(json.dumps(report))
+"""
+
+
+def test_package_components_and_pipeline_import_no_tfmot():
+  out = subprocess.run([sys.executable, "-c", _PROBE], check=True,
+                       capture_output=True, text=True)
+  report = json.loads(out.stdout.strip().splitlines()[-1])
+  print({k: f"{s:.2f} s" for k, (s, _) in report.items()})
+  # The package itself imports nothing heavy (component classes load lazily).
+  assert report["package"][1] == []
+  # Our components need TFX (which imports TensorFlow), never tfmot or TFMA.
+  assert report["components"][1] == ["tensorflow"]
+  # TFX's own ImportExampleGen and Trainer import TFMA (through
+  # tfx.types.standard_component_specs); our pipeline code adds no tfmot.
+  assert "tensorflow_model_optimization" not in report["pipeline"][1]
