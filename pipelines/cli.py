@@ -55,7 +55,7 @@ def run_demo(workdir: str, epochs: int) -> list:
       data_root=data_root, metadata_path=metadata_path, train_epochs=epochs)
   local_dag_runner.LocalDagRunner().run(tfx_pipeline)
   outputs = []
-  for component in tfx_pipeline.components:
+  for component in sorted(tfx_pipeline.components, key=lambda c: c.id):
     if component.id.startswith("LiteConverter"):
       outputs += results.latest_outputs(
           metadata_path, PIPELINE_NAME, component.id).get("tflite_model", [])
@@ -85,8 +85,11 @@ def _print_table(outputs) -> None:
 def main(argv=None) -> int:
   args = _parser().parse_args(argv)
   if not args.verbose:
+    import warnings  # pylint: disable=g-import-not-at-top
     from absl import logging  # pylint: disable=g-import-not-at-top
     logging.set_verbosity(logging.WARNING)
+    warnings.filterwarnings("ignore", category=FutureWarning)
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
   from tfx_compression.errors import CompressionError  # pylint: disable=g-import-not-at-top
   start = time.monotonic()
   try:
