@@ -1,6 +1,7 @@
 """Building components and pipelines must not import tfmot or TFMA."""
 
 import json
+import os
 import subprocess
 import sys
 
@@ -22,15 +23,20 @@ t = time.monotonic()
 from tfx_compression.pipelines import pipeline
 pipeline.create_pipeline("p", "/tmp/root", "/tmp/data", "/tmp/m.db")
 report["pipeline"] = (time.monotonic() - t, heavy())
+import tensorflow as tf
+report["tf.keras"] = (0.0, tf.keras.__name__)
 print(json.dumps(report))
 """
 
 
 def test_package_components_and_pipeline_import_no_tfmot():
+  # The package itself must select Keras 2, not the caller's environment.
+  env = {k: v for k, v in os.environ.items() if k != "TF_USE_LEGACY_KERAS"}
   out = subprocess.run([sys.executable, "-c", _PROBE], check=True,
-                       capture_output=True, text=True)
+                       capture_output=True, text=True, env=env)
   report = json.loads(out.stdout.strip().splitlines()[-1])
   print({k: f"{s:.2f} s" for k, (s, _) in report.items()})
+  assert report.pop("tf.keras")[1].startswith("tf_keras")
   # The package itself imports nothing heavy (component classes load lazily).
   assert report["package"][1] == []
   # Our components need TFX (which imports TensorFlow), never tfmot or TFMA.
