@@ -16,6 +16,13 @@ _LAZY = {
     "LiteConverterConfig": "tfx_compression.lite_converter.config",
     "Optimization": "tfx_compression.lib.conversion_options",
     "OpSet": "tfx_compression.lib.conversion_options",
+    "Pruner": "tfx_compression.pruner.component",
+    "PrunerConfig": "tfx_compression.pruner.config",
+    "PolynomialDecay": "tfx_compression.pruner.config",
+    "ConstantSparsity": "tfx_compression.pruner.config",
+    "Granularity": "tfx_compression.pruner.config",
+    "LayerSelection": "tfx_compression.pruner.config",
+    "FineTuning": "tfx_compression.pruner.config",
 }
 
 __all__ = sorted(_LAZY)

@@ -78,11 +78,16 @@ def read_bytes(path: str) -> bytes:
     return f.read()
 
 
+def write_json(path: str, value: Any) -> None:
+  """Writes `value` as indented JSON to `path`, creating its directory."""
+  fileio.makedirs(os.path.dirname(path))
+  with fileio.open(path, "w") as f:
+    f.write(json.dumps(value, indent=2, sort_keys=True))
+
+
 def write_report(uri: str, report: Mapping[str, Any]) -> None:
-  """Writes `report` as indented JSON to `<uri>/report.json`."""
-  fileio.makedirs(uri)
-  with fileio.open(os.path.join(uri, REPORT_FILE), "w") as f:
-    f.write(json.dumps(report, indent=2, sort_keys=True))
+  """Writes `report` to `<uri>/report.json`."""
+  write_json(os.path.join(uri, REPORT_FILE), report)
 
 
 @contextlib.contextmanager

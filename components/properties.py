@@ -14,3 +14,10 @@ VALIDATION_ARGMAX_AGREEMENT = "validation_argmax_agreement"
 # Values of MODEL_FORMAT.
 FORMAT_TFLITE = "tflite"
 FORMAT_KERAS_SAVED_MODEL = "keras_saved_model"
+
+# Pruner.
+GRANULARITY = "granularity"
+TARGET_SPARSITY = "target_sparsity"
+PRUNED_LAYERS_SPARSITY = "pruned_layers_sparsity"
+PRUNED_LAYERS = "pruned_layers"
+WEIGHTS_GZIP_BYTES = "weights_gzip_bytes"

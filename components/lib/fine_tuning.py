@@ -1,0 +1,110 @@
+"""Fine-tuning a Keras model the way its Trainer compiled it."""
+
+import dataclasses
+import math
+from typing import Dict, List, Mapping, Optional, Sequence
+
+from tfx_compression.errors import CompressionConfigError
+from tfx_compression.errors import UnsupportedModelError
+from tfx_compression.lib import examples_io
+from tfx_compression.lib import tf_setup
+
+
+def count_records(files: Sequence[str]) -> int:
+  """Number of records in TFRecord `files` (one pass)."""
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  ds = tf.data.TFRecordDataset(list(files),
+                               compression_type=examples_io.compression_of(files))
+  return int(ds.reduce(0, lambda n, _: n + 1).numpy())
+
+
+def labelled_dataset(files: Sequence[str], specs, label_key: str,
+                     batch_size: int, shuffle: bool, seed: int = 0):
+  """(features, label) batches from tf.Example files, by model input name."""
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  ds = tf.data.TFRecordDataset(list(files),
+                               compression_type=examples_io.compression_of(files))
+  if shuffle:
+    ds = ds.shuffle(10_000, seed=seed, reshuffle_each_iteration=True)
+  return ds.batch(batch_size).map(examples_io.parse_fn(specs, label_key),
+                                  num_parallel_calls=tf.data.AUTOTUNE).prefetch(2)
+
+
+def check_label(files: Sequence[str], label_key: str, source: str) -> None:
+  """Raises CompressionConfigError unless `label_key` is a feature of `files`."""
+  keys = examples_io.feature_keys(files)
+  if label_key not in keys:
+    raise CompressionConfigError(
+        f"fine_tuning.label_key {label_key!r} is not a feature of {source}; "
+        f"features: {sorted(keys)}")
+
+
+def _learning_rate(source_model) -> float:
+  optimizer = getattr(source_model, "optimizer", None)
+  rate = optimizer.get_config().get("learning_rate") if optimizer else None
+  try:
+    return float(rate)
+  except (TypeError, ValueError) as e:  # None, or a schedule's config dict.
+    raise UnsupportedModelError(
+        f"Cannot read a constant learning rate from the optimizer of model "
+        f"{source_model.name!r} (got {rate!r}); set fine_tuning.learning_rate."
+    ) from e
+
+
+def compile_like(model, source_model, learning_rate: Optional[float],
+                 learning_rate_scale: float, loss: Optional[str]) -> float:
+  """Compiles `model` with the optimizer class and loss `source_model` used.
+
+  Returns:
+    The learning rate used.
+
+  Raises:
+    UnsupportedModelError: the source has no compile config and the needed
+      override (loss or learning rate) is not given.
+  """
+  import tf_keras  # pylint: disable=g-import-not-at-top
+  loss = loss or getattr(source_model, "loss", None)
+  if not loss:
+    raise UnsupportedModelError(
+        f"Model {source_model.name!r} was saved without a compiled loss; set "
+        "fine_tuning.loss (e.g. 'sparse_categorical_crossentropy').")
+  rate = (learning_rate if learning_rate is not None else
+          _learning_rate(source_model) * learning_rate_scale)
+  source_optimizer = getattr(source_model, "optimizer", None)
+  if source_optimizer is not None:
+    config = dict(source_optimizer.get_config(), learning_rate=rate)
+    config.pop("is_legacy_optimizer", None)
+    optimizer = type(source_optimizer).from_config(config)
+  else:
+    optimizer = tf_keras.optimizers.Adam(rate)
+  model.compile(optimizer=optimizer, loss=loss, metrics=["accuracy"])
+  return rate
+
+
+@dataclasses.dataclass(frozen=True)
+class FitResult:
+  history: Dict[str, List[float]]
+  steps: int
+
+
+def fit(model, train_ds, epochs: int, steps_per_epoch: int,
+        callbacks: Sequence = (), validation_ds=None) -> FitResult:
+  """Fits `model` on a repeating `train_ds`; returns the per-epoch history."""
+  tf_setup.skip_autograph_for_keras()
+  history = model.fit(train_ds.repeat(), epochs=epochs,
+                      steps_per_epoch=steps_per_epoch,
+                      validation_data=validation_ds, callbacks=list(callbacks),
+                      verbose=2)
+  return FitResult({k: [float(v) for v in vs]
+                    for k, vs in history.history.items()},
+                   steps=epochs * steps_per_epoch)
+
+
+def evaluate(model, eval_ds) -> Mapping[str, float]:
+  """Loss and compiled metrics of `model` on `eval_ds` (one pass)."""
+  return {k: float(v) for k, v in
+          model.evaluate(eval_ds, verbose=0, return_dict=True).items()}
+
+
+def steps_per_epoch(num_examples: int, batch_size: int) -> int:
+  return max(1, math.ceil(num_examples / batch_size))

@@ -1,0 +1,323 @@
+"""Pruner configuration: validated dataclasses that round-trip through JSON.
+
+Every class validates in `__post_init__` (like tfmot's pruning schedules) and
+converts to/from plain dicts, so the component stores one JSON exec property
+and the executor rebuilds exactly the same objects.
+"""
+
+import dataclasses
+import enum
+import json
+import re
+from typing import Any, Mapping, Optional, Tuple, Union
+
+from tfx_compression import config_utils
+from tfx_compression.errors import CompressionConfigError
+
+
+def _check_sparsity(value: Any, field: str) -> float:
+  if (isinstance(value, bool) or not isinstance(value, (int, float))
+      or not 0.0 <= value < 1.0):
+    raise CompressionConfigError(f"{field} must be in [0, 1); got {value!r}")
+  return float(value)
+
+
+@dataclasses.dataclass(frozen=True)
+class PolynomialDecay:
+  """Sparsity rising from `initial_sparsity` to `final_sparsity` (tfmot PolynomialDecay).
+
+  `end_step=None` ends the ramp on the last fine-tuning step that is a prune
+  step (tfmot prunes only every `frequency` steps from `begin_step`).
+  """
+
+  initial_sparsity: float = 0.0
+  final_sparsity: float = 0.5
+  begin_step: int = 0
+  end_step: Optional[int] = None
+  power: float = 3.0
+  frequency: int = 100
+
+  def __post_init__(self):
+    _check_sparsity(self.initial_sparsity, "schedule.initial_sparsity")
+    _check_sparsity(self.final_sparsity, "schedule.final_sparsity")
+    if self.initial_sparsity > self.final_sparsity:
+      raise CompressionConfigError(
+          "schedule.initial_sparsity must be <= schedule.final_sparsity; got "
+          f"{self.initial_sparsity!r} > {self.final_sparsity!r}")
+    _check_steps(self)
+    config_utils.check_float(self.power, "schedule.power", minimum=0.0)
+
+  @property
+  def target_sparsity(self) -> float:
+    return self.final_sparsity
+
+
+@dataclasses.dataclass(frozen=True)
+class ConstantSparsity:
+  """One sparsity level applied every `frequency` steps (tfmot ConstantSparsity)."""
+
+  target_sparsity: float = 0.5
+  begin_step: int = 0
+  end_step: Optional[int] = None
+  frequency: int = 100
+
+  def __post_init__(self):
+    _check_sparsity(self.target_sparsity, "schedule.target_sparsity")
+    _check_steps(self)
+
+
+Schedule = Union[PolynomialDecay, ConstantSparsity]
+_SCHEDULES = {"polynomial_decay": PolynomialDecay, "constant": ConstantSparsity}
+
+
+def _check_steps(schedule) -> None:
+  config_utils.check_int(schedule.begin_step, "schedule.begin_step", minimum=0)
+  config_utils.check_int(schedule.frequency, "schedule.frequency", minimum=1)
+  if schedule.end_step is not None:
+    config_utils.check_int(schedule.end_step, "schedule.end_step")
+    if schedule.begin_step >= schedule.end_step:
+      raise CompressionConfigError(
+          "schedule.begin_step must be < schedule.end_step; got "
+          f"begin_step={schedule.begin_step}, end_step={schedule.end_step}")
+    if (schedule.end_step - schedule.begin_step) % schedule.frequency:
+      raise CompressionConfigError(
+          "schedule.end_step - schedule.begin_step must be a multiple of "
+          f"schedule.frequency ({schedule.frequency}), or the last prune step "
+          f"falls before end_step and the target sparsity is never reached; "
+          f"got begin_step={schedule.begin_step}, end_step={schedule.end_step}")
+
+
+class Granularity(str, enum.Enum):
+  """Which weights are removed together."""
+
+  UNSTRUCTURED = "unstructured"  # any single weight
+  BLOCK = "block"  # blocks of `block_size`, ranked by pooled magnitude
+  M_BY_N = "m_by_n"  # m zeros in every n consecutive input-channel weights
+
+
+class BlockPooling(str, enum.Enum):
+  AVG = "AVG"
+  MAX = "MAX"
+
+
+@dataclasses.dataclass(frozen=True)
+class LayerSelection:
+  """Which layers to prune. Empty include lists mean every prunable layer.
+
+  A layer is pruned when it matches an include rule (or none are given), no
+  exclude rule, and is not protected by `keep_first_and_last`.
+  """
+
+  include_names: Tuple[str, ...] = ()
+  exclude_names: Tuple[str, ...] = ()
+  include_regex: Optional[str] = None
+  exclude_regex: Optional[str] = None
+  include_types: Tuple[str, ...] = ()
+  exclude_types: Tuple[str, ...] = ()
+  # Keep the first and last prunable layers dense (they are the most
+  # sensitive: few weights, all of them used).
+  keep_first_and_last: bool = False
+
+  def __post_init__(self):
+    for field in ("include_names", "exclude_names", "include_types",
+                  "exclude_types"):
+      value = getattr(self, field)
+      if isinstance(value, str) or not all(isinstance(v, str) for v in value):
+        raise CompressionConfigError(
+            f"selection.{field} must be a list of strings; got {value!r}")
+      object.__setattr__(self, field, tuple(value))
+    for field in ("include_regex", "exclude_regex"):
+      value = getattr(self, field)
+      if value is not None:
+        try:
+          re.compile(value)
+        except (re.error, TypeError) as e:
+          raise CompressionConfigError(
+              f"selection.{field} is not a valid regular expression: "
+              f"{value!r} ({e})") from e
+
+
+@dataclasses.dataclass(frozen=True)
+class FineTuning:
+  """How the pruned model is fine-tuned.
+
+  Attributes:
+    epochs: Passes over `steps_per_epoch` batches.
+    steps_per_epoch: None: one pass over the train split (counted once).
+    batch_size: Examples per step.
+    learning_rate: Absolute rate; None: `learning_rate_scale` x the rate of
+      the model's own compiled optimizer.
+    learning_rate_scale: Factor on the model's own learning rate.
+    loss: Keras loss identifier; None: the model's own compiled loss.
+    label_key: tf.Example feature holding the label (built-in reader).
+    train_split: Split to fine-tune on.
+    eval_split: Split for the before/after evaluation.
+    train_unselected_layers: Also train the layers that are not pruned
+      (False keeps them bit-identical to the input model).
+  """
+
+  epochs: int = 2
+  steps_per_epoch: Optional[int] = None
+  batch_size: int = 32
+  learning_rate: Optional[float] = None
+  learning_rate_scale: float = 1.0
+  loss: Optional[str] = None
+  label_key: str = "label"
+  train_split: str = "train"
+  eval_split: str = "eval"
+  train_unselected_layers: bool = False
+
+  def __post_init__(self):
+    config_utils.check_int(self.epochs, "fine_tuning.epochs", minimum=1)
+    if self.steps_per_epoch is not None:
+      config_utils.check_int(self.steps_per_epoch,
+                             "fine_tuning.steps_per_epoch", minimum=1)
+    config_utils.check_int(self.batch_size, "fine_tuning.batch_size", minimum=1)
+    if self.learning_rate is not None and (
+        config_utils.check_float(self.learning_rate,
+                                 "fine_tuning.learning_rate") <= 0):
+      raise CompressionConfigError(
+          f"fine_tuning.learning_rate must be > 0; got {self.learning_rate!r}")
+    if config_utils.check_float(self.learning_rate_scale,
+                                "fine_tuning.learning_rate_scale") <= 0:
+      raise CompressionConfigError(
+          "fine_tuning.learning_rate_scale must be > 0; got "
+          f"{self.learning_rate_scale!r}")
+    for field in ("label_key", "train_split", "eval_split"):
+      config_utils.check_nonempty_str(getattr(self, field),
+                                      f"fine_tuning.{field}")
+    if self.loss is not None:
+      config_utils.check_nonempty_str(self.loss, "fine_tuning.loss")
+
+
+@dataclasses.dataclass(frozen=True)
+class PrunerConfig:
+  """Everything the Pruner needs besides its input artifacts.
+
+  Attributes:
+    schedule: PolynomialDecay or ConstantSparsity; must be None for m_by_n,
+      whose sparsity is fixed at m/n.
+    granularity: unstructured, block or m_by_n.
+    block_size: (rows, cols) pruned together, for granularity 'block'.
+    block_pooling: How a block's magnitude is pooled: AVG or MAX.
+    m_by_n: (m, n): m zeros in every n consecutive weights, e.g. (2, 4).
+    selection: Which layers to prune.
+    fine_tuning: How to fine-tune.
+    input_fn: Optional user input function, as 'package.module.fn' or, with
+      `module_file`, a function name in that file. Called as
+      `input_fn(file_pattern, data_accessor, tf_transform_output, batch_size)`
+      like the TFX Trainer templates' `_input_fn`; must yield
+      (features, label) batches. None: the built-in tf.Example reader.
+    module_file: Optional path to a Python file that defines `input_fn`.
+  """
+
+  schedule: Optional[Schedule] = None
+  granularity: Granularity = Granularity.UNSTRUCTURED
+  block_size: Tuple[int, int] = (1, 1)
+  block_pooling: BlockPooling = BlockPooling.AVG
+  m_by_n: Tuple[int, int] = (2, 4)
+  selection: LayerSelection = LayerSelection()
+  fine_tuning: FineTuning = FineTuning()
+  input_fn: Optional[str] = None
+  module_file: Optional[str] = None
+
+  def __post_init__(self):
+    set_ = lambda k, v: object.__setattr__(self, k, v)
+    set_("granularity", config_utils.parse_enum(Granularity, self.granularity,
+                                                "granularity"))
+    set_("block_pooling", config_utils.parse_enum(
+        BlockPooling, self.block_pooling, "block_pooling"))
+    set_("block_size", _int_pair(self.block_size, "block_size", minimum=1))
+    set_("m_by_n", _int_pair(self.m_by_n, "m_by_n", minimum=1))
+    if self.m_by_n[0] >= self.m_by_n[1]:
+      raise CompressionConfigError(
+          f"m_by_n must have m < n (m zeros in every n weights); got {self.m_by_n}")
+    for field, cls in (("selection", LayerSelection),
+                       ("fine_tuning", FineTuning)):
+      if not isinstance(getattr(self, field), cls):
+        raise CompressionConfigError(
+            f"{field} must be a {cls.__name__}; got {getattr(self, field)!r}")
+    if self.granularity is Granularity.M_BY_N:
+      if self.schedule is not None:
+        raise CompressionConfigError(
+            "schedule must be None with granularity 'm_by_n': the sparsity is "
+            f"fixed at m/n = {self.m_by_n[0]}/{self.m_by_n[1]}; got "
+            f"{self.schedule!r}")
+    elif self.schedule is None:
+      set_("schedule", PolynomialDecay())
+    elif not isinstance(self.schedule, (PolynomialDecay, ConstantSparsity)):
+      raise CompressionConfigError(
+          "schedule must be a PolynomialDecay or ConstantSparsity; got "
+          f"{self.schedule!r}")
+    if self.granularity is not Granularity.BLOCK and self.block_size != (1, 1):
+      raise CompressionConfigError(
+          f"block_size applies to granularity 'block' only; got {self.block_size} "
+          f"with granularity {self.granularity.value!r}")
+    if self.module_file is not None and not self.input_fn:
+      raise CompressionConfigError(
+          "module_file needs input_fn, the name of the function to call; got "
+          f"input_fn={self.input_fn!r}")
+
+  @property
+  def target_sparsity(self) -> float:
+    if self.granularity is Granularity.M_BY_N:
+      return self.m_by_n[0] / self.m_by_n[1]
+    return self.schedule.target_sparsity
+
+  def to_dict(self) -> dict:
+    d = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+    d["granularity"] = self.granularity.value
+    d["block_pooling"] = self.block_pooling.value
+    d["block_size"], d["m_by_n"] = list(self.block_size), list(self.m_by_n)
+    d["selection"] = dataclasses.asdict(self.selection)
+    d["fine_tuning"] = dataclasses.asdict(self.fine_tuning)
+    if self.schedule is not None:
+      kind = {v: k for k, v in _SCHEDULES.items()}[type(self.schedule)]
+      d["schedule"] = dict(dataclasses.asdict(self.schedule), kind=kind)
+    return d
+
+  @classmethod
+  def from_dict(cls, d: Mapping[str, Any]) -> "PrunerConfig":
+    """Builds a config from `to_dict` output or a hand-written dict (CLI files)."""
+    d = dict(d)
+    unknown = set(d) - {f.name for f in dataclasses.fields(cls)}
+    if unknown:
+      raise CompressionConfigError(
+          f"unknown Pruner config field(s) {sorted(unknown)}; allowed: "
+          f"{[f.name for f in dataclasses.fields(cls)]}")
+    if d.get("schedule") is not None:
+      schedule = dict(d["schedule"])
+      kind = schedule.pop("kind", None)
+      if kind not in _SCHEDULES:
+        raise CompressionConfigError(
+            f"schedule.kind must be one of {sorted(_SCHEDULES)}; got {kind!r}")
+      d["schedule"] = _build(_SCHEDULES[kind], schedule, "schedule")
+    if "selection" in d:
+      d["selection"] = _build(LayerSelection, d["selection"], "selection")
+    if "fine_tuning" in d:
+      d["fine_tuning"] = _build(FineTuning, d["fine_tuning"], "fine_tuning")
+    return cls(**d)
+
+  def to_json(self) -> str:
+    return json.dumps(self.to_dict(), sort_keys=True)
+
+  @classmethod
+  def from_json(cls, text: str) -> "PrunerConfig":
+    return cls.from_dict(json.loads(text))
+
+
+def _build(cls, values: Mapping[str, Any], field: str):
+  names = {f.name for f in dataclasses.fields(cls)}
+  unknown = set(values) - names
+  if unknown:
+    raise CompressionConfigError(
+        f"unknown {field} field(s) {sorted(unknown)}; allowed: {sorted(names)}")
+  return cls(**values)
+
+
+def _int_pair(value: Any, field: str, minimum: int) -> Tuple[int, int]:
+  if (isinstance(value, (str, bytes)) or not hasattr(value, "__len__")
+      or len(value) != 2):
+    raise CompressionConfigError(
+        f"{field} must be a pair of integers; got {value!r}")
+  return tuple(config_utils.check_int(v, field, minimum=minimum) for v in value)

@@ -1,0 +1,95 @@
+"""Pruner executor: artifacts in, a sparse signature-preserving Model out."""
+
+import json
+import os
+from typing import Any, Dict, List
+
+from absl import logging
+from tfx.dsl.components.base import base_executor
+from tfx.types import artifact_utils
+
+from tfx_compression import artifact_io
+from tfx_compression import properties
+from tfx_compression import training_data
+from tfx_compression.pruner import spec
+from tfx_compression.pruner.config import PrunerConfig
+
+HISTORY_FILE = "history.json"
+
+
+class Executor(base_executor.BaseExecutor):
+  """Prunes the input Keras model with tfmot and exports it with its signatures."""
+
+  def Do(self, input_dict: Dict[str, List[Any]],
+         output_dict: Dict[str, List[Any]],
+         exec_properties: Dict[str, Any]) -> None:
+    # pylint: disable=g-import-not-at-top
+    from tfx_compression.lib import keras_export
+    from tfx_compression.lib import keras_io
+    from tfx_compression.pruner import runner
+
+    self._log_startup(input_dict, output_dict, exec_properties)
+    config = PrunerConfig.from_json(exec_properties[spec.CONFIG_KEY])
+    source = artifact_utils.get_single_instance(input_dict[spec.MODEL_KEY])
+    output = artifact_utils.get_single_instance(
+        output_dict[spec.PRUNED_MODEL_KEY])
+    model_run = artifact_utils.get_single_instance(
+        output_dict[spec.MODEL_RUN_KEY])
+
+    with artifact_io.cleared_on_failure(output.uri), \
+        artifact_io.cleared_on_failure(model_run.uri):
+      source_dir = artifact_io.serving_dir(source.uri)
+      model = keras_io.load_keras_model(source_dir, compile=True)
+      data = training_data.load(input_dict, config.fine_tuning,
+                                keras_io.input_specs(model), config.input_fn,
+                                config.module_file)
+      result = runner.prune(model, config, data, model_run.uri)
+      keras_export.save_with_original_signatures(
+          result.stripped_model, source_dir,
+          os.path.join(output.uri, artifact_io.SERVING_DIR))
+      report = _report(config, source.uri, data.source, result)
+      artifact_io.write_report(output.uri, report)
+      artifact_io.write_json(os.path.join(model_run.uri, HISTORY_FILE),
+                             result.history)
+      _set_properties(output, config, result, report)
+    logging.info("Pruner wrote %s: sparsity %.3f of pruned layers",
+                 output.uri, report["pruned_layers_sparsity"])
+
+
+def _report(config, source_uri, data_source, result) -> Dict[str, Any]:
+  pruned = [l for l in result.layers if l.pruned]
+  params = sum(l.params for l in pruned)
+  return {
+      "source_model": source_uri,
+      "config": config.to_dict(),
+      "data": data_source,
+      "target_sparsity": config.target_sparsity,
+      "pruned_layers_sparsity": (sum(l.zeros for l in pruned) / params
+                                 if params else 0.0),
+      "layers": [dict(vars(l), sparsity=l.sparsity) for l in result.layers],
+      "skipped_layers": result.selection.skipped,
+      "m_by_n_violations": result.m_by_n_violations,
+      "fine_tuning": {"steps": result.steps, "end_step": result.end_step,
+                      "learning_rate": result.learning_rate},
+      "eval_before": dict(result.eval_before),
+      "eval_after": dict(result.eval_after),
+      "weights_gzip_bytes_before": result.weights_gzip_before,
+      "weights_gzip_bytes_after": result.weights_gzip_after,
+  }
+
+
+def _set_properties(artifact, config, result, report) -> None:
+  artifact.set_string_custom_property(properties.MODEL_FORMAT,
+                                      properties.FORMAT_KERAS_SAVED_MODEL)
+  artifact.set_string_custom_property(properties.GRANULARITY,
+                                      config.granularity.value)
+  artifact.set_float_custom_property(properties.TARGET_SPARSITY,
+                                     config.target_sparsity)
+  artifact.set_float_custom_property(properties.PRUNED_LAYERS_SPARSITY,
+                                     report["pruned_layers_sparsity"])
+  artifact.set_string_custom_property(properties.PRUNED_LAYERS,
+                                      json.dumps(result.selection.selected))
+  artifact.set_int_custom_property(properties.WEIGHTS_GZIP_BYTES,
+                                   result.weights_gzip_after)
+  for key, value in result.eval_after.items():
+    artifact.set_float_custom_property(f"eval_{key}", value)

@@ -1,0 +1,91 @@
+"""The Pruner's work on plain objects: select, wrap, fine-tune, strip, measure."""
+
+import dataclasses
+from typing import Any, Dict, List, Mapping
+
+from tfx_compression.lib import fine_tuning as ft
+from tfx_compression.lib import pruning
+from tfx_compression.pruner.config import Granularity
+from tfx_compression.pruner.config import PrunerConfig
+
+
+@dataclasses.dataclass
+class PruneResult:
+  stripped_model: Any
+  selection: pruning.Selection
+  layers: List[pruning.LayerSparsity]
+  eval_before: Mapping[str, float]
+  eval_after: Mapping[str, float]
+  history: Dict[str, List[float]]
+  steps: int
+  end_step: int
+  learning_rate: float
+  weights_gzip_before: int
+  weights_gzip_after: int
+  m_by_n_violations: Dict[str, int]
+
+
+def _tfmot_schedule(config: PrunerConfig, total_steps: int):
+  import tensorflow_model_optimization as tfmot  # pylint: disable=g-import-not-at-top
+  if config.granularity is Granularity.M_BY_N:
+    # The m_by_n mask ignores the sparsity level; prune from step 0, and
+    # refresh the mask as weights move.
+    return tfmot.sparsity.keras.ConstantSparsity(
+        config.target_sparsity, begin_step=0, frequency=max(1, total_steps // 4))
+  return pruning.tfmot_schedule(config.schedule, total_steps)
+
+
+def prune(model, config: PrunerConfig, data, log_dir: str) -> PruneResult:
+  """Prunes and fine-tunes `model` (a compiled Keras model, modified in place).
+
+  Args:
+    model: The loaded baseline; its layers are wrapped and trained, so it
+      must not be used afterwards.
+    config: The Pruner configuration.
+    data: A `training_data.TrainingData`.
+    log_dir: TensorBoard directory for PruningSummaries and training curves.
+
+  Returns:
+    The stripped model and everything measured on the way.
+  """
+  import tensorflow_model_optimization as tfmot  # pylint: disable=g-import-not-at-top
+  from tensorflow_model_optimization.python.core.sparsity.keras import pruning_wrapper  # pylint: disable=g-import-not-at-top
+  m_by_n = config.m_by_n if config.granularity is Granularity.M_BY_N else None
+  selection = pruning.select_layers(model, config.selection, m_by_n=m_by_n)
+  tuning = config.fine_tuning
+  total = tuning.epochs * data.steps_per_epoch
+  schedule = _tfmot_schedule(config, total)
+  end_step = int(schedule.get_config()["config"].get("end_step", -1))
+  gzip_before = pruning.weights_gzip_size(model)
+  rate = ft.compile_like(model, model, tuning.learning_rate,
+                         tuning.learning_rate_scale, tuning.loss)
+  eval_before = ft.evaluate(model, data.eval)
+  wrapped = pruning.wrap_for_pruning(
+      model, selection.selected, schedule, block_size=config.block_size,
+      block_pooling=config.block_pooling.value, m_by_n=m_by_n)
+  if not tuning.train_unselected_layers:
+    for layer in wrapped.layers:
+      if layer.weights and not isinstance(
+          layer, pruning_wrapper.PruneLowMagnitude):
+        layer.trainable = False
+  ft.compile_like(wrapped, model, rate, 1.0, tuning.loss)
+  fit = ft.fit(wrapped, data.train, tuning.epochs, data.steps_per_epoch,
+               callbacks=[tfmot.sparsity.keras.UpdatePruningStep(),
+                          tfmot.sparsity.keras.PruningSummaries(log_dir=log_dir)],
+               validation_ds=data.eval)
+  stripped = pruning.strip(wrapped)
+  ft.compile_like(stripped, model, rate, 1.0, tuning.loss)
+  eval_after = ft.evaluate(stripped, data.eval)
+  violations = {}
+  if m_by_n:
+    violations = {name: pruning.m_by_n_violations(
+        pruning.kernel_of(stripped.get_layer(name)).numpy(), m_by_n)
+                  for name in selection.selected}
+  return PruneResult(
+      stripped_model=stripped, selection=selection,
+      layers=pruning.layer_sparsity(stripped, selection.selected),
+      eval_before=eval_before, eval_after=eval_after, history=fit.history,
+      steps=fit.steps, end_step=end_step, learning_rate=rate,
+      weights_gzip_before=gzip_before,
+      weights_gzip_after=pruning.weights_gzip_size(stripped),
+      m_by_n_violations=violations)

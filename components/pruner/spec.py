@@ -1,0 +1,33 @@
+"""Pruner keys and ComponentSpec (no TensorFlow library imports)."""
+
+from tfx.types import component_spec
+from tfx.types import standard_artifacts
+
+EXAMPLES_KEY = "examples"
+MODEL_KEY = "model"
+SCHEMA_KEY = "schema"
+TRANSFORM_GRAPH_KEY = "transform_graph"
+PRUNED_MODEL_KEY = "pruned_model"
+MODEL_RUN_KEY = "model_run"
+CONFIG_KEY = "pruner_config"  # PrunerConfig.to_json()
+
+
+class PrunerSpec(component_spec.ComponentSpec):
+  """Pruner: a Keras Model and its Examples in, a sparse Keras Model out."""
+
+  PARAMETERS = {CONFIG_KEY: component_spec.ExecutionParameter(type=str)}
+  INPUTS = {
+      EXAMPLES_KEY: component_spec.ChannelParameter(
+          type=standard_artifacts.Examples),
+      MODEL_KEY: component_spec.ChannelParameter(type=standard_artifacts.Model),
+      SCHEMA_KEY: component_spec.ChannelParameter(
+          type=standard_artifacts.Schema, optional=True),
+      TRANSFORM_GRAPH_KEY: component_spec.ChannelParameter(
+          type=standard_artifacts.TransformGraph, optional=True),
+  }
+  OUTPUTS = {
+      PRUNED_MODEL_KEY: component_spec.ChannelParameter(
+          type=standard_artifacts.Model),
+      MODEL_RUN_KEY: component_spec.ChannelParameter(
+          type=standard_artifacts.ModelRun),
+  }

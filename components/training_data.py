@@ -1,0 +1,90 @@
+"""Training and evaluation data for components that fine-tune (Pruner, QAT).
+
+Either the built-in reader (tf.Examples parsed by the model's input names plus
+a label key) or the user's own `input_fn`, called like the TFX Trainer
+templates' `_input_fn(file_pattern, data_accessor, tf_transform_output,
+batch_size)`.
+"""
+
+import dataclasses
+from typing import Any, Dict, List, Optional
+
+from tfx.types import artifact_utils
+
+from tfx_compression import artifact_io
+from tfx_compression.errors import CompressionConfigError
+
+EXAMPLES_KEY = "examples"
+SCHEMA_KEY = "schema"
+TRANSFORM_GRAPH_KEY = "transform_graph"
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainingData:
+  train: Any  # tf.data.Dataset of (features, label) batches, finite
+  eval: Any  # same, for evaluation
+  steps_per_epoch: int
+  source: str  # 'built-in reader' or the input_fn's name
+
+
+def _user_input_fn(input_fn: str, module_file: Optional[str]):
+  from tfx.components.util import udf_utils  # pylint: disable=g-import-not-at-top
+  props = {"input_fn": input_fn}
+  if module_file:
+    props["module_file"] = module_file
+  try:
+    return udf_utils.get_fn(props, "input_fn")
+  except (ImportError, AttributeError, ValueError) as e:
+    raise CompressionConfigError(
+        f"input_fn {input_fn!r} (module_file {module_file!r}) cannot be "
+        f"loaded: {e}") from e
+
+
+def load(input_dict: Dict[str, List], fine_tuning, specs,
+         input_fn: Optional[str], module_file: Optional[str]) -> TrainingData:
+  """Builds the train/eval datasets for `fine_tuning` from the input artifacts.
+
+  Raises:
+    CompressionConfigError: a split is missing or empty, or the label key is
+      not a feature (built-in reader).
+    InputMismatchError: a model input is not a feature (built-in reader).
+  """
+  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lib import examples_io
+  from tfx_compression.lib import fine_tuning as ft
+  examples = artifact_utils.get_single_instance(input_dict[EXAMPLES_KEY])
+  train_files = artifact_io.split_files(examples, fine_tuning.train_split)
+  eval_files = artifact_io.split_files(examples, fine_tuning.eval_split)
+  steps = fine_tuning.steps_per_epoch or ft.steps_per_epoch(
+      ft.count_records(train_files), fine_tuning.batch_size)
+  if not input_fn:
+    source = f"split {fine_tuning.train_split!r} of Examples {examples.uri}"
+    examples_io.check_inputs_are_features(
+        specs, examples_io.feature_keys(train_files), source)
+    ft.check_label(train_files, fine_tuning.label_key, source)
+    make = lambda files, shuffle: ft.labelled_dataset(
+        files, specs, fine_tuning.label_key, fine_tuning.batch_size, shuffle)
+    return TrainingData(make(train_files, True), make(eval_files, False),
+                        steps, "built-in reader")
+  fn = _user_input_fn(input_fn, module_file)
+  from tfx.components.trainer import fn_args_utils
+  from tfx.proto import trainer_pb2
+  from tfx.utils import proto_utils
+  args = fn_args_utils.get_common_fn_args(input_dict, {
+      "train_args": proto_utils.proto_to_json(trainer_pb2.TrainArgs(
+          splits=[fine_tuning.train_split])),
+      "eval_args": proto_utils.proto_to_json(trainer_pb2.EvalArgs(
+          splits=[fine_tuning.eval_split])),
+  })
+  transform_output = None
+  if input_dict.get(TRANSFORM_GRAPH_KEY):
+    import tensorflow_transform as tft
+    transform_output = tft.TFTransformOutput(
+        artifact_utils.get_single_uri(input_dict[TRANSFORM_GRAPH_KEY]))
+  make = lambda files: fn(files, args.data_accessor, transform_output,
+                          fine_tuning.batch_size)
+  # Trainer-style input functions usually repeat forever: bound evaluation.
+  eval_steps = ft.steps_per_epoch(ft.count_records(eval_files),
+                                  fine_tuning.batch_size)
+  return TrainingData(make(args.train_files),
+                      make(args.eval_files).take(eval_steps), steps, input_fn)

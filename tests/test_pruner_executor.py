@@ -1,0 +1,184 @@
+"""Executor-level tests: the Pruner on the session's real Trainer output."""
+
+import hashlib
+import json
+import os
+
+import numpy as np
+import pytest
+
+from model_factories import model_artifact
+from model_factories import save_keras
+from model_factories import small_cnn
+from tfx_compression import artifact_io
+from tfx_compression import properties
+from tfx_compression.errors import CompressionConfigError
+from tfx_compression.errors import InputMismatchError
+from tfx_compression.errors import UnsupportedModelError
+from tfx_compression.pruner import executor
+from tfx_compression.pruner.config import FineTuning
+from tfx_compression.pruner.config import LayerSelection
+from tfx_compression.pruner.config import PolynomialDecay
+from tfx_compression.pruner.config import PrunerConfig
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TUNING = FineTuning(epochs=4)
+SELECT = LayerSelection(keep_first_and_last=True)
+
+
+def _run(examples, model, out_dir, config):
+  from tfx.types import standard_artifacts  # pylint: disable=g-import-not-at-top
+  pruned, run = model_artifact(os.path.join(out_dir, "model")), \
+      standard_artifacts.ModelRun()
+  run.uri = os.path.join(out_dir, "run")
+  executor.Executor().Do({"examples": [examples], "model": [model]},
+                         {"pruned_model": [pruned], "model_run": [run]},
+                         {"pruner_config": config.to_json()})
+  return pruned, run
+
+
+def _digest(path):
+  h = hashlib.sha256()
+  for root, _, files in sorted(os.walk(path)):
+    for name in sorted(files):
+      h.update(name.encode())
+      h.update(open(os.path.join(root, name), "rb").read())
+  return h.hexdigest()
+
+
+@pytest.fixture(scope="module")
+def pruned80(trained_pipeline, tmp_path_factory):
+  """Polynomial 0.5 -> 0.8 (the seeds' schedule), first/last layers dense."""
+  source = artifact_io.serving_dir(trained_pipeline.model.uri)
+  before = _digest(source)
+  pruned, run = _run(trained_pipeline.examples, trained_pipeline.model,
+                     str(tmp_path_factory.mktemp("pruned80")),
+                     PrunerConfig(schedule=PolynomialDecay(0.5, 0.8, frequency=10),
+                                  selection=SELECT, fine_tuning=TUNING))
+  return pruned, run, before == _digest(source)
+
+
+def _report(artifact):
+  return json.load(open(os.path.join(artifact.uri, "report.json")))
+
+
+def test_selected_layers_reach_target_sparsity(pruned80):
+  report = _report(pruned80[0])
+  layers = {l["name"]: l for l in report["layers"]}
+  assert sorted(n for n, l in layers.items() if l["pruned"]) == ["conv2", "dense1"]
+  for name in ("conv2", "dense1"):
+    assert abs(layers[name]["sparsity"] - 0.8) <= 0.01, layers[name]
+  assert report["skipped_layers"]["conv1"].startswith("kept dense")
+  assert pruned80[0].get_custom_property(
+      properties.PRUNED_LAYERS_SPARSITY) == pytest.approx(0.8, abs=0.01)
+
+
+def test_unselected_layers_are_bit_identical(pruned80, keras_model):
+  from tfx_compression.lib import keras_io  # pylint: disable=g-import-not-at-top
+  pruned = keras_io.load_keras_model(
+      artifact_io.serving_dir(pruned80[0].uri))
+  for name in ("conv1", "probabilities"):
+    for a, b in zip(keras_model.get_layer(name).get_weights(),
+                    pruned.get_layer(name).get_weights()):
+      np.testing.assert_array_equal(a, b)
+  assert not np.array_equal(keras_model.get_layer("dense1").get_weights()[0],
+                            pruned.get_layer("dense1").get_weights()[0])
+
+
+def test_serving_signature_is_kept_and_matches_keras(pruned80, trained_pipeline,
+                                                     eval_inputs):
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lib import keras_io  # pylint: disable=g-import-not-at-top
+  path = artifact_io.serving_dir(pruned80[0].uri)
+  serving = tf.saved_model.load(path).signatures["serving_default"]
+  assert list(serving.structured_input_signature[1]) == ["examples"]
+  files = artifact_io.split_files(trained_pipeline.examples, "eval")
+  records = [r.numpy() for r in tf.data.TFRecordDataset(
+      files, compression_type="GZIP").take(200)]
+  served = serving(tf.constant(records))["probabilities"].numpy()
+  keras = keras_io.load_keras_model(path).predict(eval_inputs[0], verbose=0)
+  np.testing.assert_allclose(served, keras, atol=1e-5)
+  assert np.mean(np.argmax(served, 1) == eval_inputs[1]) > 0.9
+
+
+def test_baseline_artifact_is_not_modified(pruned80):
+  assert pruned80[2], "the Trainer's model files changed"
+
+
+def test_report_model_run_and_properties(pruned80):
+  pruned, run, _ = pruned80
+  report = _report(pruned)
+  assert report["eval_before"]["accuracy"] > 0.9
+  assert report["eval_after"]["accuracy"] > report["eval_before"]["accuracy"] - 0.05
+  assert report["weights_gzip_bytes_after"] < 0.6 * report["weights_gzip_bytes_before"]
+  assert report["fine_tuning"]["end_step"] % 10 == 0
+  history = json.load(open(os.path.join(run.uri, "history.json")))
+  assert len(history["loss"]) == TUNING.epochs
+  events = [f for _, _, fs in os.walk(run.uri) for f in fs if "tfevents" in f]
+  assert events, "PruningSummaries wrote no TensorBoard events"
+  assert pruned.get_custom_property("eval_accuracy") == report["eval_after"]["accuracy"]
+
+
+def test_output_feeds_lite_converter(pruned80, trained_pipeline, tmp_path):
+  from tfx_compression.lite_converter import executor as lite  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lite_converter.config import LiteConverterConfig  # pylint: disable=g-import-not-at-top
+  out = model_artifact(str(tmp_path))
+  lite.Executor().Do({"model": [pruned80[0]],
+                      "examples": [trained_pipeline.examples]},
+                     {"tflite_model": [out]},
+                     LiteConverterConfig().to_exec_properties())
+  assert out.get_custom_property(properties.VALIDATION_ARGMAX_AGREEMENT) == 1.0
+
+
+def test_two_four_sparsity_with_user_input_fn(trained_pipeline, tmp_path):
+  config = PrunerConfig(
+      granularity="m_by_n", selection=SELECT,
+      fine_tuning=FineTuning(epochs=2, steps_per_epoch=20),
+      module_file=os.path.join(HERE, "user_input_fn.py"), input_fn="input_fn")
+  pruned, _ = _run(trained_pipeline.examples, trained_pipeline.model,
+                   str(tmp_path), config)
+  report = _report(pruned)
+  assert report["data"] == "input_fn"
+  assert report["m_by_n_violations"] == {"conv2": 0, "dense1": 0}
+  layers = {l["name"]: l for l in report["layers"]}
+  assert layers["dense1"]["sparsity"] == 0.5 and layers["conv2"]["sparsity"] == 0.5
+
+
+def _assert_empty(*dirs):
+  for d in dirs:
+    assert not os.path.exists(d) or os.listdir(d) == []
+
+
+def test_missing_label_key(trained_pipeline, tmp_path):
+  config = PrunerConfig(fine_tuning=FineTuning(label_key="digit"))
+  with pytest.raises(CompressionConfigError,
+                     match=r"label_key 'digit' is not a feature .*\['image', 'label'\]"):
+    _run(trained_pipeline.examples, trained_pipeline.model, str(tmp_path), config)
+  _assert_empty(str(tmp_path / "model"), str(tmp_path / "run"))
+
+
+def test_model_input_missing_from_examples(trained_pipeline, tmp_path):
+  model = small_cnn(input_name="pixels")
+  model.compile(loss="sparse_categorical_crossentropy", optimizer="adam")
+  save_keras(model, str(tmp_path / "src" / "Format-Serving"))
+  with pytest.raises(InputMismatchError, match=r"\['pixels'\]"):
+    _run(trained_pipeline.examples, model_artifact(str(tmp_path / "src")),
+         str(tmp_path / "out"), PrunerConfig())
+  _assert_empty(str(tmp_path / "out" / "model"))
+
+
+def test_non_keras_model(trained_pipeline, tmp_path):
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  module = tf.Module()
+  module.v = tf.Variable(1.0)
+  tf.saved_model.save(module, str(tmp_path / "src" / "Format-Serving"))
+  with pytest.raises(UnsupportedModelError, match="is not a Keras model"):
+    _run(trained_pipeline.examples, model_artifact(str(tmp_path / "src")),
+         str(tmp_path / "out"), PrunerConfig())
+
+
+def test_schedule_too_short_for_frequency(trained_pipeline, tmp_path):
+  config = PrunerConfig(fine_tuning=FineTuning(epochs=1))  # 45 steps, frequency 100
+  with pytest.raises(CompressionConfigError,
+                     match="only one prune step .* Lower schedule.frequency"):
+    _run(trained_pipeline.examples, trained_pipeline.model, str(tmp_path), config)
