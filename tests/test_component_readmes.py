@@ -18,17 +18,29 @@ def _example(component_dir: str) -> str:
   return blocks[0]
 
 
-@pytest.mark.e2e
-def test_lite_converter_readme_example(trained_pipeline):
+def _run_example(component_dir: str, trained_pipeline) -> dict:
   from conftest import PIPELINE_NAME  # pylint: disable=g-import-not-at-top
-  from tfx_compression.pipelines import results  # pylint: disable=g-import-not-at-top
   namespace = {"DATA_ROOT": trained_pipeline.data_root,
                "PIPELINE_NAME": PIPELINE_NAME,
                "PIPELINE_ROOT": trained_pipeline.pipeline_root,
                "METADATA_PATH": trained_pipeline.metadata_path}
-  exec(_example("lite_converter"), namespace)  # pylint: disable=exec-used
-  outputs = results.latest_outputs(trained_pipeline.metadata_path,
-                                   PIPELINE_NAME, namespace["converter"].id)
+  exec(_example(component_dir), namespace)  # pylint: disable=exec-used
+  return namespace
+
+
+def _outputs(trained_pipeline, component) -> dict:
+  from conftest import PIPELINE_NAME  # pylint: disable=g-import-not-at-top
+  from tfx_compression.pipelines import results  # pylint: disable=g-import-not-at-top
+  return results.latest_outputs(trained_pipeline.metadata_path, PIPELINE_NAME,
+                                component.id)
+
+
+@pytest.mark.e2e
+def test_lite_converter_readme_example(trained_pipeline):
+  from conftest import PIPELINE_NAME  # pylint: disable=g-import-not-at-top
+  from tfx_compression.pipelines import results  # pylint: disable=g-import-not-at-top
+  namespace = _run_example("lite_converter", trained_pipeline)
+  outputs = _outputs(trained_pipeline, namespace["converter"])
   (model,) = outputs["tflite_model"]
   assert model.get_custom_property(properties.OPTIMIZATION) == "dynamic_range"
   assert os.path.isfile(os.path.join(model.uri, "Format-Serving", "tflite"))
@@ -36,3 +48,14 @@ def test_lite_converter_readme_example(trained_pipeline):
   trainer_model = results.latest_outputs(
       trained_pipeline.metadata_path, PIPELINE_NAME, "Trainer")["model"][0]
   assert trainer_model.uri == trained_pipeline.model.uri
+
+
+@pytest.mark.e2e
+def test_pruner_readme_example(trained_pipeline):
+  namespace = _run_example("pruner", trained_pipeline)
+  (pruned,) = _outputs(trained_pipeline, namespace["pruner"])["pruned_model"]
+  assert pruned.get_custom_property(
+      properties.PRUNED_LAYERS_SPARSITY) == pytest.approx(0.8, abs=0.01)
+  assert pruned.get_custom_property("eval_accuracy") > 0.9
+  (tflite,) = _outputs(trained_pipeline, namespace["converter"])["tflite_model"]
+  assert tflite.get_custom_property(properties.VALIDATION_ARGMAX_AGREEMENT) == 1.0
