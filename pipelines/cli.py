@@ -39,8 +39,22 @@ def _parser() -> argparse.ArgumentParser:
   return parser
 
 
+def demo_pruner_config():
+  """The seeds' schedule: polynomial 0.5 -> 0.8, first and last layers dense."""
+  # pylint: disable=g-import-not-at-top
+  from tfx_compression.pruner import config
+  return config.PrunerConfig(
+      schedule=config.PolynomialDecay(0.5, 0.8, frequency=10),
+      selection=config.LayerSelection(keep_first_and_last=True),
+      fine_tuning=config.FineTuning(epochs=4))
+
+
 def run_demo(workdir: str, epochs: int) -> list:
-  """Runs the demo pipeline in `workdir`; returns the LiteConverter outputs."""
+  """Runs the demo pipeline in `workdir`.
+
+  Returns:
+    (variant, TFLite Model artifact) pairs, one per LiteConverter.
+  """
   # pylint: disable=g-import-not-at-top
   from tfx.orchestration.local import local_dag_runner
   from tfx_compression.pipelines import digits_data
@@ -52,13 +66,16 @@ def run_demo(workdir: str, epochs: int) -> list:
   tfx_pipeline = pipeline.create_pipeline(
       pipeline_name=PIPELINE_NAME,
       pipeline_root=os.path.join(workdir, "pipeline_root"),
-      data_root=data_root, metadata_path=metadata_path, train_epochs=epochs)
+      data_root=data_root, metadata_path=metadata_path, train_epochs=epochs,
+      pruner_config=demo_pruner_config())
   local_dag_runner.LocalDagRunner().run(tfx_pipeline)
   outputs = []
-  for component in sorted(tfx_pipeline.components, key=lambda c: c.id):
-    if component.id.startswith("LiteConverter"):
-      outputs += results.latest_outputs(
-          metadata_path, PIPELINE_NAME, component.id).get("tflite_model", [])
+  prefix = pipeline.LITE_CONVERTER_ID + "."
+  for component in tfx_pipeline.components:
+    if component.id.startswith(prefix):
+      for artifact in results.latest_outputs(
+          metadata_path, PIPELINE_NAME, component.id).get("tflite_model", []):
+        outputs.append((component.id[len(prefix):], artifact))
   print(f"MLMD database: {metadata_path}")
   print(f"Artifacts:     {os.path.join(workdir, 'pipeline_root')}")
   return outputs
@@ -68,9 +85,9 @@ def _print_table(outputs) -> None:
   from tfx_compression import properties  # pylint: disable=g-import-not-at-top
   header = ("variant", "size KB", "gzip KB", "agreement", "max |diff|", "uri")
   rows = []
-  for out in outputs:
+  for variant, out in outputs:
     p = out.get_custom_property
-    rows.append((p(properties.OPTIMIZATION),
+    rows.append((variant,
                  f"{p(properties.SIZE_BYTES) / 1024:.1f}",
                  f"{p(properties.GZIP_SIZE_BYTES) / 1024:.1f}",
                  f"{p(properties.VALIDATION_ARGMAX_AGREEMENT):.4f}",

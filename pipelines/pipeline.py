@@ -5,6 +5,7 @@ from typing import List, Optional, Sequence
 from tfx_compression.config_utils import parse_enum
 from tfx_compression.lib.conversion_options import Optimization
 
+LITE_CONVERTER_ID = "LiteConverter"
 TRAINER_RUN_FN = "tfx_compression.pipelines.digits_trainer.run_fn"
 # ImportExampleGen hash buckets: 80 % train, 20 % eval.
 TRAIN_BUCKETS, EVAL_BUCKETS = 4, 1
@@ -41,9 +42,10 @@ def create_pipeline(pipeline_name: str,
                     lite_optimizations: Sequence[Optimization] = (
                         Optimization.NONE, Optimization.DYNAMIC_RANGE),
                     train_epochs: int = 12,
+                    pruner_config=None,
                     beam_pipeline_args: Optional[List[str]] = None,
                     enable_cache: bool = True):
-  """Builds ExampleGen -> Trainer -> one LiteConverter per optimization.
+  """Builds ExampleGen -> Trainer [-> Pruner] -> LiteConverters.
 
   Args:
     pipeline_name: Name of the pipeline (and of its MLMD context).
@@ -52,8 +54,11 @@ def create_pipeline(pipeline_name: str,
     metadata_path: SQLite MLMD file for local runs; None to let the runner
       provide the connection (Kubeflow).
     lite_optimizations: One LiteConverter per entry, with id
-      `LiteConverter.<value>`.
+      `LiteConverter.<value>` (and `LiteConverter.pruned_<value>` for the
+      pruned model).
     train_epochs: Trainer epochs.
+    pruner_config: A `PrunerConfig` to add a Pruner after the Trainer; None
+      for no pruning branch.
     beam_pipeline_args: Arguments for Beam-powered components.
     enable_cache: Reuse executions whose inputs and properties did not change.
 
@@ -66,14 +71,24 @@ def create_pipeline(pipeline_name: str,
   from tfx_compression.lite_converter.component import LiteConverter
   from tfx_compression.lite_converter.config import LiteConverterConfig
   example_gen, trainer = example_gen_and_trainer(data_root, train_epochs)
+  examples = example_gen.outputs["examples"]
   components = [example_gen, trainer]
-  for optimization in dict.fromkeys(
-      parse_enum(Optimization, o, "lite_optimizations") for o in lite_optimizations):
-    components.append(LiteConverter(
-        model=trainer.outputs["model"],
-        examples=example_gen.outputs["examples"],
-        config=LiteConverterConfig(optimization=optimization),
-    ).with_id(f"LiteConverter.{optimization.value}"))
+  models = {"": trainer.outputs["model"]}
+  if pruner_config is not None:
+    from tfx_compression.pruner.component import Pruner
+    pruner = Pruner(examples=examples, model=trainer.outputs["model"],
+                    config=pruner_config)
+    components.append(pruner)
+    models["pruned_"] = pruner.outputs["pruned_model"]
+  optimizations = dict.fromkeys(
+      parse_enum(Optimization, o, "lite_optimizations")
+      for o in lite_optimizations)
+  for prefix, model in models.items():
+    for optimization in optimizations:
+      components.append(LiteConverter(
+          model=model, examples=examples,
+          config=LiteConverterConfig(optimization=optimization),
+      ).with_id(f"{LITE_CONVERTER_ID}.{prefix}{optimization.value}"))
   connection = (metadata.sqlite_metadata_connection_config(metadata_path)
                 if metadata_path else None)
   return tfx_pipeline.Pipeline(

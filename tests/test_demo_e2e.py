@@ -11,12 +11,17 @@ def test_demo_runs_pipeline_and_prints_table(trained_pipeline, capsys):
   assert cli.main(["demo", "--workdir", trained_pipeline.workdir]) == 0
   out = capsys.readouterr().out
   assert f"MLMD database: {trained_pipeline.metadata_path}" in out
+  variants = ("none", "dynamic_range", "pruned_none", "pruned_dynamic_range")
   rows = {line.split()[0]: line.split() for line in out.splitlines()
-          if line.startswith(("none ", "dynamic_range "))}
-  assert set(rows) == {"none", "dynamic_range"}
-  float_kb, dynamic_kb = float(rows["none"][1]), float(rows["dynamic_range"][1])
-  assert dynamic_kb * 2.5 < float_kb
+          if line.split() and line.split()[0] in variants}
+  assert set(rows) == set(variants)
+  size = lambda v: float(rows[v][1])
+  gzip = lambda v: float(rows[v][2])
+  assert size("dynamic_range") * 2.5 < size("none")
   assert float(rows["none"][3]) == 1.0
+  # Pruning shows after compression: 80 % zeros in the big layers.
+  assert gzip("pruned_none") < 0.5 * gzip("none")
+  assert gzip("pruned_dynamic_range") < gzip("dynamic_range")
   # The session fixture already ran ExampleGen and Trainer: the demo reused
   # them from the cache instead of training again.
   trainer = results.latest_outputs(trained_pipeline.metadata_path,
