@@ -71,8 +71,7 @@ def prune(model, config: PrunerConfig, data, log_dir: str) -> PruneResult:
   ft.compile_like(wrapped, model, rate, 1.0, tuning.loss)
   fit = ft.fit(wrapped, data.train, tuning.epochs, data.steps_per_epoch,
                callbacks=[tfmot.sparsity.keras.UpdatePruningStep(),
-                          tfmot.sparsity.keras.PruningSummaries(log_dir=log_dir)],
-               validation_ds=data.eval)
+                          tfmot.sparsity.keras.PruningSummaries(log_dir=log_dir)])
   stripped = pruning.strip(wrapped)
   ft.compile_like(stripped, model, rate, 1.0, tuning.loss)
   eval_after = ft.evaluate(stripped, data.eval)
