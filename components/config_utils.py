@@ -73,3 +73,40 @@ def primitive_type(field_type) -> type:
   if field_type in (int, float, str, bool):
     return field_type
   raise TypeError(f"no primitive type for config field type {field_type!r}")
+
+
+def to_jsonable(value: Any) -> Any:
+  """Dataclasses, enums and tuples as JSON-ready dicts, strings and lists."""
+  import dataclasses  # pylint: disable=g-import-not-at-top
+  if dataclasses.is_dataclass(value):
+    return {f.name: to_jsonable(getattr(value, f.name))
+            for f in dataclasses.fields(value)}
+  if isinstance(value, enum.Enum):
+    return value.value
+  if isinstance(value, (tuple, list)):
+    return [to_jsonable(v) for v in value]
+  return value
+
+
+def from_mapping(cls, values: Any, field: str, converters=None):
+  """Builds dataclass `cls` from a mapping, rejecting unknown keys by name.
+
+  Args:
+    cls: The dataclass.
+    values: A mapping of field values (e.g. from JSON).
+    field: How to name the config in messages.
+    converters: Field name -> function applied to that field's value.
+  """
+  import dataclasses  # pylint: disable=g-import-not-at-top
+  if not isinstance(values, dict):
+    raise CompressionConfigError(f"{field} must be a mapping; got {values!r}")
+  names = [f.name for f in dataclasses.fields(cls)]
+  unknown = sorted(set(values) - set(names))
+  if unknown:
+    raise CompressionConfigError(
+        f"unknown {field} field(s) {unknown}; allowed: {names}")
+  values = dict(values)
+  for name, convert in (converters or {}).items():
+    if values.get(name) is not None:
+      values[name] = convert(values[name])
+  return cls(**values)

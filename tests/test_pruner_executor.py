@@ -16,8 +16,8 @@ from tfx_compression.errors import CompressionConfigError
 from tfx_compression.errors import InputMismatchError
 from tfx_compression.errors import UnsupportedModelError
 from tfx_compression.pruner import executor
-from tfx_compression.pruner.config import FineTuning
-from tfx_compression.pruner.config import LayerSelection
+from tfx_compression.training_config import FineTuning
+from tfx_compression.training_config import LayerSelection
 from tfx_compression.pruner.config import PolynomialDecay
 from tfx_compression.pruner.config import PrunerConfig
 

@@ -43,7 +43,8 @@ def _prunability(layer) -> Optional[str]:
   return None
 
 
-def _matches(layer, names, regex, types) -> bool:
+def matches(layer, names, regex, types) -> bool:
+  """Whether `layer` matches a name list, a regex or a type-name list."""
   return (layer.name in names or type(layer).__name__ in types or
           (regex is not None and re.search(regex, layer.name) is not None))
 
@@ -70,10 +71,10 @@ def select_layers(model, selection, m_by_n: Optional[Tuple[int, int]] = None
   has_include = bool(selection.include_names or selection.include_types or
                      selection.include_regex)
   chosen = [l for l in layers
-            if (not has_include or _matches(l, selection.include_names,
+            if (not has_include or matches(l, selection.include_names,
                                             selection.include_regex,
                                             selection.include_types))
-            and not _matches(l, selection.exclude_names,
+            and not matches(l, selection.exclude_names,
                              selection.exclude_regex, selection.exclude_types)]
   refused = [l for l in chosen if reasons[l.name] == _UNSUPPORTED or (
       reasons[l.name] and l.name in selection.include_names)]

@@ -8,11 +8,12 @@ and the executor rebuilds exactly the same objects.
 import dataclasses
 import enum
 import json
-import re
 from typing import Any, Mapping, Optional, Tuple, Union
 
 from tfx_compression import config_utils
 from tfx_compression.errors import CompressionConfigError
+from tfx_compression.training_config import FineTuning
+from tfx_compression.training_config import LayerSelection
 
 
 def _check_sparsity(value: Any, field: str) -> float:
@@ -101,96 +102,6 @@ class BlockPooling(str, enum.Enum):
 
 
 @dataclasses.dataclass(frozen=True)
-class LayerSelection:
-  """Which layers to prune. Empty include lists mean every prunable layer.
-
-  A layer is pruned when it matches an include rule (or none are given), no
-  exclude rule, and is not protected by `keep_first_and_last`.
-  """
-
-  include_names: Tuple[str, ...] = ()
-  exclude_names: Tuple[str, ...] = ()
-  include_regex: Optional[str] = None
-  exclude_regex: Optional[str] = None
-  include_types: Tuple[str, ...] = ()
-  exclude_types: Tuple[str, ...] = ()
-  # Keep the first and last prunable layers dense (they are the most
-  # sensitive: few weights, all of them used).
-  keep_first_and_last: bool = False
-
-  def __post_init__(self):
-    for field in ("include_names", "exclude_names", "include_types",
-                  "exclude_types"):
-      value = getattr(self, field)
-      if isinstance(value, str) or not all(isinstance(v, str) for v in value):
-        raise CompressionConfigError(
-            f"selection.{field} must be a list of strings; got {value!r}")
-      object.__setattr__(self, field, tuple(value))
-    for field in ("include_regex", "exclude_regex"):
-      value = getattr(self, field)
-      if value is not None:
-        try:
-          re.compile(value)
-        except (re.error, TypeError) as e:
-          raise CompressionConfigError(
-              f"selection.{field} is not a valid regular expression: "
-              f"{value!r} ({e})") from e
-
-
-@dataclasses.dataclass(frozen=True)
-class FineTuning:
-  """How the pruned model is fine-tuned.
-
-  Attributes:
-    epochs: Passes over `steps_per_epoch` batches.
-    steps_per_epoch: None: one pass over the train split (counted once).
-    batch_size: Examples per step.
-    learning_rate: Absolute rate; None: `learning_rate_scale` x the rate of
-      the model's own compiled optimizer.
-    learning_rate_scale: Factor on the model's own learning rate.
-    loss: Keras loss identifier; None: the model's own compiled loss.
-    label_key: tf.Example feature holding the label (built-in reader).
-    train_split: Split to fine-tune on.
-    eval_split: Split for the before/after evaluation.
-    train_unselected_layers: Also train the layers that are not pruned
-      (False keeps them bit-identical to the input model).
-  """
-
-  epochs: int = 2
-  steps_per_epoch: Optional[int] = None
-  batch_size: int = 32
-  learning_rate: Optional[float] = None
-  learning_rate_scale: float = 1.0
-  loss: Optional[str] = None
-  label_key: str = "label"
-  train_split: str = "train"
-  eval_split: str = "eval"
-  train_unselected_layers: bool = False
-
-  def __post_init__(self):
-    config_utils.check_int(self.epochs, "fine_tuning.epochs", minimum=1)
-    if self.steps_per_epoch is not None:
-      config_utils.check_int(self.steps_per_epoch,
-                             "fine_tuning.steps_per_epoch", minimum=1)
-    config_utils.check_int(self.batch_size, "fine_tuning.batch_size", minimum=1)
-    if self.learning_rate is not None and (
-        config_utils.check_float(self.learning_rate,
-                                 "fine_tuning.learning_rate") <= 0):
-      raise CompressionConfigError(
-          f"fine_tuning.learning_rate must be > 0; got {self.learning_rate!r}")
-    if config_utils.check_float(self.learning_rate_scale,
-                                "fine_tuning.learning_rate_scale") <= 0:
-      raise CompressionConfigError(
-          "fine_tuning.learning_rate_scale must be > 0; got "
-          f"{self.learning_rate_scale!r}")
-    for field in ("label_key", "train_split", "eval_split"):
-      config_utils.check_nonempty_str(getattr(self, field),
-                                      f"fine_tuning.{field}")
-    if self.loss is not None:
-      config_utils.check_nonempty_str(self.loss, "fine_tuning.loss")
-
-
-@dataclasses.dataclass(frozen=True)
 class PrunerConfig:
   """Everything the Pruner needs besides its input artifacts.
 
@@ -265,38 +176,22 @@ class PrunerConfig:
     return self.schedule.target_sparsity
 
   def to_dict(self) -> dict:
-    d = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
-    d["granularity"] = self.granularity.value
-    d["block_pooling"] = self.block_pooling.value
-    d["block_size"], d["m_by_n"] = list(self.block_size), list(self.m_by_n)
-    d["selection"] = dataclasses.asdict(self.selection)
-    d["fine_tuning"] = dataclasses.asdict(self.fine_tuning)
+    d = config_utils.to_jsonable(self)
     if self.schedule is not None:
       kind = {v: k for k, v in _SCHEDULES.items()}[type(self.schedule)]
-      d["schedule"] = dict(dataclasses.asdict(self.schedule), kind=kind)
+      d["schedule"]["kind"] = kind
     return d
 
   @classmethod
   def from_dict(cls, d: Mapping[str, Any]) -> "PrunerConfig":
     """Builds a config from `to_dict` output or a hand-written dict (CLI files)."""
-    d = dict(d)
-    unknown = set(d) - {f.name for f in dataclasses.fields(cls)}
-    if unknown:
-      raise CompressionConfigError(
-          f"unknown Pruner config field(s) {sorted(unknown)}; allowed: "
-          f"{[f.name for f in dataclasses.fields(cls)]}")
-    if d.get("schedule") is not None:
-      schedule = dict(d["schedule"])
-      kind = schedule.pop("kind", None)
-      if kind not in _SCHEDULES:
-        raise CompressionConfigError(
-            f"schedule.kind must be one of {sorted(_SCHEDULES)}; got {kind!r}")
-      d["schedule"] = _build(_SCHEDULES[kind], schedule, "schedule")
-    if "selection" in d:
-      d["selection"] = _build(LayerSelection, d["selection"], "selection")
-    if "fine_tuning" in d:
-      d["fine_tuning"] = _build(FineTuning, d["fine_tuning"], "fine_tuning")
-    return cls(**d)
+    return config_utils.from_mapping(cls, d, "Pruner config", {
+        "schedule": _schedule_from_dict,
+        "selection": lambda v: config_utils.from_mapping(
+            LayerSelection, v, "selection"),
+        "fine_tuning": lambda v: config_utils.from_mapping(
+            FineTuning, v, "fine_tuning"),
+    })
 
   def to_json(self) -> str:
     return json.dumps(self.to_dict(), sort_keys=True)
@@ -306,13 +201,13 @@ class PrunerConfig:
     return cls.from_dict(json.loads(text))
 
 
-def _build(cls, values: Mapping[str, Any], field: str):
-  names = {f.name for f in dataclasses.fields(cls)}
-  unknown = set(values) - names
-  if unknown:
+def _schedule_from_dict(values: Mapping[str, Any]) -> Schedule:
+  values = dict(values)
+  kind = values.pop("kind", None)
+  if kind not in _SCHEDULES:
     raise CompressionConfigError(
-        f"unknown {field} field(s) {sorted(unknown)}; allowed: {sorted(names)}")
-  return cls(**values)
+        f"schedule.kind must be one of {sorted(_SCHEDULES)}; got {kind!r}")
+  return config_utils.from_mapping(_SCHEDULES[kind], values, "schedule")
 
 
 def _int_pair(value: Any, field: str, minimum: int) -> Tuple[int, int]:

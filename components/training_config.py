@@ -1,0 +1,103 @@
+"""Configuration shared by components that fine-tune (Pruner, QAT).
+
+Validated on construction; plain dataclasses so `dataclasses.asdict` and
+`cls(**dict)` round-trip them through JSON exec properties.
+"""
+
+import dataclasses
+import re
+from typing import Optional, Tuple
+
+from tfx_compression import config_utils
+from tfx_compression.errors import CompressionConfigError
+
+
+@dataclasses.dataclass(frozen=True)
+class LayerSelection:
+  """Which layers to compress. Empty include lists mean every eligible layer.
+
+  A layer is compressed (pruned, or quantized by QAT) when it matches an
+  include rule (or none are given), no exclude rule, and is not protected by
+  `keep_first_and_last`.
+  """
+
+  include_names: Tuple[str, ...] = ()
+  exclude_names: Tuple[str, ...] = ()
+  include_regex: Optional[str] = None
+  exclude_regex: Optional[str] = None
+  include_types: Tuple[str, ...] = ()
+  exclude_types: Tuple[str, ...] = ()
+  # Leave the first and last eligible layers as they are (they are the most
+  # sensitive: few weights, all of them used).
+  keep_first_and_last: bool = False
+
+  def __post_init__(self):
+    for field in ("include_names", "exclude_names", "include_types",
+                  "exclude_types"):
+      value = getattr(self, field)
+      if isinstance(value, str) or not all(isinstance(v, str) for v in value):
+        raise CompressionConfigError(
+            f"selection.{field} must be a list of strings; got {value!r}")
+      object.__setattr__(self, field, tuple(value))
+    for field in ("include_regex", "exclude_regex"):
+      value = getattr(self, field)
+      if value is not None:
+        try:
+          re.compile(value)
+        except (re.error, TypeError) as e:
+          raise CompressionConfigError(
+              f"selection.{field} is not a valid regular expression: "
+              f"{value!r} ({e})") from e
+
+
+@dataclasses.dataclass(frozen=True)
+class FineTuning:
+  """How the compressed model is fine-tuned.
+
+  Attributes:
+    epochs: Passes over `steps_per_epoch` batches.
+    steps_per_epoch: None: one pass over the train split (counted once).
+    batch_size: Examples per step.
+    learning_rate: Absolute rate; None: `learning_rate_scale` x the rate of
+      the model's own compiled optimizer.
+    learning_rate_scale: Factor on the model's own learning rate.
+    loss: Keras loss identifier; None: the model's own compiled loss.
+    label_key: tf.Example feature holding the label (built-in reader).
+    train_split: Split to fine-tune on.
+    eval_split: Split for the before/after evaluation.
+    train_unselected_layers: Also train the layers that are not selected
+      (False keeps them bit-identical to the input model).
+  """
+
+  epochs: int = 2
+  steps_per_epoch: Optional[int] = None
+  batch_size: int = 32
+  learning_rate: Optional[float] = None
+  learning_rate_scale: float = 1.0
+  loss: Optional[str] = None
+  label_key: str = "label"
+  train_split: str = "train"
+  eval_split: str = "eval"
+  train_unselected_layers: bool = False
+
+  def __post_init__(self):
+    config_utils.check_int(self.epochs, "fine_tuning.epochs", minimum=1)
+    if self.steps_per_epoch is not None:
+      config_utils.check_int(self.steps_per_epoch,
+                             "fine_tuning.steps_per_epoch", minimum=1)
+    config_utils.check_int(self.batch_size, "fine_tuning.batch_size", minimum=1)
+    if self.learning_rate is not None and (
+        config_utils.check_float(self.learning_rate,
+                                 "fine_tuning.learning_rate") <= 0):
+      raise CompressionConfigError(
+          f"fine_tuning.learning_rate must be > 0; got {self.learning_rate!r}")
+    if config_utils.check_float(self.learning_rate_scale,
+                                "fine_tuning.learning_rate_scale") <= 0:
+      raise CompressionConfigError(
+          "fine_tuning.learning_rate_scale must be > 0; got "
+          f"{self.learning_rate_scale!r}")
+    for field in ("label_key", "train_split", "eval_split"):
+      config_utils.check_nonempty_str(getattr(self, field),
+                                      f"fine_tuning.{field}")
+    if self.loss is not None:
+      config_utils.check_nonempty_str(self.loss, "fine_tuning.loss")
