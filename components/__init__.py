@@ -17,12 +17,16 @@ _LAZY = {
     "Optimization": "tfx_compression.lib.conversion_options",
     "OpSet": "tfx_compression.lib.conversion_options",
     "Pruner": "tfx_compression.pruner.component",
+    "QuantizationAwareTrainer":
+        "tfx_compression.quantization_aware_trainer.component",
+    "QatConfig": "tfx_compression.quantization_aware_trainer.config",
+    "QatScheme": "tfx_compression.quantization_aware_trainer.config",
     "PrunerConfig": "tfx_compression.pruner.config",
     "PolynomialDecay": "tfx_compression.pruner.config",
     "ConstantSparsity": "tfx_compression.pruner.config",
     "Granularity": "tfx_compression.pruner.config",
-    "LayerSelection": "tfx_compression.pruner.config",
-    "FineTuning": "tfx_compression.pruner.config",
+    "LayerSelection": "tfx_compression.training_config",
+    "FineTuning": "tfx_compression.training_config",
 }
 
 __all__ = sorted(_LAZY)

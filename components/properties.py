@@ -21,3 +21,8 @@ TARGET_SPARSITY = "target_sparsity"
 PRUNED_LAYERS_SPARSITY = "pruned_layers_sparsity"
 PRUNED_LAYERS = "pruned_layers"
 WEIGHTS_GZIP_BYTES = "weights_gzip_bytes"
+
+# QuantizationAwareTrainer.
+QAT_SCHEME = "qat_scheme"
+INT8_KERNEL_SPARSITY = "int8_kernel_sparsity"
+TFLITE_ACCURACY = "tflite_accuracy"  # top-1 on the validation examples

@@ -111,3 +111,19 @@ def read_inputs(files: Sequence[str], specs: Mapping[str, InputSpec],
   if not batches:
     return {name: np.zeros((0,) + spec.shape) for name, spec in specs.items()}
   return {name: np.concatenate([b[name] for b in batches]) for name in specs}
+
+
+def read_labelled(files: Sequence[str], specs: Mapping[str, InputSpec],
+                  label_key: str, limit: int):
+  """Reads up to `limit` examples as (model inputs, labels) numpy arrays."""
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  ds = tf.data.TFRecordDataset(list(files), compression_type=compression_of(files))
+  ds = ds.take(limit).batch(256).map(parse_fn(specs, label_key))
+  features, labels = [], []
+  for batch_features, batch_labels in ds:
+    features.append({k: v.numpy() for k, v in batch_features.items()})
+    labels.append(batch_labels.numpy())
+  if not labels:
+    raise InputMismatchError(f"No examples in {list(files)[:1]}...")
+  return ({name: np.concatenate([f[name] for f in features]) for name in specs},
+          np.concatenate(labels))

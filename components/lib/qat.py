@@ -1,0 +1,143 @@
+"""Quantization-aware training with tfmot: selective annotation, schemes, sparsity."""
+
+import dataclasses
+from typing import Dict, List, Optional, Sequence
+
+import numpy as np
+
+from tfx_compression.errors import CompressionConfigError
+from tfx_compression.lib import tf_setup  # pylint: disable=unused-import
+
+
+@dataclasses.dataclass(frozen=True)
+class QatSelection:
+  """Which layers get fake-quantization, and why the others stay float."""
+
+  quantized: List[str]  # annotated layers, in model order
+  float_layers: Dict[str, str]  # layer with weights -> why it stays float
+
+
+def _registry():
+  from tensorflow_model_optimization.python.core.quantization.keras.default_8bit import default_8bit_quantize_registry  # pylint: disable=g-import-not-at-top
+  return default_8bit_quantize_registry.Default8BitQuantizeRegistry()
+
+
+def select_layers(model, selection, skip_unsupported: bool) -> QatSelection:
+  """Applies a `LayerSelection` to `model` for QAT.
+
+  Layers with weights follow the selection; weightless layers the 8-bit
+  registry supports (pooling, reshape, ...) are annotated too, so quantized
+  layers connect without float islands.
+
+  Raises:
+    CompressionConfigError: unknown layer names; selected layers tfmot cannot
+      quantize (unless `skip_unsupported`); nothing left to quantize.
+  """
+  from tfx_compression.lib import pruning  # pylint: disable=g-import-not-at-top
+  registry = _registry()
+  names = [l.name for l in model.layers]
+  for field in ("include_names", "exclude_names"):
+    unknown = [n for n in getattr(selection, field) if n not in names]
+    if unknown:
+      raise CompressionConfigError(
+          f"selection.{field} names unknown layer(s) {unknown}; the model's "
+          f"layers are {names}")
+  weighted = [l for l in model.layers if l.weights]
+  has_include = bool(selection.include_names or selection.include_types or
+                     selection.include_regex)
+  chosen = {l.name for l in weighted
+            if (not has_include or pruning.matches(
+                l, selection.include_names, selection.include_regex,
+                selection.include_types))
+            and not pruning.matches(l, selection.exclude_names,
+                                    selection.exclude_regex,
+                                    selection.exclude_types)}
+  float_layers = {l.name: "not selected" for l in weighted
+                  if l.name not in chosen}
+  supported = [l.name for l in weighted if registry.supports(l)]
+  if selection.keep_first_and_last and supported:
+    for name in {supported[0], supported[-1]}:
+      if name in chosen:
+        chosen.discard(name)
+        float_layers[name] = "kept float: first or last quantizable layer"
+  unsupported = [l for l in weighted if l.name in chosen and
+                 not registry.supports(l)]
+  if unsupported and not skip_unsupported:
+    raise CompressionConfigError(
+        "tfmot cannot quantize layer(s) "
+        f"{[f'{l.name} ({type(l).__name__})' for l in unsupported]}. Exclude "
+        f"them (LayerSelection(exclude_names={[l.name for l in unsupported]})) "
+        "or set skip_unsupported_layers=True to leave them float.")
+  for l in unsupported:
+    chosen.discard(l.name)
+    float_layers[l.name] = (f"tfmot cannot quantize {type(l).__name__} layers "
+                            "(skipped)")
+  if not chosen:
+    raise CompressionConfigError(
+        f"selection leaves no layer to quantize; quantizable layers: {supported}")
+  quantized = [l.name for l in model.layers if l.name in chosen or (
+      not l.weights and registry.supports(l) and
+      not isinstance(l, _input_layer_class()))]
+  return QatSelection(quantized=quantized, float_layers=float_layers)
+
+
+def _input_layer_class():
+  import tf_keras  # pylint: disable=g-import-not-at-top
+  return tf_keras.layers.InputLayer
+
+
+def kernel_sparsity(model, layer_names: Optional[Sequence[str]] = None) -> float:
+  """Share of zeros in the kernels of `layer_names` (all kernels if None)."""
+  zeros = total = 0
+  for layer in model.layers:
+    kernel = getattr(layer, "kernel", None)
+    if kernel is None or (layer_names is not None and layer.name not in layer_names):
+      continue
+    values = kernel.numpy()
+    zeros += values.size - np.count_nonzero(values)
+    total += values.size
+  return zeros / total if total else 0.0
+
+
+def quantize(model, selection: QatSelection, prune_preserving: bool):
+  """Returns the QAT model: `selection.quantized` layers fake-quantized.
+
+  Unannotated layers are the same objects as in `model`.
+  """
+  import tensorflow_model_optimization as tfmot  # pylint: disable=g-import-not-at-top
+  import tf_keras  # pylint: disable=g-import-not-at-top
+  chosen = set(selection.quantized)
+  annotated = tf_keras.models.clone_model(
+      model, clone_function=lambda l: (
+          tfmot.quantization.keras.quantize_annotate_layer(l)
+          if l.name in chosen else l))
+  if prune_preserving:
+    scheme = tfmot.experimental.combine.Default8BitPrunePreserveQuantizeScheme()
+    return tfmot.quantization.keras.quantize_apply(annotated, scheme)
+  return tfmot.quantization.keras.quantize_apply(annotated)
+
+
+def int8_kernel_sparsity(model_bytes: bytes) -> float:
+  """Share of zeros in the constant int8 tensors of rank >= 2 (the kernels)."""
+  from tensorflow.lite.python import schema_py_generated as schema  # pylint: disable=g-import-not-at-top
+  from tensorflow.lite.tools import flatbuffer_utils  # pylint: disable=g-import-not-at-top
+  model = flatbuffer_utils.convert_bytearray_to_object(bytearray(model_bytes))
+  zeros = total = 0
+  for subgraph in model.subgraphs:
+    for tensor in subgraph.tensors:
+      data = model.buffers[tensor.buffer].data
+      if (tensor.type != schema.TensorType.INT8 or data is None or
+          tensor.shape is None or len(tensor.shape) < 2):
+        continue
+      values = np.asarray(data, dtype=np.uint8)
+      zeros += int(np.sum(values == 0))
+      total += values.size
+  return zeros / total if total else 0.0
+
+
+def load_qat_model(path: str):
+  """Loads a QAT Keras SavedModel (needs tfmot's quantize_scope)."""
+  import tensorflow_model_optimization as tfmot  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lib import keras_io  # pylint: disable=g-import-not-at-top
+  with tfmot.quantization.keras.quantize_scope():
+    return keras_io.load_keras_model(path, compile=False)

@@ -1,0 +1,103 @@
+"""QuantizationAwareTrainer configuration (validated, JSON round-trip)."""
+
+import dataclasses
+import enum
+import json
+from typing import Any, Mapping, Optional
+
+from tfx_compression import config_utils
+from tfx_compression.errors import CompressionConfigError
+from tfx_compression.lib.quantization_options import IoType
+from tfx_compression.training_config import FineTuning
+from tfx_compression.training_config import LayerSelection
+
+
+class QatScheme(str, enum.Enum):
+  """How fake-quantization is inserted."""
+
+  # prune_preserve when the input's kernels are sparse (>= sparsity_threshold),
+  # default_8bit otherwise.
+  AUTO = "auto"
+  DEFAULT_8BIT = "default_8bit"  # tfmot's default 8-bit scheme
+  # tfmot Default8BitPrunePreserveQuantizeScheme: keeps zero weights zero.
+  PRUNE_PRESERVE = "prune_preserve"
+
+
+QAT_IO_TYPES = (IoType.FLOAT32, IoType.INT8)
+
+
+@dataclasses.dataclass(frozen=True)
+class QatConfig:
+  """How the QuantizationAwareTrainer quantizes, fine-tunes and converts.
+
+  Attributes:
+    scheme: auto, default_8bit or prune_preserve.
+    sparsity_threshold: With scheme auto, the share of zero kernel weights
+      from which the input counts as pruned.
+    selection: Which layers get fake-quantization; the others stay float.
+    skip_unsupported_layers: Leave layers tfmot cannot quantize float (noted
+      in the report) instead of failing.
+    fine_tuning: Fine-tuning; the default learning rate is 1/10 of the
+      model's own.
+    io_type: TFLite input/output type: float32 or int8.
+    num_validation_examples: Eval examples run through the TFLite model and
+      the QAT Keras model to compare them.
+    min_argmax_agreement: Fail below this share of matching argmax.
+    input_fn: See PrunerConfig.input_fn.
+    module_file: See PrunerConfig.module_file.
+  """
+
+  scheme: QatScheme = QatScheme.AUTO
+  sparsity_threshold: float = 0.3
+  selection: LayerSelection = LayerSelection()
+  skip_unsupported_layers: bool = False
+  fine_tuning: FineTuning = FineTuning(epochs=3, learning_rate_scale=0.1)
+  io_type: IoType = IoType.FLOAT32
+  num_validation_examples: int = 1000
+  min_argmax_agreement: float = 0.9
+  input_fn: Optional[str] = None
+  module_file: Optional[str] = None
+
+  def __post_init__(self):
+    set_ = lambda k, v: object.__setattr__(self, k, v)
+    set_("scheme", config_utils.parse_enum(QatScheme, self.scheme, "scheme"))
+    set_("io_type", config_utils.parse_enum(IoType, self.io_type, "io_type"))
+    if self.io_type not in QAT_IO_TYPES:
+      raise CompressionConfigError(
+          f"io_type must be one of {[t.value for t in QAT_IO_TYPES]}; got "
+          f"{self.io_type.value!r}")
+    set_("sparsity_threshold", config_utils.check_float(
+        self.sparsity_threshold, "sparsity_threshold", 0.0, 1.0))
+    set_("min_argmax_agreement", config_utils.check_float(
+        self.min_argmax_agreement, "min_argmax_agreement", 0.0, 1.0))
+    config_utils.check_int(self.num_validation_examples,
+                           "num_validation_examples", minimum=1)
+    for field, cls in (("selection", LayerSelection),
+                       ("fine_tuning", FineTuning)):
+      if not isinstance(getattr(self, field), cls):
+        raise CompressionConfigError(
+            f"{field} must be a {cls.__name__}; got {getattr(self, field)!r}")
+    if not isinstance(self.skip_unsupported_layers, bool):
+      raise CompressionConfigError(
+          "skip_unsupported_layers must be True or False; got "
+          f"{self.skip_unsupported_layers!r}")
+    if self.module_file is not None and not self.input_fn:
+      raise CompressionConfigError(
+          "module_file needs input_fn, the name of the function to call; got "
+          f"input_fn={self.input_fn!r}")
+
+  def to_json(self) -> str:
+    return json.dumps(config_utils.to_jsonable(self), sort_keys=True)
+
+  @classmethod
+  def from_dict(cls, d: Mapping[str, Any]) -> "QatConfig":
+    return config_utils.from_mapping(cls, d, "QAT config", {
+        "selection": lambda v: config_utils.from_mapping(
+            LayerSelection, v, "selection"),
+        "fine_tuning": lambda v: config_utils.from_mapping(
+            FineTuning, v, "fine_tuning"),
+    })
+
+  @classmethod
+  def from_json(cls, text: str) -> "QatConfig":
+    return cls.from_dict(json.loads(text))

@@ -1,0 +1,89 @@
+"""QAT on plain objects: select, annotate, fine-tune, convert to int8 TFLite."""
+
+import dataclasses
+from typing import Any, Dict, List, Mapping
+
+import numpy as np
+
+from tfx_compression.lib import fine_tuning as ft
+from tfx_compression.lib import lite_conversion
+from tfx_compression.lib import qat
+from tfx_compression.lib import tflite_run
+from tfx_compression.lib.conversion_options import Optimization
+from tfx_compression.lib.quantization_options import IoType
+from tfx_compression.quantization_aware_trainer.config import QatConfig
+from tfx_compression.quantization_aware_trainer.config import QatScheme
+
+
+@dataclasses.dataclass
+class QatResult:
+  qat_model: Any
+  selection: qat.QatSelection
+  scheme: QatScheme
+  input_sparsity: float
+  eval_float: Mapping[str, float]
+  eval_qat: Mapping[str, float]
+  history: Dict[str, List[float]]
+  learning_rate: float
+
+
+def choose_scheme(config: QatConfig, input_sparsity: float) -> QatScheme:
+  if config.scheme is not QatScheme.AUTO:
+    return config.scheme
+  return (QatScheme.PRUNE_PRESERVE if input_sparsity >= config.sparsity_threshold
+          else QatScheme.DEFAULT_8BIT)
+
+
+def train(model, config: QatConfig, data, log_dir: str) -> QatResult:
+  """Fine-tunes `model` with fake-quantization (modifies `model`'s layers).
+
+  Args:
+    model: The loaded input model (compiled); not to be reused afterwards.
+    config: The QAT configuration.
+    data: A `training_data.TrainingData`.
+    log_dir: TensorBoard directory.
+  """
+  import tf_keras  # pylint: disable=g-import-not-at-top
+  from tensorflow_model_optimization.python.core.quantization.keras import quantize_wrapper  # pylint: disable=g-import-not-at-top
+  selection = qat.select_layers(model, config.selection,
+                                config.skip_unsupported_layers)
+  input_sparsity = qat.kernel_sparsity(model, selection.quantized)
+  scheme = choose_scheme(config, input_sparsity)
+  tuning = config.fine_tuning
+  rate = ft.compile_like(model, model, tuning.learning_rate,
+                         tuning.learning_rate_scale, tuning.loss)
+  eval_float = ft.evaluate(model, data.eval)
+  qat_model = qat.quantize(model, selection,
+                           prune_preserving=scheme is QatScheme.PRUNE_PRESERVE)
+  if not tuning.train_unselected_layers:
+    for layer in qat_model.layers:
+      if layer.weights and not isinstance(layer,
+                                          quantize_wrapper.QuantizeWrapper):
+        layer.trainable = False
+  ft.compile_like(qat_model, model, rate, 1.0, tuning.loss)
+  fit = ft.fit(qat_model, data.train, tuning.epochs, data.steps_per_epoch,
+               callbacks=[tf_keras.callbacks.TensorBoard(log_dir)])
+  return QatResult(qat_model=qat_model, selection=selection, scheme=scheme,
+                   input_sparsity=input_sparsity, eval_float=eval_float,
+                   eval_qat=ft.evaluate(qat_model, data.eval),
+                   history=fit.history, learning_rate=rate)
+
+
+def to_tflite(qat_model, io_type: IoType, inputs, min_argmax_agreement: float):
+  """Converts the QAT model to integer TFLite, validated against it."""
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+
+  def set_io(converter):
+    if io_type is IoType.INT8:
+      converter.inference_input_type = tf.int8
+      converter.inference_output_type = tf.int8
+
+  return lite_conversion.convert_validated(
+      qat_model, inputs, optimization=Optimization.DYNAMIC_RANGE,
+      min_argmax_agreement=min_argmax_agreement, configure=set_io)
+
+
+def tflite_accuracy(model_bytes: bytes, inputs, labels) -> float:
+  """Top-1 accuracy of a single-output classifier TFLite model."""
+  (outputs,) = tflite_run.predict(model_bytes, inputs).values()
+  return float(np.mean(np.argmax(outputs, axis=1) == labels))
