@@ -59,3 +59,13 @@ def test_pruner_readme_example(trained_pipeline):
   assert pruned.get_custom_property("eval_accuracy") > 0.9
   (tflite,) = _outputs(trained_pipeline, namespace["converter"])["tflite_model"]
   assert tflite.get_custom_property(properties.VALIDATION_ARGMAX_AGREEMENT) == 1.0
+
+
+@pytest.mark.e2e
+def test_quantization_aware_trainer_readme_example(trained_pipeline):
+  namespace = _run_example("quantization_aware_trainer", trained_pipeline)
+  (model,) = _outputs(trained_pipeline, namespace["qat"])["qat_model"]
+  assert model.get_custom_property(properties.QAT_SCHEME) == "prune_preserve"
+  assert model.get_custom_property(
+      properties.INT8_KERNEL_SPARSITY) == pytest.approx(0.8, abs=0.02)
+  assert model.get_custom_property(properties.TFLITE_ACCURACY) > 0.9
