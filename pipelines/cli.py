@@ -36,7 +36,36 @@ def _parser() -> argparse.ArgumentParser:
                     "(default: %(default)s)")
   demo.add_argument("--epochs", type=_positive_int("--epochs"), default=12,
                     help="Trainer epochs (default: %(default)s)")
+  kfp = commands.add_parser(
+      "compile-kubeflow",
+      help="write the Kubeflow Pipelines v2 JSON of the demo pipeline")
+  kfp.add_argument("--pipeline-root", required=True,
+                   help="artifact root the cluster can write, e.g. gs://bucket/root")
+  kfp.add_argument("--data-root", required=True,
+                   help="directory of tf.Example TFRecords the cluster can read")
+  kfp.add_argument("--image", default=None,
+                   help="container image with tfx-compression installed")
+  kfp.add_argument("--output", default="tfx_compression_pipeline.json",
+                   help="pipeline JSON to write (default: %(default)s)")
+  kfp.add_argument("--beam-arg", action="append", default=[],
+                   dest="beam_args", metavar="ARG",
+                   help="Beam pipeline argument, repeatable, e.g. "
+                   "--beam-arg=--runner=DataflowRunner")
+  kfp.add_argument("--epochs", type=_positive_int("--epochs"), default=12)
   return parser
+
+
+def compile_kubeflow(args) -> str:
+  """Compiles the demo pipeline for Kubeflow; returns the JSON path."""
+  # pylint: disable=g-import-not-at-top
+  from tfx_compression.pipelines import kubeflow
+  from tfx_compression.pipelines import pipeline
+  tfx_pipeline = pipeline.create_pipeline(
+      pipeline_name=PIPELINE_NAME, pipeline_root=args.pipeline_root,
+      data_root=args.data_root, metadata_path=None, train_epochs=args.epochs,
+      pruner_config=demo_pruner_config(), beam_pipeline_args=args.beam_args)
+  return kubeflow.compile_pipeline(tfx_pipeline, args.output,
+                                   image=args.image or kubeflow.DEFAULT_IMAGE)
 
 
 def demo_pruner_config():
@@ -110,6 +139,9 @@ def main(argv=None) -> int:
   from tfx_compression.errors import CompressionError  # pylint: disable=g-import-not-at-top
   start = time.monotonic()
   try:
+    if args.command == "compile-kubeflow":
+      print(f"Kubeflow pipeline written to {compile_kubeflow(args)}")
+      return EXIT_OK
     outputs = run_demo(args.workdir, args.epochs)
   except CompressionError as e:
     if args.verbose:

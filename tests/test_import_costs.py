@@ -20,9 +20,15 @@ LiteConverter(model=channel_utils.as_channel([standard_artifacts.Model()]),
               config=LiteConverterConfig(optimization="dynamic_range"))
 report["components"] = (time.monotonic() - t, heavy())
 t = time.monotonic()
-from tfx_compression.pipelines import pipeline
-pipeline.create_pipeline("p", "/tmp/root", "/tmp/data", "/tmp/m.db")
+from tfx_compression.pipelines import cli, pipeline
+p = pipeline.create_pipeline("p", "/tmp/root", "/tmp/data", None,
+                             pruner_config=cli.demo_pruner_config())
 report["pipeline"] = (time.monotonic() - t, heavy())
+t = time.monotonic()
+from tfx_compression.pipelines import kubeflow
+import tempfile, os
+kubeflow.compile_pipeline(p, os.path.join(tempfile.mkdtemp(), "p.json"))
+report["kubeflow_compile"] = (time.monotonic() - t, heavy())
 import tensorflow as tf
 report["tf.keras"] = (0.0, tf.keras.__name__)
 print(json.dumps(report))
@@ -42,5 +48,7 @@ def test_package_components_and_pipeline_import_no_tfmot():
   # Our components need TFX (which imports TensorFlow), never tfmot or TFMA.
   assert report["components"][1] == ["tensorflow"]
   # TFX's own ImportExampleGen and Trainer import TFMA (through
-  # tfx.types.standard_component_specs); our pipeline code adds no tfmot.
+  # tfx.types.standard_component_specs); our pipeline code, the Pruner
+  # included, and the Kubeflow compilation add no tfmot.
   assert "tensorflow_model_optimization" not in report["pipeline"][1]
+  assert "tensorflow_model_optimization" not in report["kubeflow_compile"][1]
