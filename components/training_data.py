@@ -13,10 +13,8 @@ from tfx.types import artifact_utils
 
 from tfx_compression import artifact_io
 from tfx_compression.errors import CompressionConfigError
-
-EXAMPLES_KEY = "examples"
-SCHEMA_KEY = "schema"
-TRANSFORM_GRAPH_KEY = "transform_graph"
+from tfx_compression.training_spec import EXAMPLES_KEY
+from tfx_compression.training_spec import TRANSFORM_GRAPH_KEY
 
 
 @dataclasses.dataclass(frozen=True)

@@ -1,13 +1,13 @@
 """Magnitude pruning with tfmot: layer selection, wrapping, schedules, statistics."""
 
 import dataclasses
-import re
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
 from tfx_compression.errors import CompressionConfigError
 from tfx_compression.errors import UnsupportedModelError
+from tfx_compression.lib import layer_selection
 from tfx_compression.lib import tf_setup  # pylint: disable=unused-import
 
 
@@ -43,12 +43,6 @@ def _prunability(layer) -> Optional[str]:
   return None
 
 
-def matches(layer, names, regex, types) -> bool:
-  """Whether `layer` matches a name list, a regex or a type-name list."""
-  return (layer.name in names or type(layer).__name__ in types or
-          (regex is not None and re.search(regex, layer.name) is not None))
-
-
 def select_layers(model, selection, m_by_n: Optional[Tuple[int, int]] = None
                   ) -> Selection:
   """Applies a `LayerSelection` to `model`.
@@ -58,24 +52,10 @@ def select_layers(model, selection, m_by_n: Optional[Tuple[int, int]] = None
       cannot prune; nothing left to prune; an m_by_n layer whose input
       channels are not a multiple of n.
   """
+  chosen = layer_selection.chosen_layers(model, selection)
   layers = [l for l in model.layers if l.weights]
-  names = [l.name for l in model.layers]
-  for field in ("include_names", "exclude_names"):
-    unknown = [n for n in getattr(selection, field) if n not in names]
-    if unknown:
-      raise CompressionConfigError(
-          f"selection.{field} names unknown layer(s) {unknown}; the model's "
-          f"layers are {names}")
   reasons = {l.name: _prunability(l) for l in layers}
   prunable = [l.name for l in layers if reasons[l.name] is None]
-  has_include = bool(selection.include_names or selection.include_types or
-                     selection.include_regex)
-  chosen = [l for l in layers
-            if (not has_include or matches(l, selection.include_names,
-                                            selection.include_regex,
-                                            selection.include_types))
-            and not matches(l, selection.exclude_names,
-                             selection.exclude_regex, selection.exclude_types)]
   refused = [l for l in chosen if reasons[l.name] == _UNSUPPORTED or (
       reasons[l.name] and l.name in selection.include_names)]
   if refused:

@@ -6,6 +6,7 @@ from typing import Dict, List, Optional, Sequence
 import numpy as np
 
 from tfx_compression.errors import CompressionConfigError
+from tfx_compression.lib import layer_selection
 from tfx_compression.lib import tf_setup  # pylint: disable=unused-import
 
 
@@ -33,25 +34,9 @@ def select_layers(model, selection, skip_unsupported: bool) -> QatSelection:
     CompressionConfigError: unknown layer names; selected layers tfmot cannot
       quantize (unless `skip_unsupported`); nothing left to quantize.
   """
-  from tfx_compression.lib import pruning  # pylint: disable=g-import-not-at-top
   registry = _registry()
-  names = [l.name for l in model.layers]
-  for field in ("include_names", "exclude_names"):
-    unknown = [n for n in getattr(selection, field) if n not in names]
-    if unknown:
-      raise CompressionConfigError(
-          f"selection.{field} names unknown layer(s) {unknown}; the model's "
-          f"layers are {names}")
   weighted = [l for l in model.layers if l.weights]
-  has_include = bool(selection.include_names or selection.include_types or
-                     selection.include_regex)
-  chosen = {l.name for l in weighted
-            if (not has_include or pruning.matches(
-                l, selection.include_names, selection.include_regex,
-                selection.include_types))
-            and not pruning.matches(l, selection.exclude_names,
-                                    selection.exclude_regex,
-                                    selection.exclude_types)}
+  chosen = {l.name for l in layer_selection.chosen_layers(model, selection)}
   float_layers = {l.name: "not selected" for l in weighted
                   if l.name not in chosen}
   supported = [l.name for l in weighted if registry.supports(l)]

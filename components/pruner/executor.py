@@ -11,6 +11,7 @@ from tfx.types import artifact_utils
 from tfx_compression import artifact_io
 from tfx_compression import properties
 from tfx_compression import training_data
+from tfx_compression import training_spec
 from tfx_compression.pruner import spec
 from tfx_compression.pruner.config import PrunerConfig
 
@@ -30,11 +31,12 @@ class Executor(base_executor.BaseExecutor):
 
     self._log_startup(input_dict, output_dict, exec_properties)
     config = PrunerConfig.from_json(exec_properties[spec.CONFIG_KEY])
-    source = artifact_utils.get_single_instance(input_dict[spec.MODEL_KEY])
+    source = artifact_utils.get_single_instance(
+        input_dict[training_spec.MODEL_KEY])
     output = artifact_utils.get_single_instance(
         output_dict[spec.PRUNED_MODEL_KEY])
     model_run = artifact_utils.get_single_instance(
-        output_dict[spec.MODEL_RUN_KEY])
+        output_dict[training_spec.MODEL_RUN_KEY])
 
     with artifact_io.cleared_on_failure(output.uri), \
         artifact_io.cleared_on_failure(model_run.uri):

@@ -3,12 +3,9 @@
 from tfx.types import component_spec
 from tfx.types import standard_artifacts
 
-EXAMPLES_KEY = "examples"
-MODEL_KEY = "model"
-SCHEMA_KEY = "schema"
-TRANSFORM_GRAPH_KEY = "transform_graph"
+from tfx_compression import training_spec
+
 PRUNED_MODEL_KEY = "pruned_model"
-MODEL_RUN_KEY = "model_run"
 CONFIG_KEY = "pruner_config"  # PrunerConfig.to_json()
 
 
@@ -16,18 +13,9 @@ class PrunerSpec(component_spec.ComponentSpec):
   """Pruner: a Keras Model and its Examples in, a sparse Keras Model out."""
 
   PARAMETERS = {CONFIG_KEY: component_spec.ExecutionParameter(type=str)}
-  INPUTS = {
-      EXAMPLES_KEY: component_spec.ChannelParameter(
-          type=standard_artifacts.Examples),
-      MODEL_KEY: component_spec.ChannelParameter(type=standard_artifacts.Model),
-      SCHEMA_KEY: component_spec.ChannelParameter(
-          type=standard_artifacts.Schema, optional=True),
-      TRANSFORM_GRAPH_KEY: component_spec.ChannelParameter(
-          type=standard_artifacts.TransformGraph, optional=True),
-  }
+  INPUTS = dict(training_spec.INPUTS)
   OUTPUTS = {
       PRUNED_MODEL_KEY: component_spec.ChannelParameter(
           type=standard_artifacts.Model),
-      MODEL_RUN_KEY: component_spec.ChannelParameter(
-          type=standard_artifacts.ModelRun),
+      training_spec.MODEL_RUN_KEY: training_spec.MODEL_RUN_OUTPUT,
   }

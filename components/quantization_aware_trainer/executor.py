@@ -11,6 +11,7 @@ from tfx.types import artifact_utils
 from tfx_compression import artifact_io
 from tfx_compression import properties
 from tfx_compression import training_data
+from tfx_compression import training_spec
 from tfx_compression.quantization_aware_trainer import spec
 from tfx_compression.quantization_aware_trainer.config import QatConfig
 
@@ -31,11 +32,13 @@ class Executor(base_executor.BaseExecutor):
 
     self._log_startup(input_dict, output_dict, exec_properties)
     config = QatConfig.from_json(exec_properties[spec.CONFIG_KEY])
-    source = artifact_utils.get_single_instance(input_dict[spec.MODEL_KEY])
-    examples = artifact_utils.get_single_instance(input_dict[spec.EXAMPLES_KEY])
+    source = artifact_utils.get_single_instance(
+        input_dict[training_spec.MODEL_KEY])
+    examples = artifact_utils.get_single_instance(
+        input_dict[training_spec.EXAMPLES_KEY])
     output = artifact_utils.get_single_instance(output_dict[spec.QAT_MODEL_KEY])
     model_run = artifact_utils.get_single_instance(
-        output_dict[spec.MODEL_RUN_KEY])
+        output_dict[training_spec.MODEL_RUN_KEY])
 
     with artifact_io.cleared_on_failure(output.uri), \
         artifact_io.cleared_on_failure(model_run.uri):
