@@ -16,6 +16,12 @@ _LAZY = {
     "LiteConverterConfig": "tfx_compression.lite_converter.config",
     "Optimization": "tfx_compression.lib.conversion_options",
     "OpSet": "tfx_compression.lib.conversion_options",
+    "CompressionEvaluator": "tfx_compression.compression_evaluator.component",
+    "CompressionEvaluatorConfig": "tfx_compression.compression_evaluator.config",
+    "MetricThreshold": "tfx_compression.compression_evaluator.config",
+    "Budgets": "tfx_compression.compression_evaluator.config",
+    "Benchmark": "tfx_compression.compression_evaluator.config",
+    "Direction": "tfx_compression.compression_evaluator.config",
     "Pruner": "tfx_compression.pruner.component",
     "QuantizationAwareTrainer":
         "tfx_compression.quantization_aware_trainer.component",

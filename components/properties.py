@@ -26,3 +26,7 @@ WEIGHTS_GZIP_BYTES = "weights_gzip_bytes"
 QAT_SCHEME = "qat_scheme"
 INT8_KERNEL_SPARSITY = "int8_kernel_sparsity"
 TFLITE_ACCURACY = "tflite_accuracy"  # top-1 on the validation examples
+
+
+# CompressionEvaluator (on the blessing, besides the stock Evaluator's keys).
+BLESSING_MESSAGE = "blessing_message"

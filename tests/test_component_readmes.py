@@ -69,3 +69,23 @@ def test_quantization_aware_trainer_readme_example(trained_pipeline):
   assert model.get_custom_property(
       properties.INT8_KERNEL_SPARSITY) == pytest.approx(0.8, abs=0.02)
   assert model.get_custom_property(properties.TFLITE_ACCURACY) > 0.9
+
+
+@pytest.mark.e2e
+def test_compression_evaluator_readme_example(trained_pipeline):
+  import glob  # pylint: disable=g-import-not-at-top
+  import json  # pylint: disable=g-import-not-at-top
+  namespace = _run_example("compression_evaluator", trained_pipeline)
+  outputs = _outputs(trained_pipeline, namespace["evaluator"])
+  (blessing,) = outputs["blessing"]
+  (evaluation,) = outputs["evaluation"]
+  assert blessing.get_int_custom_property("blessed") == 1
+  report = json.load(open(os.path.join(evaluation.uri, "report.json")))
+  assert report["verdict"] == "BLESSED"
+  assert "sparse_categorical_accuracy[label:9]" in {
+      c["name"] for c in report["checks"]}
+  (pushed,) = _outputs(trained_pipeline, namespace["pusher"])["pushed_model"]
+  assert pushed.get_int_custom_property("pushed") == 1
+  serving = os.path.join(os.path.dirname(trained_pipeline.pipeline_root),
+                         "serving")
+  assert glob.glob(os.path.join(serving, "*", "tflite"))

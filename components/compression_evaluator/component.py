@@ -1,0 +1,54 @@
+"""CompressionEvaluator: blesses a compressed model against its baseline."""
+
+from typing import Optional
+
+from tfx import types
+from tfx.dsl.components.base import base_beam_component
+from tfx.dsl.components.base import executor_spec
+from tfx.types import standard_artifacts
+
+from tfx_compression.compression_evaluator import executor
+from tfx_compression.compression_evaluator import spec
+from tfx_compression.compression_evaluator.config import CompressionEvaluatorConfig
+from tfx_compression.errors import CompressionConfigError
+
+
+class CompressionEvaluator(base_beam_component.BaseBeamComponent):
+  """Decides whether a compressed candidate may replace the baseline.
+
+  Writes a standard ModelEvaluation (TFMA output, report.json, report.html)
+  and a standard ModelBlessing (BLESSED / NOT_BLESSED file and `blessed`
+  property), so the stock Pusher and `tfx.dsl.Cond` gate deployment.
+  """
+
+  SPEC_CLASS = spec.CompressionEvaluatorSpec
+  EXECUTOR_SPEC = executor_spec.BeamExecutorSpec(executor.Executor)
+
+  def __init__(self,
+               examples: types.BaseChannel,
+               model: types.BaseChannel,
+               baseline_model: types.BaseChannel,
+               config: Optional[CompressionEvaluatorConfig] = None):
+    """Constructs a CompressionEvaluator.
+
+    Args:
+      examples: Examples; `config.example_split` is evaluated.
+      model: The candidate: a TFLite Model (`Format-Serving/tflite`) or a
+        Keras SavedModel Model (Pruner, QAT, Trainer output).
+      baseline_model: The model it would replace (TFLite or Keras SavedModel).
+      config: A `CompressionEvaluatorConfig`; defaults to accuracy may drop
+        by at most 0.02 and no budget.
+
+    Raises:
+      CompressionConfigError: `config` is not a CompressionEvaluatorConfig.
+    """
+    config = CompressionEvaluatorConfig() if config is None else config
+    if not isinstance(config, CompressionEvaluatorConfig):
+      raise CompressionConfigError(
+          "config must be a CompressionEvaluatorConfig; got "
+          f"{type(config).__name__}")
+    super().__init__(spec=spec.CompressionEvaluatorSpec(
+        examples=examples, model=model, baseline_model=baseline_model,
+        evaluation=types.Channel(type=standard_artifacts.ModelEvaluation),
+        blessing=types.Channel(type=standard_artifacts.ModelBlessing),
+        evaluator_config=config.to_json()))

@@ -1,0 +1,233 @@
+"""CompressionEvaluator configuration: validated on construction, one JSON property."""
+
+import dataclasses
+import enum
+import json
+import re
+from typing import Any, Mapping, Optional, Tuple
+
+from tfx_compression import config_utils
+from tfx_compression.errors import CompressionConfigError
+
+
+class Direction(enum.Enum):
+  """Which way a metric improves."""
+
+  HIGHER_IS_BETTER = "higher_is_better"
+  LOWER_IS_BETTER = "lower_is_better"
+
+
+def _optional(value, check, field, **bounds):
+  return None if value is None else check(value, field, **bounds)
+
+
+@dataclasses.dataclass(frozen=True)
+class MetricThreshold:
+  """One TFMA metric the candidate may not worsen by more than a margin.
+
+  Attributes:
+    class_name: A TFMA or tf_keras metric class, e.g. 'SparseCategoricalAccuracy'.
+    max_drop: Largest accepted worsening versus the baseline, in the metric's
+      units, on the whole split (0.02 = two accuracy points).
+    max_slice_drop: The same on each configured slice; None = `max_drop`.
+    direction: Whether higher or lower values are better.
+  """
+
+  class_name: str = "SparseCategoricalAccuracy"
+  max_drop: float = 0.02
+  max_slice_drop: Optional[float] = None
+  direction: Direction = Direction.HIGHER_IS_BETTER
+
+  def __post_init__(self):
+    set_ = lambda k, v: object.__setattr__(self, k, v)
+    if (not isinstance(self.class_name, str) or
+        not re.fullmatch(r"[A-Z][A-Za-z0-9]*", self.class_name)):
+      raise CompressionConfigError(
+          "metrics.class_name must be a metric class name in CamelCase, e.g. "
+          f"'SparseCategoricalAccuracy'; got {self.class_name!r}")
+    set_("max_drop", config_utils.check_float(self.max_drop,
+                                              "metrics.max_drop", 0.0))
+    set_("max_slice_drop", _optional(self.max_slice_drop,
+                                     config_utils.check_float,
+                                     "metrics.max_slice_drop", minimum=0.0))
+    set_("direction", config_utils.parse_enum(Direction, self.direction,
+                                              "metrics.direction"))
+
+  @property
+  def name(self) -> str:
+    """The metric's name in TFMA results: snake_case of `class_name`."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", self.class_name).lower()
+
+  @property
+  def slice_drop(self) -> float:
+    return self.max_drop if self.max_slice_drop is None else self.max_slice_drop
+
+
+@dataclasses.dataclass(frozen=True)
+class Budgets:
+  """Limits on the candidate; None switches a check off (figures are reported anyway).
+
+  Attributes:
+    max_size_bytes: Largest accepted .tflite size in bytes.
+    min_size_ratio: Smallest accepted baseline size / candidate size.
+    max_latency_ms: Largest accepted median latency at batch 1, in ms.
+    min_latency_ratio: Smallest accepted baseline median / candidate median
+      at batch 1 (speed-up; 1.0 = not slower).
+    max_peak_memory_bytes: Largest accepted peak memory of the interpreter
+      (resident set growth of a process that loads and runs the model).
+  """
+
+  max_size_bytes: Optional[int] = None
+  min_size_ratio: Optional[float] = None
+  max_latency_ms: Optional[float] = None
+  min_latency_ratio: Optional[float] = None
+  max_peak_memory_bytes: Optional[int] = None
+
+  def __post_init__(self):
+    set_ = lambda k, v: object.__setattr__(self, k, v)
+    for name in ("max_size_bytes", "max_peak_memory_bytes"):
+      _optional(getattr(self, name), config_utils.check_int, f"budgets.{name}",
+                minimum=0)
+    for name in ("min_size_ratio", "max_latency_ms", "min_latency_ratio"):
+      set_(name, _optional(getattr(self, name), config_utils.check_float,
+                           f"budgets.{name}", minimum=0.0))
+
+
+@dataclasses.dataclass(frozen=True)
+class Benchmark:
+  """How latency and memory are measured (same settings for both models).
+
+  Attributes:
+    num_threads: Interpreter threads (1 gives repeatable figures).
+    warmup_runs: Invocations before timing starts.
+    runs: Timed invocations; median and p90 are reported.
+    batch_size: A second batch size measured besides batch 1.
+    measure_memory: Measure peak memory in a child process per model.
+  """
+
+  num_threads: int = 1
+  warmup_runs: int = 10
+  runs: int = 100
+  batch_size: int = 32
+  measure_memory: bool = True
+
+  def __post_init__(self):
+    config_utils.check_int(self.num_threads, "benchmark.num_threads", 1, 64)
+    config_utils.check_int(self.warmup_runs, "benchmark.warmup_runs", 0)
+    config_utils.check_int(self.runs, "benchmark.runs", 1, 100_000)
+    config_utils.check_int(self.batch_size, "benchmark.batch_size", 1, 4096)
+    if not isinstance(self.measure_memory, bool):
+      raise CompressionConfigError(
+          f"benchmark.measure_memory must be a bool; got {self.measure_memory!r}")
+
+
+_NESTED = {"budgets": Budgets, "benchmark": Benchmark}
+
+
+@dataclasses.dataclass(frozen=True)
+class CompressionEvaluatorConfig:
+  """What CompressionEvaluator checks before it blesses a candidate.
+
+  Attributes:
+    label_key: tf.Example feature holding the label.
+    prediction_key: Model output compared with the label.
+    example_split: Split of the examples evaluated.
+    metrics: Metrics with their accepted drop versus the baseline.
+    slices: Feature-key tuples to slice by, e.g. (('label',),); the whole
+      split is always evaluated too.
+    budgets: Size, latency and memory limits.
+    benchmark: Latency and memory measurement settings.
+  """
+
+  label_key: str = "label"
+  prediction_key: str = "probabilities"
+  example_split: str = "eval"
+  metrics: Tuple[MetricThreshold, ...] = (MetricThreshold(),)
+  slices: Tuple[Tuple[str, ...], ...] = ()
+  budgets: Budgets = Budgets()
+  benchmark: Benchmark = Benchmark()
+
+  def __post_init__(self):
+    set_ = lambda k, v: object.__setattr__(self, k, v)
+    for name in ("label_key", "prediction_key", "example_split"):
+      config_utils.check_nonempty_str(getattr(self, name), name)
+    metrics = tuple(self.metrics) if isinstance(self.metrics, (list, tuple)) else None
+    if not metrics or not all(isinstance(m, MetricThreshold) for m in metrics):
+      raise CompressionConfigError(
+          "metrics must be a non-empty sequence of MetricThreshold; got "
+          f"{self.metrics!r}")
+    names = [m.name for m in metrics]
+    if len(set(names)) != len(names):
+      raise CompressionConfigError(f"metrics must be distinct; got {names}")
+    set_("metrics", metrics)
+    set_("slices", _slices(self.slices))
+    for name, cls in _NESTED.items():
+      if not isinstance(getattr(self, name), cls):
+        raise CompressionConfigError(
+            f"{name} must be a {cls.__name__}; got {getattr(self, name)!r}")
+    if (self.budgets.max_peak_memory_bytes is not None and
+        not self.benchmark.measure_memory):
+      raise CompressionConfigError(
+          "budgets.max_peak_memory_bytes needs benchmark.measure_memory=True")
+
+  def to_dict(self) -> dict:
+    return {
+        "label_key": self.label_key,
+        "prediction_key": self.prediction_key,
+        "example_split": self.example_split,
+        "metrics": [config_utils.to_primitives(m) for m in self.metrics],
+        "slices": [list(s) for s in self.slices],
+        "budgets": dataclasses.asdict(self.budgets),
+        "benchmark": dataclasses.asdict(self.benchmark),
+    }
+
+  @classmethod
+  def from_dict(cls, d: Mapping[str, Any]) -> "CompressionEvaluatorConfig":
+    """Builds a config from `to_dict` output or a hand-written dict."""
+    d = dict(d)
+    _check_fields(cls, d, "CompressionEvaluator config")
+    if "metrics" in d:
+      d["metrics"] = tuple(_build(MetricThreshold, m, "metrics")
+                           for m in d["metrics"])
+    for name, nested in _NESTED.items():
+      if name in d:
+        d[name] = _build(nested, d[name], name)
+    return cls(**d)
+
+  def to_json(self) -> str:
+    return json.dumps(self.to_dict(), sort_keys=True)
+
+  @classmethod
+  def from_json(cls, text: str) -> "CompressionEvaluatorConfig":
+    return cls.from_dict(json.loads(text))
+
+
+def _slices(value) -> Tuple[Tuple[str, ...], ...]:
+  if isinstance(value, str) or not isinstance(value, (list, tuple)):
+    raise CompressionConfigError(
+        f"slices must be a sequence of feature-key tuples, e.g. (('label',),); "
+        f"got {value!r}")
+  result = []
+  for keys in value:
+    keys = (keys,) if isinstance(keys, str) else keys
+    if (not isinstance(keys, (list, tuple)) or not keys or
+        not all(isinstance(k, str) and k for k in keys)):
+      raise CompressionConfigError(
+          f"each slice must be a non-empty tuple of feature keys; got {keys!r}")
+    result.append(tuple(keys))
+  return tuple(result)
+
+
+def _check_fields(cls, values: Mapping[str, Any], what: str) -> None:
+  names = [f.name for f in dataclasses.fields(cls)]
+  unknown = set(values) - set(names)
+  if unknown:
+    raise CompressionConfigError(
+        f"unknown {what} field(s) {sorted(unknown)}; allowed: {names}")
+
+
+def _build(cls, values: Mapping[str, Any], field: str):
+  if not isinstance(values, Mapping):
+    raise CompressionConfigError(f"{field} must be a mapping; got {values!r}")
+  _check_fields(cls, values, field)
+  return cls(**values)

@@ -1,0 +1,100 @@
+"""CompressionEvaluator executor: artifacts in, ModelEvaluation and ModelBlessing out.
+
+Any error after the configuration is read (unreadable model, input-name
+mismatch, TFMA failure, incomplete metrics) is recorded in report.json and
+published as NOT_BLESSED: the execution succeeds so that the blessing exists
+and downstream Pusher / Cond see an explicit refusal. Only an unreadable
+configuration fails the execution (nothing is published then).
+"""
+
+import os
+import traceback
+from typing import Any, Dict, List
+
+from absl import logging
+from tfx.dsl.components.base import base_beam_executor
+from tfx.dsl.io import fileio
+from tfx.types import artifact_utils
+
+from tfx_compression import artifact_io
+from tfx_compression import properties
+from tfx_compression.compression_evaluator import checks
+from tfx_compression.compression_evaluator import spec
+from tfx_compression.compression_evaluator.config import CompressionEvaluatorConfig
+
+# What the stock Evaluator writes (tfx/components/evaluator/constants.py),
+# which the stock Pusher and tfx.dsl.Cond read.
+PROP_BLESSED = "blessed"
+PROP_CURRENT_MODEL = "current_model"
+PROP_CURRENT_MODEL_ID = "current_model_id"
+PROP_BASELINE_MODEL = "baseline_model"
+PROP_BASELINE_MODEL_ID = "baseline_model_id"
+PROP_BLESSING_MESSAGE = properties.BLESSING_MESSAGE
+
+
+class Executor(base_beam_executor.BaseBeamExecutor):
+  """Runs TFMA and the budget measurements, then writes the verdict."""
+
+  def Do(self, input_dict: Dict[str, List[Any]],
+         output_dict: Dict[str, List[Any]],
+         exec_properties: Dict[str, Any]) -> None:
+    # pylint: disable=g-import-not-at-top
+    from tfx_compression.lib import report_html
+    from tfx_compression.compression_evaluator import runner
+
+    self._log_startup(input_dict, output_dict, exec_properties)
+    config = CompressionEvaluatorConfig.from_json(exec_properties[spec.CONFIG_KEY])
+    examples = artifact_utils.get_single_instance(input_dict[spec.EXAMPLES_KEY])
+    model = artifact_utils.get_single_instance(input_dict[spec.MODEL_KEY])
+    baseline = artifact_utils.get_single_instance(
+        input_dict[spec.BASELINE_MODEL_KEY])
+    evaluation = artifact_utils.get_single_instance(
+        output_dict[spec.EVALUATION_KEY])
+    blessing = artifact_utils.get_single_instance(output_dict[spec.BLESSING_KEY])
+
+    report: Dict[str, Any] = {"config": config.to_dict(), "error": None}
+    try:
+      sources = [runner.ModelSource(role, a.uri, artifact_io.serving_dir(a.uri),
+                                    artifact_io.is_tflite(a.uri))
+                 for role, a in ((runner.CANDIDATE, model),
+                                 (runner.BASELINE, baseline))]
+      files = artifact_io.split_files(examples, config.example_split)
+      report.update(runner.evaluate(config, *sources, files, evaluation.uri,
+                                    self._beam_pipeline_args))
+    except Exception as e:  # pylint: disable=broad-except
+      logging.exception("CompressionEvaluator: evaluation failed")
+      report["error"] = f"{type(e).__name__}: {e}"
+      report["traceback"] = traceback.format_exc()
+      report.setdefault("checks", []).append(checks.Check(
+          checks.EVALUATION, False, None, None,
+          f"evaluation failed, so the candidate is not blessed: "
+          f"{type(e).__name__}: {e}").to_dict())
+    failed = [c["name"] for c in report["checks"] if not c["passed"]]
+    blessed = not failed and report["error"] is None and bool(report["checks"])
+    report["failed_checks"] = failed
+    report["verdict"] = (spec.VERDICT_BLESSED if blessed
+                         else spec.VERDICT_NOT_BLESSED)
+    artifact_io.write_report(evaluation.uri, report)
+    with fileio.open(os.path.join(evaluation.uri, spec.REPORT_HTML_FILE),
+                     "w") as f:
+      f.write(report_html.render(report))
+    _write_blessing(blessing, blessed, model, baseline,
+                    "all checks passed" if blessed else
+                    "failed: " + ", ".join(failed))
+    logging.info("CompressionEvaluator: %s (%s)", report["verdict"],
+                 ", ".join(failed) or "all checks passed")
+
+
+def _write_blessing(blessing, blessed: bool, model, baseline,
+                    message: str) -> None:
+  """Writes the marker file and properties exactly as the stock Evaluator."""
+  name = spec.VERDICT_BLESSED if blessed else spec.VERDICT_NOT_BLESSED
+  fileio.makedirs(blessing.uri)
+  with fileio.open(os.path.join(blessing.uri, name), "w") as f:
+    f.write("")
+  blessing.set_int_custom_property(PROP_BLESSED, 1 if blessed else 0)
+  blessing.set_string_custom_property(PROP_CURRENT_MODEL, model.uri)
+  blessing.set_int_custom_property(PROP_CURRENT_MODEL_ID, model.id)
+  blessing.set_string_custom_property(PROP_BASELINE_MODEL, baseline.uri)
+  blessing.set_int_custom_property(PROP_BASELINE_MODEL_ID, baseline.id)
+  blessing.set_string_custom_property(PROP_BLESSING_MESSAGE, message[:1000])

@@ -1,0 +1,34 @@
+"""CompressionEvaluator keys and ComponentSpec (imports no TensorFlow library of ours)."""
+
+from tfx.types import component_spec
+from tfx.types import standard_artifacts
+
+EXAMPLES_KEY = "examples"
+MODEL_KEY = "model"
+BASELINE_MODEL_KEY = "baseline_model"
+EVALUATION_KEY = "evaluation"
+BLESSING_KEY = "blessing"
+CONFIG_KEY = "evaluator_config"  # CompressionEvaluatorConfig.to_json()
+
+REPORT_HTML_FILE = "report.html"
+VERDICT_BLESSED = "BLESSED"
+VERDICT_NOT_BLESSED = "NOT_BLESSED"
+
+
+class CompressionEvaluatorSpec(component_spec.ComponentSpec):
+  """CompressionEvaluator: Examples, candidate and baseline in; evaluation and blessing out."""
+
+  PARAMETERS = {CONFIG_KEY: component_spec.ExecutionParameter(type=str)}
+  INPUTS = {
+      EXAMPLES_KEY: component_spec.ChannelParameter(
+          type=standard_artifacts.Examples),
+      MODEL_KEY: component_spec.ChannelParameter(type=standard_artifacts.Model),
+      BASELINE_MODEL_KEY: component_spec.ChannelParameter(
+          type=standard_artifacts.Model),
+  }
+  OUTPUTS = {
+      EVALUATION_KEY: component_spec.ChannelParameter(
+          type=standard_artifacts.ModelEvaluation),
+      BLESSING_KEY: component_spec.ChannelParameter(
+          type=standard_artifacts.ModelBlessing),
+  }

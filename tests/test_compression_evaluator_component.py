@@ -1,0 +1,162 @@
+"""CompressionEvaluator: component declaration, config validation, checks, HTML."""
+
+import json
+import re
+
+import pytest
+
+from tfx_compression.compression_evaluator import checks
+from tfx_compression.lib import report_html
+from tfx_compression.compression_evaluator import spec
+from tfx_compression.compression_evaluator.config import Benchmark
+from tfx_compression.compression_evaluator.config import Budgets
+from tfx_compression.compression_evaluator.config import CompressionEvaluatorConfig
+from tfx_compression.compression_evaluator.config import Direction
+from tfx_compression.compression_evaluator.config import MetricThreshold
+from tfx_compression.errors import CompressionConfigError
+
+
+def _channels():
+  from tfx import types  # pylint: disable=g-import-not-at-top
+  from tfx.types import standard_artifacts  # pylint: disable=g-import-not-at-top
+  return (types.Channel(type=standard_artifacts.Examples),
+          types.Channel(type=standard_artifacts.Model),
+          types.Channel(type=standard_artifacts.Model))
+
+
+def test_component_outputs_and_exec_properties():
+  from tfx_compression import CompressionEvaluator  # pylint: disable=g-import-not-at-top
+  examples, model, baseline = _channels()
+  config = CompressionEvaluatorConfig(
+      slices=(("label",),), budgets=Budgets(max_size_bytes=1000))
+  component = CompressionEvaluator(examples=examples, model=model,
+                                   baseline_model=baseline, config=config)
+  outputs = component.outputs
+  assert outputs[spec.EVALUATION_KEY].type_name == "ModelEvaluation"
+  assert outputs[spec.BLESSING_KEY].type_name == "ModelBlessing"
+  props = component.exec_properties
+  assert CompressionEvaluatorConfig.from_json(props[spec.CONFIG_KEY]) == config
+  assert json.loads(props[spec.CONFIG_KEY])["budgets"]["max_size_bytes"] == 1000
+
+
+def test_component_rejects_non_config():
+  from tfx_compression import CompressionEvaluator  # pylint: disable=g-import-not-at-top
+  examples, model, baseline = _channels()
+  with pytest.raises(CompressionConfigError,
+                     match="config must be a CompressionEvaluatorConfig; got dict"):
+    CompressionEvaluator(examples=examples, model=model,
+                         baseline_model=baseline, config={"label_key": "y"})
+
+
+def test_defaults():
+  config = CompressionEvaluatorConfig()
+  (metric,) = config.metrics
+  assert (metric.name, metric.max_drop, metric.direction) == (
+      "sparse_categorical_accuracy", 0.02, Direction.HIGHER_IS_BETTER)
+  assert (config.label_key, config.prediction_key) == ("label", "probabilities")
+  assert config.benchmark.num_threads == 1
+
+
+@pytest.mark.parametrize("build, message", [
+    (lambda: Budgets(max_size_bytes=-1), r"budgets.max_size_bytes must be >= 0; got -1"),
+    (lambda: Budgets(min_latency_ratio="fast"),
+     r"budgets.min_latency_ratio must be a number; got 'fast'"),
+    (lambda: Benchmark(runs=0), r"benchmark.runs must be >= 1; got 0"),
+    (lambda: Benchmark(num_threads=0), r"benchmark.num_threads must be >= 1"),
+    (lambda: MetricThreshold(max_drop=-0.1), r"metrics.max_drop must be >= 0.0"),
+    (lambda: MetricThreshold(direction="up"),
+     r"metrics.direction must be one of 'higher_is_better', 'lower_is_better'; got 'up'"),
+    (lambda: MetricThreshold(class_name="accuracy"), r"CamelCase.*got 'accuracy'"),
+    (lambda: CompressionEvaluatorConfig(label_key=""),
+     r"label_key must be a non-empty string; got ''"),
+    (lambda: CompressionEvaluatorConfig(metrics=()), r"metrics must be a non-empty"),
+    (lambda: CompressionEvaluatorConfig(slices="label"), r"slices must be a sequence"),
+    (lambda: CompressionEvaluatorConfig(slices=((),)), r"each slice must be"),
+    (lambda: CompressionEvaluatorConfig(
+        budgets=Budgets(max_peak_memory_bytes=10),
+        benchmark=Benchmark(measure_memory=False)),
+     r"max_peak_memory_bytes needs benchmark.measure_memory=True"),
+    (lambda: CompressionEvaluatorConfig.from_dict({"budget": {}}),
+     r"unknown CompressionEvaluator config field\(s\) \['budget'\]"),
+    (lambda: CompressionEvaluatorConfig.from_dict({"budgets": {"max_size": 1}}),
+     r"unknown budgets field\(s\) \['max_size'\]"),
+])
+def test_bad_config_names_field_and_value(build, message):
+  with pytest.raises(CompressionConfigError, match=message):
+    build()
+
+
+def test_config_round_trips_through_json():
+  config = CompressionEvaluatorConfig(
+      metrics=(MetricThreshold(max_drop=0.01, max_slice_drop=0.1),
+               MetricThreshold(class_name="MeanSquaredError", max_drop=0.5,
+                               direction="lower_is_better")),
+      slices=("label", ("a", "b")), budgets=Budgets(min_size_ratio=2),
+      benchmark=Benchmark(runs=5, measure_memory=False))
+  assert config.slices == (("label",), ("a", "b"))
+  assert CompressionEvaluatorConfig.from_json(config.to_json()) == config
+  assert config.metrics[1].name == "mean_squared_error"
+  assert config.metrics[0].slice_drop == 0.1
+
+
+def _figures(size, latency_us, memory):
+  return {"size_bytes": size, "latency_median_us": latency_us,
+          "peak_memory_bytes": memory}
+
+
+def test_budget_checks_name_each_failure_with_figures():
+  budgets = Budgets(max_size_bytes=1000, min_size_ratio=2.0, max_latency_ms=0.1,
+                    min_latency_ratio=1.5, max_peak_memory_bytes=10**6)
+  result = {c.name: c for c in checks.budget_checks(
+      budgets, _figures(1500, 200.0, 2 * 10**6), _figures(2000, 240.0, 0))}
+  assert not any(c.passed for c in result.values())
+  assert result[checks.SIZE_BYTES].value == 1500
+  assert "exceeds the budget 1000" in result[checks.SIZE_BYTES].reason
+  assert result[checks.SIZE_RATIO].value == pytest.approx(2000 / 1500)
+  assert result[checks.LATENCY_MS].value == pytest.approx(0.2)
+  assert result[checks.LATENCY_RATIO].value == pytest.approx(1.2)
+  assert "below the minimum 1.5" in result[checks.LATENCY_RATIO].reason
+  assert result[checks.PEAK_MEMORY].threshold == 10**6
+  passing = checks.budget_checks(budgets, _figures(500, 50.0, 10),
+                                 _figures(2000, 100.0, 0))
+  assert [c.passed for c in passing] == [True] * 5
+  assert checks.budget_checks(Budgets(), _figures(1, 1.0, None),
+                              _figures(1, 1.0, None)) == []
+
+
+def _report(verdict="NOT_BLESSED"):
+  fig = lambda size, lat: {
+      "uri": "/m", "measured_as": "tflite", "size_bytes": size,
+      "gzip_size_bytes": size // 2, "latency_median_us": lat,
+      "peak_memory_bytes": 123,
+      "latency": {"1": {"median_us": lat, "p90_us": lat * 1.2},
+                  "32": {"median_us": lat * 20, "p90_us": lat * 25}},
+      "weight_sparsity": {"conv1/kernel": 0.5, "dense1/kernel": 0.8}}
+  metric = lambda s, c, b: {"slice_name": s, "metric": "acc", "candidate": c,
+                            "baseline": b, "diff": c - b, "threshold": -0.02,
+                            "passed": c - b >= -0.02, "num_examples": 30}
+  return {"verdict": verdict, "error": None,
+          "candidate": fig(20000, 20.0), "baseline": fig(60000, 25.0),
+          "metrics": [metric("Overall", 0.95, 0.97), metric("label:0", 0.5, 1.0),
+                      metric("label:1", 1.0, 1.0)],
+          "checks": [{"name": "acc[label:0]", "passed": False, "value": -0.5,
+                      "threshold": -0.02, "reason": "<dropped>"}]}
+
+
+def test_html_report_is_self_contained_and_has_plots():
+  page = report_html.render(_report())
+  assert page.startswith("<!DOCTYPE html>")
+  assert not re.search(r"(src|href)\s*=\s*['\"]?\s*(https?:)?//", page)
+  assert "<script" not in page and "@import" not in page
+  assert page.count("<svg") == 5  # scatter, slices, size, latency, sparsity
+  for title in ("acc vs size", "acc per slice", "Size (KB)",
+                "Latency per batch", "weight sparsity"):
+    assert title in page
+  assert "&lt;dropped&gt;" in page  # Text is escaped.
+  assert 'class="verdict NOT_BLESSED"' in page
+
+
+def test_html_report_of_failed_evaluation_has_no_plots():
+  page = report_html.render({"verdict": "NOT_BLESSED", "error": "Boom: x",
+                             "checks": []})
+  assert "Evaluation error: Boom: x" in page and "<svg" not in page

@@ -1,0 +1,307 @@
+"""Executor-level tests: CompressionEvaluator on the session's real Trainer output.
+
+Each TFMA run costs several seconds, so runs are module fixtures shared by
+the tests that assert on them.
+"""
+
+import json
+import os
+
+import numpy as np
+import pytest
+
+from model_factories import model_artifact
+from model_factories import save_keras
+from model_factories import small_cnn
+from tfx_compression import artifact_io
+from tfx_compression.compression_evaluator import checks
+from tfx_compression.compression_evaluator import executor
+from tfx_compression.compression_evaluator.config import Benchmark
+from tfx_compression.compression_evaluator.config import Budgets
+from tfx_compression.compression_evaluator.config import CompressionEvaluatorConfig
+from tfx_compression.compression_evaluator.config import MetricThreshold
+
+ACCURACY = "sparse_categorical_accuracy"
+FAST = Benchmark(warmup_runs=2, runs=20, batch_size=8, measure_memory=False)
+
+
+class Run:
+  """The outputs of one Executor.Do call."""
+
+  def __init__(self, evaluation, blessing):
+    self.evaluation, self.blessing = evaluation, blessing
+    self.report = json.load(open(os.path.join(evaluation.uri, "report.json")))
+    self.checks = {c["name"]: c for c in self.report["checks"]}
+
+  @property
+  def failed(self):
+    return self.report["failed_checks"]
+
+
+def _evaluate(trained_pipeline, candidate, out_dir, config) -> Run:
+  from tfx.types import standard_artifacts  # pylint: disable=g-import-not-at-top
+  evaluation = standard_artifacts.ModelEvaluation()
+  evaluation.uri = os.path.join(out_dir, "evaluation")
+  blessing = standard_artifacts.ModelBlessing()
+  blessing.uri = os.path.join(out_dir, "blessing")
+  baseline = trained_pipeline.model
+  for artifact, artifact_id in ((candidate, 7), (baseline, baseline.id or 3)):
+    artifact.id = artifact_id
+  executor.Executor().Do(
+      {"examples": [trained_pipeline.examples], "model": [candidate],
+       "baseline_model": [baseline]},
+      {"evaluation": [evaluation], "blessing": [blessing]},
+      {"evaluator_config": config.to_json()})
+  return Run(evaluation, blessing)
+
+
+def _tflite_artifact(keras_model, uri):
+  from tfx_compression.lib import lite_conversion  # pylint: disable=g-import-not-at-top
+  data = lite_conversion.convert_validated(keras_model, None).model_bytes
+  artifact_io.write_bytes(artifact_io.tflite_path(uri), data)
+  return model_artifact(uri)
+
+
+def _fresh_model(trained_pipeline):
+  from tfx_compression.lib import keras_io  # pylint: disable=g-import-not-at-top
+  return keras_io.load_keras_model(
+      artifact_io.serving_dir(trained_pipeline.model.uri))
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory):
+  return tmp_path_factory.mktemp("compression_evaluator")
+
+
+@pytest.fixture(scope="module")
+def float_tflite(trained_pipeline, workdir):
+  """The Trainer's model converted to float32 TFLite (a LiteConverter output)."""
+  return _tflite_artifact(_fresh_model(trained_pipeline),
+                          str(workdir / "float_tflite"))
+
+
+@pytest.fixture(scope="module")
+def blessed_run(trained_pipeline, float_tflite, workdir):
+  config = CompressionEvaluatorConfig(
+      slices=(("label",),),
+      budgets=Budgets(max_size_bytes=10**6, min_size_ratio=0.99,
+                      max_latency_ms=50.0, max_peak_memory_bytes=2 * 10**9))
+  return _evaluate(trained_pipeline, float_tflite, str(workdir / "blessed"),
+                   config)
+
+
+def test_float_tflite_is_blessed_with_every_check_passing(blessed_run,
+                                                          float_tflite,
+                                                          trained_pipeline):
+  run = blessed_run
+  assert run.report["verdict"] == "BLESSED" and run.failed == []
+  assert run.report["error"] is None
+  names = set(run.checks)
+  assert {f"{ACCURACY}[Overall]", f"{ACCURACY}[label:0]",
+          f"{ACCURACY}[label:9]", checks.SIZE_BYTES, checks.SIZE_RATIO,
+          checks.LATENCY_MS, checks.PEAK_MEMORY} <= names
+  overall = run.checks[f"{ACCURACY}[Overall]"]
+  assert overall["passed"] and overall["value"] == pytest.approx(0.0, abs=1e-6)
+  assert overall["threshold"] == -0.02
+  metric = [m for m in run.report["metrics"] if m["slice_name"] == "Overall"][0]
+  assert metric["candidate"] > 0.9 and metric["num_examples"] > 300
+  # Blessing: what the stock Evaluator writes, so Pusher and Cond accept it.
+  blessing = run.blessing
+  assert os.listdir(blessing.uri) == ["BLESSED"]
+  assert blessing.get_int_custom_property("blessed") == 1
+  assert blessing.get_string_custom_property("current_model") == float_tflite.uri
+  assert blessing.get_int_custom_property("current_model_id") == 7
+  assert (blessing.get_string_custom_property("baseline_model") ==
+          trained_pipeline.model.uri)
+
+
+def test_blessed_run_reports_figures_and_tfma_outputs(blessed_run):
+  report, uri = blessed_run.report, blessed_run.evaluation.uri
+  cand, base = report["candidate"], report["baseline"]
+  assert cand["measured_as"] == "tflite"
+  assert base["measured_as"].startswith("float32 TFLite conversion")
+  assert cand["size_bytes"] == base["size_bytes"] > 10_000
+  assert 0 < cand["gzip_size_bytes"] < cand["size_bytes"]
+  for fig in (cand, base):
+    assert set(fig["latency"]) == {"1", "32"}
+    assert 0 < fig["latency"]["1"]["median_us"] <= fig["latency"]["1"]["p90_us"]
+    assert fig["latency"]["32"]["median_us"] > fig["latency"]["1"]["median_us"]
+    assert fig["latency"]["1"]["num_threads"] == 1
+    assert 0 < fig["peak_memory_bytes"] < 10**9
+    memory = fig["memory"]
+    assert memory["loader"] == "interpreter_wrapper"
+    assert memory["runtime_only_increase_bytes"] > 0
+    assert memory["over_runtime_bytes"] == (
+        memory["increase_bytes"] - memory["runtime_only_increase_bytes"])
+  assert report["ratios"]["size_ratio"] == 1.0
+  assert report["tfma"] == {"compared_as": "tflite", "validation_ok": True,
+                            "output_path": uri}
+  files = os.listdir(uri)
+  assert any(f.startswith("validations") for f in files)
+  assert any(f.startswith("metrics") for f in files)
+  # The SavedModel baseline was converted for TFMA, in TFMA's layout.
+  assert os.path.isfile(os.path.join(uri, "converted", "baseline",
+                                     "Format-Serving", "tflite"))
+  page = open(os.path.join(uri, "report.html")).read()
+  assert page.count("<svg") >= 4 and "BLESSED" in page
+
+
+@pytest.fixture(scope="module")
+def tight_budgets_run(trained_pipeline, float_tflite, workdir):
+  config = CompressionEvaluatorConfig(
+      budgets=Budgets(max_size_bytes=20_000, max_latency_ms=0.001,
+                      max_peak_memory_bytes=1_000_000),
+      benchmark=Benchmark(warmup_runs=2, runs=20, batch_size=8))
+  return _evaluate(trained_pipeline, float_tflite, str(workdir / "tight"),
+                   config)
+
+
+@pytest.mark.parametrize("name, limit", [
+    (checks.SIZE_BYTES, 20_000),
+    (checks.LATENCY_MS, 0.001),
+    (checks.PEAK_MEMORY, 1_000_000),
+])
+def test_each_budget_failure_is_named(tight_budgets_run, name, limit):
+  run = tight_budgets_run
+  assert run.report["verdict"] == "NOT_BLESSED"
+  assert os.listdir(run.blessing.uri) == ["NOT_BLESSED"]
+  assert run.blessing.get_int_custom_property("blessed") == 0
+  assert name in run.failed
+  check = run.checks[name]
+  assert check["threshold"] == limit and check["value"] > limit
+  assert "exceeds the budget" in check["reason"]
+  # Accuracy itself was fine: only the budgets failed.
+  assert run.checks[f"{ACCURACY}[Overall]"]["passed"]
+  assert sorted(run.failed) == sorted(
+      [checks.SIZE_BYTES, checks.LATENCY_MS, checks.PEAK_MEMORY])
+
+
+def test_over_pruned_saved_model_is_refused_on_accuracy(trained_pipeline,
+                                                        workdir):
+  from tfx_compression.lib import keras_export  # pylint: disable=g-import-not-at-top
+  model = _fresh_model(trained_pipeline)
+  for layer in model.layers:
+    weights = layer.get_weights()
+    if weights:  # Zero 95 % of each kernel: keep only the largest 5 %.
+      kernel = weights[0]
+      weights[0] = np.where(np.abs(kernel) >= np.quantile(np.abs(kernel), 0.95),
+                            kernel, 0.0)
+      layer.set_weights(weights)
+  uri = str(workdir / "over_pruned")
+  keras_export.save_with_original_signatures(
+      model, artifact_io.serving_dir(trained_pipeline.model.uri),
+      os.path.join(uri, "Format-Serving"))
+  run = _evaluate(trained_pipeline, model_artifact(uri),
+                  str(workdir / "over_pruned_eval"),
+                  CompressionEvaluatorConfig(benchmark=FAST))
+  assert run.report["verdict"] == "NOT_BLESSED"
+  assert run.failed == [f"{ACCURACY}[Overall]"]
+  check = run.checks[f"{ACCURACY}[Overall]"]
+  assert check["value"] < -0.1 and "beyond the allowed change -0.02" in check["reason"]
+  # Two SavedModels go straight to TFMA; size is measured on float TFLite.
+  assert run.report["tfma"]["compared_as"] == "saved_model"
+  assert run.report["candidate"]["measured_as"].startswith("float32 TFLite")
+  assert run.report["candidate"]["overall_weight_sparsity"] > 0.9
+  assert run.report["ratios"]["gzip_size_ratio"] > 3
+
+
+def test_one_suppressed_class_fails_its_slice_only(trained_pipeline, workdir):
+  model = _fresh_model(trained_pipeline)
+  dense = model.get_layer("probabilities")
+  kernel, bias = dense.get_weights()
+  bias[3] -= 100.0  # Class 3 is never predicted any more.
+  dense.set_weights([kernel, bias])
+  candidate = _tflite_artifact(model, str(workdir / "no_class_3"))
+  config = CompressionEvaluatorConfig(
+      metrics=(MetricThreshold(max_drop=0.2, max_slice_drop=0.02),),
+      slices=(("label",),), benchmark=FAST)
+  run = _evaluate(trained_pipeline, candidate, str(workdir / "no_class_3_eval"),
+                  config)
+  assert run.report["verdict"] == "NOT_BLESSED"
+  assert run.failed == [f"{ACCURACY}[label:3]"]
+  slice_check = run.checks[f"{ACCURACY}[label:3]"]
+  assert slice_check["value"] < -0.9 and slice_check["threshold"] == -0.02
+  assert run.checks[f"{ACCURACY}[Overall]"]["passed"]
+  assert run.checks[f"{ACCURACY}[label:4]"]["passed"]
+
+
+def test_unknown_slice_feature_makes_evaluation_incomplete(trained_pipeline,
+                                                           float_tflite,
+                                                           workdir):
+  config = CompressionEvaluatorConfig(slices=(("colour",),), benchmark=FAST)
+  run = _evaluate(trained_pipeline, float_tflite, str(workdir / "no_colour"),
+                  config)
+  assert run.report["verdict"] == "NOT_BLESSED"
+  assert run.failed == [checks.EVALUATION]
+  assert "no example has feature(s) ['colour']" in (
+      run.checks[checks.EVALUATION]["reason"])
+  assert run.blessing.get_int_custom_property("blessed") == 0
+
+
+def _assert_refused_before_tfma(run, message):
+  assert run.report["verdict"] == "NOT_BLESSED"
+  assert run.failed == [checks.EVALUATION]
+  assert message in run.report["error"]
+  assert message in run.checks[checks.EVALUATION]["reason"]
+  assert os.listdir(run.blessing.uri) == ["NOT_BLESSED"]
+  assert run.blessing.get_int_custom_property("blessed") == 0
+  assert not any(f.startswith("validations")
+                 for f in os.listdir(run.evaluation.uri))
+  assert "Evaluation error" in open(
+      os.path.join(run.evaluation.uri, "report.html")).read()
+
+
+def test_input_name_mismatch_is_refused(trained_pipeline, tmp_path):
+  save_keras(small_cnn(input_name="pixels"),
+             str(tmp_path / "pixels" / "Format-Serving"))
+  run = _evaluate(trained_pipeline, model_artifact(str(tmp_path / "pixels")),
+                  str(tmp_path / "out"), CompressionEvaluatorConfig())
+  _assert_refused_before_tfma(
+      run, "InputMismatchError: candidate model input(s) ['pixels'] are not "
+      "features of split 'eval'")
+
+
+def test_unknown_prediction_key_is_refused(trained_pipeline, float_tflite,
+                                           tmp_path):
+  run = _evaluate(trained_pipeline, float_tflite, str(tmp_path / "out"),
+                  CompressionEvaluatorConfig(prediction_key="logits"))
+  _assert_refused_before_tfma(
+      run, "prediction_key 'logits' is not an output of the candidate model "
+      "(outputs: ['probabilities'])")
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda p: (p / "m" / "Format-Serving").mkdir(parents=True) or
+     (p / "m" / "Format-Serving" / "tflite").write_bytes(b"not a flatbuffer"),
+     "ValueError"),
+    (lambda p: (p / "m").mkdir(), "has no Format-Serving directory"),
+])
+def test_evaluation_error_is_not_blessed(trained_pipeline, tmp_path, make,
+                                         message):
+  make(tmp_path)
+  run = _evaluate(trained_pipeline, model_artifact(str(tmp_path / "m")),
+                  str(tmp_path / "out"), CompressionEvaluatorConfig())
+  _assert_refused_before_tfma(run, message)
+  assert "Traceback" in run.report["traceback"]
+
+
+def test_int8_input_tflite_is_refused(trained_pipeline, eval_inputs, tmp_path):
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lib import tflite_convert  # pylint: disable=g-import-not-at-top
+  inputs, _ = eval_inputs
+
+  def int8_io(converter):
+    converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    converter.representative_dataset = lambda: (
+        [inputs["image"][i:i + 1]] for i in range(50))
+    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+    converter.inference_input_type = tf.int8
+    converter.inference_output_type = tf.int8
+
+  data = tflite_convert.convert_keras(_fresh_model(trained_pipeline),
+                                      configure=int8_io)
+  artifact_io.write_bytes(artifact_io.tflite_path(str(tmp_path / "int8")), data)
+  run = _evaluate(trained_pipeline, model_artifact(str(tmp_path / "int8")),
+                  str(tmp_path / "out"), CompressionEvaluatorConfig())
+  _assert_refused_before_tfma(
+      run, "candidate TFLite model has integer inputs {'image': 'int8'}")
