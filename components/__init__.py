@@ -16,12 +16,12 @@ _LAZY = {
     "LiteConverterConfig": "tfx_compression.lite_converter.config",
     "Optimization": "tfx_compression.lib.conversion_options",
     "OpSet": "tfx_compression.lib.conversion_options",
-    "CompressionEvaluator": "tfx_compression.compression_evaluator.component",
-    "CompressionEvaluatorConfig": "tfx_compression.compression_evaluator.config",
-    "MetricThreshold": "tfx_compression.compression_evaluator.config",
-    "Budgets": "tfx_compression.compression_evaluator.config",
-    "Benchmark": "tfx_compression.compression_evaluator.config",
-    "Direction": "tfx_compression.compression_evaluator.config",
+    "PostTrainingQuantizer": "tfx_compression.post_training_quantizer.component",
+    "PostTrainingQuantizerConfig":
+        "tfx_compression.post_training_quantizer.config",
+    "QuantizationMode": "tfx_compression.lib.quantization_options",
+    "IoType": "tfx_compression.lib.quantization_options",
+    "SamplingStrategy": "tfx_compression.lib.quantization_options",
     "Pruner": "tfx_compression.pruner.component",
     "QuantizationAwareTrainer":
         "tfx_compression.quantization_aware_trainer.component",
@@ -33,6 +33,12 @@ _LAZY = {
     "Granularity": "tfx_compression.pruner.config",
     "LayerSelection": "tfx_compression.training_config",
     "FineTuning": "tfx_compression.training_config",
+    "CompressionEvaluator": "tfx_compression.compression_evaluator.component",
+    "CompressionEvaluatorConfig": "tfx_compression.compression_evaluator.config",
+    "MetricThreshold": "tfx_compression.compression_evaluator.config",
+    "Budgets": "tfx_compression.compression_evaluator.config",
+    "Benchmark": "tfx_compression.compression_evaluator.config",
+    "Direction": "tfx_compression.compression_evaluator.config",
 }
 
 __all__ = sorted(_LAZY)

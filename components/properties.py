@@ -22,11 +22,22 @@ PRUNED_LAYERS_SPARSITY = "pruned_layers_sparsity"
 PRUNED_LAYERS = "pruned_layers"
 WEIGHTS_GZIP_BYTES = "weights_gzip_bytes"
 
+# PostTrainingQuantizer.
+QUANTIZATION_MODE = "quantization_mode"
+FLOAT_SIZE_BYTES = "float_size_bytes"  # The same model converted as float32.
+SIZE_RATIO = "size_ratio"  # float_size_bytes / size_bytes.
+CALIBRATION_EXAMPLES = "calibration_examples"  # Examples calibrated on.
+FLOAT_NODES = "float_nodes"  # JSON list of tensors kept float.
+RELATIVE_OUTPUT_ERROR = "relative_output_error"
+# On the calibration_examples output.
+POPULATION_EXAMPLES = "population_examples"  # Examples the sample came from.
+SAMPLING_STRATEGY = "sampling_strategy"
+SAMPLING_SEED = "sampling_seed"
+
 # QuantizationAwareTrainer.
 QAT_SCHEME = "qat_scheme"
 INT8_KERNEL_SPARSITY = "int8_kernel_sparsity"
 TFLITE_ACCURACY = "tflite_accuracy"  # top-1 on the validation examples
-
 
 # CompressionEvaluator (on the blessing, besides the stock Evaluator's keys).
 BLESSING_MESSAGE = "blessing_message"

@@ -62,6 +62,29 @@ def test_pruner_readme_example(trained_pipeline):
 
 
 @pytest.mark.e2e
+def test_post_training_quantizer_readme_example(trained_pipeline):
+  import json  # pylint: disable=g-import-not-at-top
+  from tfx_compression.pipelines import results  # pylint: disable=g-import-not-at-top
+  from conftest import PIPELINE_NAME  # pylint: disable=g-import-not-at-top
+  namespace = _run_example("post_training_quantizer", trained_pipeline)
+  outputs = _outputs(trained_pipeline, namespace["quantizer"])
+  (model,) = outputs["quantized_model"]
+  (sample,) = outputs["calibration_examples"]
+  assert model.get_custom_property(properties.QUANTIZATION_MODE) == "int8"
+  assert model.get_custom_property(properties.CALIBRATION_EXAMPLES) == 200
+  assert model.get_custom_property(properties.VALIDATION_ARGMAX_AGREEMENT) >= 0.97
+  assert os.path.isfile(os.path.join(model.uri, "Format-Serving", "tflite"))
+  assert os.path.isfile(os.path.join(model.uri, "layer_errors.csv"))
+  # The sample is a published Examples artifact: 20 of each digit.
+  assert json.loads(sample.split_names) == ["calibration"]
+  stats = json.load(open(os.path.join(sample.uri, "sampling_stats.json")))
+  assert stats["sample_by_label"] == {str(d): 20 for d in range(10)}
+  trainer_model = results.latest_outputs(
+      trained_pipeline.metadata_path, PIPELINE_NAME, "Trainer")["model"][0]
+  assert trainer_model.uri == trained_pipeline.model.uri
+
+
+@pytest.mark.e2e
 def test_quantization_aware_trainer_readme_example(trained_pipeline):
   namespace = _run_example("quantization_aware_trainer", trained_pipeline)
   (model,) = _outputs(trained_pipeline, namespace["qat"])["qat_model"]

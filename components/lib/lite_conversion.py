@@ -65,6 +65,22 @@ def convert_validated(keras_model,
   model_bytes = tflite_convert.convert_keras(
       keras_model, optimization=optimization, op_set=op_set,
       configure=configure)
+  return validate(model_bytes, keras_model, inputs, min_argmax_agreement)
+
+
+def validate(model_bytes: bytes,
+             keras_model,
+             inputs: Optional[Mapping[str, np.ndarray]],
+             min_argmax_agreement: float = 0.0) -> ConversionResult:
+  """Post-validates TFLite bytes converted from `keras_model`.
+
+  The second half of `convert_validated`, for models produced another way
+  (e.g. selectively quantized by QuantizationDebugger).
+
+  Raises:
+    InputMismatchError: TFLite input names differ from the Keras ones.
+    ModelValidationError: the model fails on the validation inputs.
+  """
   summary = tflite_inspect.summarize(model_bytes)
   keras_names = sorted(keras_model.input_names)
   if summary.input_names != keras_names:

@@ -1,0 +1,309 @@
+"""Per-layer int8 quantization error, and keeping chosen layers float.
+
+Built on `tf.lite.experimental.QuantizationDebugger`, which quantizes a
+calibrated model with a NumericVerify op after every quantized tensor and
+measures, per tensor, the difference between the dequantized int8 result and
+the float result computed from the same input.
+
+Layers are kept float by denylisting their output tensors ("nodes") or op
+types; the automatic mode denylists the worst remaining tensor (largest RMSE
+in quantization steps, `rmse_over_scale`) one at a time until the model-level
+relative output error meets a budget or a limit is reached.
+"""
+
+import csv
+import dataclasses
+import io
+import math
+from typing import Dict, List, Optional, Sequence
+
+import numpy as np
+
+from tfx_compression.errors import CompressionConfigError
+from tfx_compression.errors import ConversionError
+from tfx_compression.lib import quantization
+from tfx_compression.lib import tflite_convert
+from tfx_compression.lib import tflite_inspect
+from tfx_compression.lib import tflite_run
+from tfx_compression.lib.quantization_options import IoType
+from tfx_compression.lib.quantization_options import QuantizationMode
+from tfx_compression.lib.quantization_options import SELECTIVE_IO_TYPES
+
+_FLOAT_FIELDS = ("num_elements", "mean_error", "stddev", "max_abs_error",
+                 "mean_squared_error", "scale")
+
+
+@dataclasses.dataclass(frozen=True)
+class LayerError:
+  """Quantization error of one quantized tensor, averaged over examples."""
+
+  tensor_name: str  # What `float_nodes` denylists.
+  op_name: str  # The TFLite op producing it, e.g. CONV_2D.
+  tensor_idx: int
+  num_elements: float
+  mean_error: float
+  stddev: float
+  max_abs_error: float
+  mean_squared_error: float
+  scale: float
+  zero_point: int
+  # RMSE in quantization steps: ~0.29 is pure rounding error; much more means
+  # clipping or an ill-suited scale.
+  rmse_over_scale: float
+
+
+@dataclasses.dataclass(frozen=True)
+class FloatDecision:
+  """One tensor or op type kept float, and why."""
+
+  kept_float: str  # A tensor name or an op type.
+  reason: str
+  # Model-level relative output error once this decision applied.
+  relative_output_error: float
+
+
+@dataclasses.dataclass(frozen=True)
+class DebugResult:
+  """The per-layer report and, if anything was kept float, that model."""
+
+  layers: List[LayerError]  # Of the fully int8 model.
+  float_nodes: List[str]
+  float_ops: List[str]
+  decisions: List[FloatDecision]
+  # ||quantized - float|| / ||float|| over all outputs of the debug examples.
+  initial_relative_output_error: float
+  relative_output_error: float
+  error_budget: Optional[float]
+  budget_met: Optional[bool]
+  num_debug_examples: int
+  # The selectively quantized model; None when nothing is kept float.
+  model_bytes: Optional[bytes]
+
+
+def relative_output_error(outputs: Dict[str, np.ndarray],
+                          reference: Dict[str, np.ndarray]) -> float:
+  """||outputs - reference||_2 / ||reference||_2 over every output."""
+  diff = sum(float(np.sum((outputs[k] - reference[k]) ** 2)) for k in reference)
+  norm = sum(float(np.sum(reference[k] ** 2)) for k in reference)
+  return math.sqrt(diff / norm) if norm > 0 else math.sqrt(diff)
+
+
+def layer_names_of(tensor_name: str) -> List[str]:
+  """The name path segments of a fused TFLite tensor name."""
+  return [seg for piece in tensor_name.split(";") for seg in piece.split("/")]
+
+
+def resolve_float_layers(float_layers: Sequence[str],
+                         layers: Sequence[LayerError]) -> Dict[str, List[str]]:
+  """Maps Keras layer names to the quantized tensors they produce.
+
+  Raises:
+    CompressionConfigError: a name matches no quantized tensor.
+  """
+  found = {}
+  for layer in float_layers:
+    found[layer] = [l.tensor_name for l in layers
+                    if layer in layer_names_of(l.tensor_name)]
+    if not found[layer]:
+      raise CompressionConfigError(
+          f"float_layers entry {layer!r} names no quantized tensor; allowed: "
+          "Keras layer names appearing in these tensor names: "
+          f"{[l.tensor_name for l in layers]}")
+  return found
+
+
+def _parse_layer_errors(dump: str) -> List[LayerError]:
+  rows = []
+  for row in csv.DictReader(io.StringIO(dump)):
+    values = {k: float(row[k]) for k in _FLOAT_FIELDS}
+    rows.append(LayerError(
+        tensor_name=row["tensor_name"], op_name=row["op_name"],
+        tensor_idx=int(row["tensor_idx"]), zero_point=int(row["zero_point"]),
+        rmse_over_scale=(math.sqrt(values["mean_squared_error"]) /
+                         values["scale"] if values["scale"] else 0.0),
+        **values))
+  return rows
+
+
+class _Session:
+  """One QuantizationDebugger on a model, its calibration and debug data."""
+
+  def __init__(self, keras_model, calibration_inputs, debug_inputs,
+               fully_quantize: bool):
+    import tensorflow as tf  # pylint: disable=g-import-not-at-top
+    tflite_convert.check_convertible(keras_model)
+    converter = tf.lite.TFLiteConverter.from_keras_model(keras_model)
+    quantization.configure_fn(QuantizationMode.INT8, IoType.FLOAT32,
+                              calibration_inputs)(converter)
+    self._tf = tf
+    self._fully_quantize = fully_quantize
+    try:
+      self.debugger = tf.lite.experimental.QuantizationDebugger(
+          converter=converter,
+          debug_dataset=quantization.debug_dataset(debug_inputs,
+                                                   self._input_order),
+          debug_options=self._options([], [], False))
+    except Exception as e:  # The converter raises a private ConverterError.
+      raise ConversionError(
+          f"QuantizationDebugger could not quantize model "
+          f"{keras_model.name!r}: {str(e).strip().splitlines()[0]}") from e
+
+  def _options(self, nodes, ops, fully_quantize):
+    return self._tf.lite.experimental.QuantizationDebugOptions(
+        denylisted_nodes=list(nodes) or None, denylisted_ops=list(ops) or None,
+        fully_quantize=fully_quantize)
+
+  def _input_order(self) -> List[str]:
+    interp = tflite_inspect.interpreter(self.debugger.quant_model)
+    by_index = {d["index"]: name for name, d in
+                interp.get_signature_runner().get_input_details().items()}
+    return [by_index[d["index"]] for d in interp.get_input_details()]
+
+  def layer_errors(self, nodes=(), ops=()) -> List[LayerError]:
+    # Measured with float I/O: the debugger quantizes int8 inputs without
+    # clipping, and inner tensors are the same either way.
+    self.debugger.options = self._options(nodes, ops, False)
+    self.debugger.run()
+    dump = io.StringIO()
+    self.debugger.layer_statistics_dump(dump)
+    return _parse_layer_errors(dump.getvalue())
+
+  def model(self, nodes=(), ops=()) -> bytes:
+    self.debugger.options = self._options(nodes, ops, self._fully_quantize)
+    return self.debugger.get_nondebug_quantized_model()
+
+
+def analyze(keras_model,
+            calibration_inputs,
+            debug_inputs,
+            io_type: IoType = IoType.FLOAT32,
+            float_layers: Sequence[str] = (),
+            float_ops: Sequence[str] = (),
+            max_auto_float_layers: int = 0,
+            max_relative_output_error: Optional[float] = None,
+            float_model_bytes: Optional[bytes] = None) -> DebugResult:
+  """Reports per-layer int8 error and keeps layers float as asked.
+
+  Args:
+    keras_model: A functional or sequential tf_keras model.
+    calibration_inputs: Input name -> batch, for calibration.
+    debug_inputs: Input name -> batch on which errors are measured.
+    io_type: I/O dtype of the model (float32, or int8 for a selectively
+      quantized model; uint8 only when nothing is kept float).
+    float_layers: Keras layer names whose quantized tensors stay float.
+    float_ops: TFLite op types (e.g. 'CONV_2D') that stay float.
+    max_auto_float_layers: Limit of tensors the automatic mode keeps float;
+      0 disables it.
+    max_relative_output_error: The automatic mode's error budget.
+    float_model_bytes: The model converted as float32, the reference of the
+      relative output error; converted here when None.
+
+  Returns:
+    The report, and the selectively quantized model if anything is float.
+
+  Raises:
+    CompressionConfigError: unknown layer or op names, or a combination the
+      debugger cannot produce.
+    ConversionError: the debugger cannot quantize the model.
+  """
+  io_type = IoType(io_type)
+  selective = bool(float_layers or float_ops or max_auto_float_layers)
+  if selective and io_type not in SELECTIVE_IO_TYPES:
+    raise CompressionConfigError(
+        f"io_type {io_type.value!r} cannot be combined with float layers; "
+        f"allowed: {[t.value for t in SELECTIVE_IO_TYPES]}")
+  if max_auto_float_layers and max_relative_output_error is None:
+    raise CompressionConfigError(
+        "max_auto_float_layers > 0 needs max_relative_output_error")
+  session = _Session(keras_model, calibration_inputs, debug_inputs,
+                     fully_quantize=io_type is IoType.INT8)
+  layers = session.layer_errors()
+  known_ops = sorted({l.op_name for l in layers})
+  unknown = [op for op in float_ops if op not in known_ops]
+  if unknown:
+    raise CompressionConfigError(
+        f"float_ops {unknown} are not quantized ops of the model; allowed: "
+        f"{known_ops}")
+  requested = resolve_float_layers(float_layers, layers)
+  reference = tflite_run.predict(
+      float_model_bytes or tflite_convert.convert_keras(keras_model),
+      debug_inputs)
+  measure = lambda nodes, ops: relative_output_error(
+      tflite_run.predict(session.model(nodes, ops), debug_inputs), reference)
+  initial = measure([], [])
+  nodes, ops, decisions = _keep_requested_float(float_ops, requested, measure)
+  error = decisions[-1].relative_output_error if decisions else initial
+  budget = max_relative_output_error if max_auto_float_layers else None
+  if budget is not None:
+    error = _keep_worst_float(session, nodes, ops, decisions, error, budget,
+                              max_auto_float_layers, measure)
+  return DebugResult(
+      layers=layers, float_nodes=nodes, float_ops=ops, decisions=decisions,
+      initial_relative_output_error=initial, relative_output_error=error,
+      error_budget=budget,
+      budget_met=None if budget is None else error <= budget,
+      num_debug_examples=quantization.num_examples(debug_inputs),
+      model_bytes=session.model(nodes, ops) if (nodes or ops) else None)
+
+
+def _keep_requested_float(float_ops, requested, measure):
+  """Denylists the named op types and layers; returns nodes, ops, decisions."""
+  nodes, ops, decisions = [], [], []
+  for op in float_ops:
+    ops.append(op)
+    decisions.append(FloatDecision(op, "float_ops: op type kept float",
+                                   measure(nodes, ops)))
+  for layer, tensors in requested.items():
+    for tensor in tensors:
+      if tensor not in nodes:
+        nodes.append(tensor)
+        decisions.append(FloatDecision(
+            tensor, f"float_layers: output of Keras layer {layer!r}",
+            measure(nodes, ops)))
+  return nodes, ops, decisions
+
+
+def _keep_worst_float(session, nodes, ops, decisions, error, budget,
+                      limit, measure) -> float:
+  """Denylists the worst tensor until `error <= budget` or `limit` is reached.
+
+  Appends to `nodes` and `decisions`; returns the final error.
+  """
+  for _ in range(limit):
+    if error <= budget:
+      break
+    candidates = [l for l in session.layer_errors(nodes, ops)
+                  if l.tensor_name not in nodes and l.rmse_over_scale > 0]
+    if not candidates:
+      break
+    worst = max(candidates, key=lambda l: l.rmse_over_scale)
+    nodes.append(worst.tensor_name)
+    before, error = error, measure(nodes, ops)
+    decisions.append(FloatDecision(
+        worst.tensor_name,
+        f"auto: worst remaining {worst.op_name} tensor (rmse_over_scale "
+        f"{worst.rmse_over_scale:.3f}); relative output error {before:.4g} "
+        f"exceeded the budget {budget:.4g}", error))
+  return error
+
+
+def layer_report_csv(result: DebugResult) -> str:
+  """The per-layer report as CSV, with a `kept_float` and a `reason` column."""
+  reasons = {d.kept_float: d.reason for d in result.decisions}
+  fields = [f.name for f in dataclasses.fields(LayerError)]
+  out = io.StringIO()
+  writer = csv.DictWriter(out, fields + ["kept_float", "reason"],
+                          lineterminator="\n")
+  writer.writeheader()
+  for layer in result.layers:
+    reason = reasons.get(layer.tensor_name) or reasons.get(layer.op_name, "")
+    writer.writerow(dict(dataclasses.asdict(layer), kept_float=bool(reason),
+                         reason=reason))
+  return out.getvalue()
+
+
+def layer_report_json(result: DebugResult) -> dict:
+  """The report as a JSON-serializable dict (without the model bytes)."""
+  report = dataclasses.asdict(result)
+  report.pop("model_bytes")
+  return report

@@ -1,0 +1,168 @@
+"""PostTrainingQuantizer configuration: validated on construction, flat for TFX.
+
+List-valued fields travel as JSON strings in exec properties (TFX execution
+parameters are scalars); users only ever see tuples.
+"""
+
+import dataclasses
+import json
+import re
+from typing import Any, Mapping, Tuple
+
+from tfx_compression import config_utils
+from tfx_compression.errors import CompressionConfigError
+from tfx_compression.lib.quantization_options import check_io_type
+from tfx_compression.lib.quantization_options import IoType
+from tfx_compression.lib.quantization_options import QuantizationMode
+from tfx_compression.lib.quantization_options import SamplingStrategy
+from tfx_compression.lib.quantization_options import SELECTIVE_IO_TYPES
+
+_OP_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
+_MAX_EXAMPLES = 100_000
+
+
+def _check_names(value: Any, field: str, pattern=None) -> Tuple[str, ...]:
+  """Returns `value` as a tuple of distinct non-empty strings."""
+  if isinstance(value, str) or not isinstance(value, (list, tuple)):
+    raise CompressionConfigError(
+        f"{field} must be a list of strings; got {value!r}")
+  for item in value:
+    config_utils.check_nonempty_str(item, f"{field} entry")
+    if pattern is not None and not pattern.match(item):
+      raise CompressionConfigError(
+          f"{field} entry must be a TFLite op type such as 'CONV_2D' or "
+          f"'FULLY_CONNECTED'; got {item!r}")
+  if len(set(value)) != len(value):
+    raise CompressionConfigError(f"{field} has duplicates; got {value!r}")
+  return tuple(value)
+
+
+@dataclasses.dataclass(frozen=True)
+class PostTrainingQuantizerConfig:
+  """How PostTrainingQuantizer samples, quantizes and validates.
+
+  Attributes:
+    mode: 'dynamic_range' (int8 weights), 'float16' (float16 weights), 'int8'
+      (full integer) or 'int16x8' (int16 activations, int8 weights).
+      Convolution kernels are quantized per output channel, fully connected
+      kernels and activations per tensor (TFLite's defaults). 'int8' and
+      'int16x8' need `examples` to calibrate on.
+    io_type: dtype of the model's inputs and outputs: 'float32' (any mode),
+      'int8' or 'uint8' (int8 mode), 'int16' (int16x8 mode).
+    calibration_splits: Splits of `examples` the calibration sample is drawn
+      from.
+    num_calibration_examples: Sample size (per label with 'per_class'); more
+      than the splits hold is an error.
+    sampling: 'uniform', 'per_class' (N of every label) or 'proportional'
+      (N in total, split across labels in proportion to their counts).
+    label_key: Feature holding the label (one int64 or bytes value); needed
+      by the stratified strategies, optional with 'uniform' (label counts are
+      then reported).
+    seed: Seed of the sample; the same seed and data give the same sample.
+    num_validation_examples: Examples of `validation_split` run through the
+      quantized and the Keras model to compare them.
+    validation_split: Split of `examples` used for validation.
+    min_argmax_agreement: Smallest accepted share of validation examples whose
+      argmax matches the Keras model's; below it the run fails.
+    num_debug_examples: Calibration examples on which the per-layer error
+      report (int8 mode) and the relative output error are measured.
+    float_layers: Keras layer names whose quantized tensors stay float (int8
+      mode, float32 or int8 I/O).
+    float_ops: TFLite op types, e.g. 'CONV_2D', that stay float (same limits).
+    max_auto_float_layers: The automatic mode keeps up to this many of the
+      worst tensors float, one at a time, until the relative output error is
+      within `max_relative_output_error`; 0 disables it.
+    max_relative_output_error: The automatic mode's budget for
+      ||quantized - float|| / ||float|| of the outputs on the debug examples.
+  """
+
+  mode: QuantizationMode = QuantizationMode.INT8
+  io_type: IoType = IoType.FLOAT32
+  calibration_splits: Tuple[str, ...] = ("train",)
+  num_calibration_examples: int = 200
+  sampling: SamplingStrategy = SamplingStrategy.UNIFORM
+  label_key: str = ""
+  seed: int = 0
+  num_validation_examples: int = 500
+  validation_split: str = "eval"
+  min_argmax_agreement: float = 0.9
+  num_debug_examples: int = 100
+  float_layers: Tuple[str, ...] = ()
+  float_ops: Tuple[str, ...] = ()
+  max_auto_float_layers: int = 0
+  max_relative_output_error: float = 0.05
+
+  def __post_init__(self):
+    set_ = lambda k, v: object.__setattr__(self, k, v)
+    set_("mode", config_utils.parse_enum(QuantizationMode, self.mode, "mode"))
+    set_("io_type", config_utils.parse_enum(IoType, self.io_type, "io_type"))
+    set_("sampling", config_utils.parse_enum(SamplingStrategy, self.sampling,
+                                             "sampling"))
+    set_("calibration_splits", _check_names(self.calibration_splits,
+                                            "calibration_splits"))
+    if not self.calibration_splits:
+      raise CompressionConfigError(
+          "calibration_splits must name at least one split; got ()")
+    set_("float_layers", _check_names(self.float_layers, "float_layers"))
+    set_("float_ops", _check_names(self.float_ops, "float_ops", _OP_NAME))
+    for field, minimum in (("num_calibration_examples", 1), ("seed", 0),
+                           ("num_validation_examples", 1),
+                           ("num_debug_examples", 1),
+                           ("max_auto_float_layers", 0)):
+      config_utils.check_int(getattr(self, field), field, minimum=minimum,
+                             maximum=2**63 - 1 if field == "seed"
+                             else _MAX_EXAMPLES)
+    if not isinstance(self.label_key, str):
+      raise CompressionConfigError(
+          f"label_key must be a string; got {self.label_key!r}")
+    config_utils.check_nonempty_str(self.validation_split, "validation_split")
+    set_("min_argmax_agreement", config_utils.check_float(
+        self.min_argmax_agreement, "min_argmax_agreement", 0.0, 1.0))
+    set_("max_relative_output_error", config_utils.check_float(
+        self.max_relative_output_error, "max_relative_output_error", 0.0))
+    self._check_combinations()
+
+  def _check_combinations(self):
+    check_io_type(self.mode, self.io_type)
+    if self.sampling is not SamplingStrategy.UNIFORM and not self.label_key:
+      raise CompressionConfigError(
+          f"sampling {self.sampling.value!r} needs a label_key; got ''")
+    selective = [f for f in ("float_layers", "float_ops",
+                             "max_auto_float_layers") if getattr(self, f)]
+    if selective and self.mode is not QuantizationMode.INT8:
+      raise CompressionConfigError(
+          f"{selective[0]} is only supported with mode 'int8'; got mode "
+          f"{self.mode.value!r}")
+    if selective and self.io_type not in SELECTIVE_IO_TYPES:
+      raise CompressionConfigError(
+          f"{selective[0]} needs io_type in "
+          f"{[t.value for t in SELECTIVE_IO_TYPES]}; got "
+          f"{self.io_type.value!r}")
+
+  def to_exec_properties(self) -> dict:
+    props = config_utils.to_primitives(self)
+    for f in dataclasses.fields(self):
+      if _is_tuple(f.type):
+        props[f.name] = json.dumps(list(props[f.name]))
+    return props
+
+  @classmethod
+  def from_exec_properties(
+      cls, props: Mapping[str, Any]) -> "PostTrainingQuantizerConfig":
+    kwargs = {}
+    for f in dataclasses.fields(cls):
+      if f.name in props:
+        value = props[f.name]
+        kwargs[f.name] = (tuple(json.loads(value)) if _is_tuple(f.type)
+                          else value)
+    return cls(**kwargs)
+
+
+def _is_tuple(field_type) -> bool:
+  return getattr(field_type, "__origin__", None) is tuple
+
+
+def exec_property_type(field_type) -> type:
+  """The TFX execution-parameter type of a config field (tuples as JSON str)."""
+  return str if _is_tuple(field_type) else config_utils.primitive_type(
+      field_type)

@@ -1,0 +1,40 @@
+"""PostTrainingQuantizer keys and ComponentSpec (no TensorFlow library of ours)."""
+
+import dataclasses
+
+from tfx.types import component_spec
+from tfx.types import standard_artifacts
+
+from tfx_compression.post_training_quantizer import config as config_lib
+
+MODEL_KEY = "model"
+EXAMPLES_KEY = "examples"
+QUANTIZED_MODEL_KEY = "quantized_model"
+CALIBRATION_EXAMPLES_KEY = "calibration_examples"
+
+# The one split of the calibration_examples output.
+CALIBRATION_SPLIT = "calibration"
+# Files next to the model in the quantized_model output.
+LAYER_ERRORS_CSV = "layer_errors.csv"
+LAYER_ERRORS_JSON = "layer_errors.json"
+
+
+class PostTrainingQuantizerSpec(component_spec.ComponentSpec):
+  """PostTrainingQuantizer: Keras Model (+ Examples) in, TFLite Model out."""
+
+  PARAMETERS = {
+      f.name: component_spec.ExecutionParameter(
+          type=config_lib.exec_property_type(f.type))
+      for f in dataclasses.fields(config_lib.PostTrainingQuantizerConfig)
+  }
+  INPUTS = {
+      MODEL_KEY: component_spec.ChannelParameter(type=standard_artifacts.Model),
+      EXAMPLES_KEY: component_spec.ChannelParameter(
+          type=standard_artifacts.Examples, optional=True),
+  }
+  OUTPUTS = {
+      QUANTIZED_MODEL_KEY: component_spec.ChannelParameter(
+          type=standard_artifacts.Model),
+      CALIBRATION_EXAMPLES_KEY: component_spec.ChannelParameter(
+          type=standard_artifacts.Examples),
+  }
