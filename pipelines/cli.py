@@ -52,7 +52,111 @@ def _parser() -> argparse.ArgumentParser:
                    help="Beam pipeline argument, repeatable, e.g. "
                    "--beam-arg=--runner=DataflowRunner")
   kfp.add_argument("--epochs", type=_positive_int("--epochs"), default=12)
+  kfp.add_argument("--push-destination", default=None,
+                   help="where blessed models are pushed (default: no Pusher)")
   return parser
+
+
+def demo_plan(push_destination=None):
+  """Every branch: float and dynamic-range TFLite, PTQ int8, and the seeds'
+  pruning (polynomial 0.5 -> 0.8, first/last layers dense) followed by
+  pruning-preserving QAT."""
+  # pylint: disable=g-import-not-at-top
+  from tfx_compression.pipelines.compression import CompressionPlan
+  from tfx_compression.pruner.config import PolynomialDecay, PrunerConfig
+  from tfx_compression.quantization_aware_trainer.config import QatConfig
+  from tfx_compression.training_config import FineTuning, LayerSelection
+  return CompressionPlan(
+      lite_optimizations=("none", "dynamic_range"), ptq_modes=("int8",),
+      pruner=PrunerConfig(
+          schedule=PolynomialDecay(0.5, 0.8, frequency=10),
+          selection=LayerSelection(keep_first_and_last=True),
+          fine_tuning=FineTuning(epochs=4)),
+      qat=QatConfig(fine_tuning=FineTuning(epochs=3, learning_rate_scale=0.1)),
+      push_destination=push_destination)
+
+
+class _Progress:
+  """An absl-logger filter: prints per-component progress with timings.
+
+  LocalDagRunner logs 'Component X is running/finished.' at INFO; this turns
+  them into one line each and, when `quiet`, drops other INFO records.
+  """
+
+  def __init__(self, quiet: bool):
+    self._quiet = quiet
+    self._start = {}
+
+  def filter(self, record) -> bool:
+    import logging as std_logging  # pylint: disable=g-import-not-at-top
+    import re  # pylint: disable=g-import-not-at-top
+    match = re.match(r"Component (\S+) is (running|finished)\.",
+                     record.getMessage())
+    if match:
+      node, state = match.groups()
+      if state == "running":
+        self._start[node] = time.monotonic()
+        print(f"  ... {node}", flush=True)
+      else:
+        took = time.monotonic() - self._start.get(node, time.monotonic())
+        print(f"  done {node} ({took:.0f} s)", flush=True)
+      return not self._quiet
+    return not self._quiet or record.levelno >= std_logging.WARNING
+
+
+def run_demo(workdir: str, epochs: int, verbose: bool = False) -> str:
+  """Runs the demo pipeline in `workdir`; returns the final table as text."""
+  # pylint: disable=g-import-not-at-top
+  import logging as std_logging
+  from tfx.orchestration.local import local_dag_runner
+  from tfx_compression.pipelines import demo_report
+  from tfx_compression.pipelines import digits_data
+  from tfx_compression.pipelines import pipeline
+  workdir = os.path.abspath(workdir)
+  data_root = digits_data.write_digits_tfrecords(os.path.join(workdir, "data"))
+  metadata_path = os.path.join(workdir, "metadata.sqlite")
+  plan = demo_plan(push_destination=os.path.join(workdir, "serving"))
+  tfx_pipeline = pipeline.create_pipeline(
+      pipeline_name=PIPELINE_NAME,
+      pipeline_root=os.path.join(workdir, "pipeline_root"),
+      data_root=data_root, metadata_path=metadata_path, train_epochs=epochs,
+      plan=plan)
+  print(f"Running {len(tfx_pipeline.components)} components "
+        f"(cached ones finish at once):", flush=True)
+  from absl import logging  # pylint: disable=g-import-not-at-top
+  progress, verbosity = _Progress(quiet=not verbose), logging.get_verbosity()
+  logging.set_verbosity(logging.INFO)
+  std_logging.getLogger("absl").addFilter(progress)
+  try:
+    local_dag_runner.LocalDagRunner().run(tfx_pipeline)
+  finally:
+    std_logging.getLogger("absl").removeFilter(progress)
+    logging.set_verbosity(verbosity)
+  variants = [c.id.split(".", 1)[1] for c in tfx_pipeline.components
+              if c.id.startswith("CompressionEvaluator.")]
+  table = demo_report.format_table(
+      demo_report.rows(metadata_path, PIPELINE_NAME, variants))
+  print(f"MLMD database: {metadata_path}")
+  print(f"Artifacts:     {os.path.join(workdir, 'pipeline_root')}")
+  print(f"Pushed models: {plan.push_destination}")
+  for variant in variants:
+    html = _html_report(metadata_path, variant)
+    if html:
+      print(f"Report ({variant}): {html}")
+  print(table)
+  for line in demo_report.refusals(metadata_path, PIPELINE_NAME, variants):
+    print(f"NOT_BLESSED {line}")
+  return table
+
+
+def _html_report(metadata_path: str, variant: str):
+  from tfx_compression.pipelines import results  # pylint: disable=g-import-not-at-top
+  outputs = results.latest_outputs(metadata_path, PIPELINE_NAME,
+                                   f"CompressionEvaluator.{variant}")
+  if not outputs:
+    return None
+  path = os.path.join(outputs["evaluation"][0].uri, "report.html")
+  return path if os.path.exists(path) else None
 
 
 def compile_kubeflow(args) -> str:
@@ -63,69 +167,10 @@ def compile_kubeflow(args) -> str:
   tfx_pipeline = pipeline.create_pipeline(
       pipeline_name=PIPELINE_NAME, pipeline_root=args.pipeline_root,
       data_root=args.data_root, metadata_path=None, train_epochs=args.epochs,
-      pruner_config=demo_pruner_config(), beam_pipeline_args=args.beam_args)
+      plan=demo_plan(push_destination=args.push_destination),
+      beam_pipeline_args=args.beam_args)
   return kubeflow.compile_pipeline(tfx_pipeline, args.output,
                                    image=args.image or kubeflow.DEFAULT_IMAGE)
-
-
-def demo_pruner_config():
-  """The seeds' schedule: polynomial 0.5 -> 0.8, first and last layers dense."""
-  # pylint: disable=g-import-not-at-top
-  from tfx_compression.pruner import config
-  return config.PrunerConfig(
-      schedule=config.PolynomialDecay(0.5, 0.8, frequency=10),
-      selection=config.LayerSelection(keep_first_and_last=True),
-      fine_tuning=config.FineTuning(epochs=4))
-
-
-def run_demo(workdir: str, epochs: int) -> list:
-  """Runs the demo pipeline in `workdir`.
-
-  Returns:
-    (variant, TFLite Model artifact) pairs, one per LiteConverter.
-  """
-  # pylint: disable=g-import-not-at-top
-  from tfx.orchestration.local import local_dag_runner
-  from tfx_compression.pipelines import digits_data
-  from tfx_compression.pipelines import pipeline
-  from tfx_compression.pipelines import results
-  workdir = os.path.abspath(workdir)
-  data_root = digits_data.write_digits_tfrecords(os.path.join(workdir, "data"))
-  metadata_path = os.path.join(workdir, "metadata.sqlite")
-  tfx_pipeline = pipeline.create_pipeline(
-      pipeline_name=PIPELINE_NAME,
-      pipeline_root=os.path.join(workdir, "pipeline_root"),
-      data_root=data_root, metadata_path=metadata_path, train_epochs=epochs,
-      pruner_config=demo_pruner_config())
-  local_dag_runner.LocalDagRunner().run(tfx_pipeline)
-  outputs = []
-  prefix = pipeline.LITE_CONVERTER_ID + "."
-  for component in tfx_pipeline.components:
-    if component.id.startswith(prefix):
-      for artifact in results.latest_outputs(
-          metadata_path, PIPELINE_NAME, component.id).get("tflite_model", []):
-        outputs.append((component.id[len(prefix):], artifact))
-  print(f"MLMD database: {metadata_path}")
-  print(f"Artifacts:     {os.path.join(workdir, 'pipeline_root')}")
-  return outputs
-
-
-def _print_table(outputs) -> None:
-  from tfx_compression import properties  # pylint: disable=g-import-not-at-top
-  header = ("variant", "size KB", "gzip KB", "agreement", "max |diff|", "uri")
-  rows = []
-  for variant, out in outputs:
-    p = out.get_custom_property
-    rows.append((variant,
-                 f"{p(properties.SIZE_BYTES) / 1024:.1f}",
-                 f"{p(properties.GZIP_SIZE_BYTES) / 1024:.1f}",
-                 f"{p(properties.VALIDATION_ARGMAX_AGREEMENT):.4f}",
-                 f"{p(properties.VALIDATION_MAX_ABS_DIFF):.2e}",
-                 out.uri))
-  widths = [max(len(str(r[i])) for r in rows + [header])
-            for i in range(len(header))]
-  for row in [header] + rows:
-    print("  ".join(str(c).ljust(w) for c, w in zip(row, widths)))
 
 
 def main(argv=None) -> int:
@@ -142,13 +187,12 @@ def main(argv=None) -> int:
     if args.command == "compile-kubeflow":
       print(f"Kubeflow pipeline written to {compile_kubeflow(args)}")
       return EXIT_OK
-    outputs = run_demo(args.workdir, args.epochs)
+    run_demo(args.workdir, args.epochs, args.verbose)
   except CompressionError as e:
     if args.verbose:
       raise
     print(f"error: {e}", file=sys.stderr)
     return EXIT_BAD_INPUT
-  _print_table(outputs)
   print(f"Demo finished in {time.monotonic() - start:.0f} s")
   return EXIT_OK
 

@@ -1,11 +1,8 @@
 """The compression pipeline as a pure function: arguments in, tfx Pipeline out."""
 
-from typing import List, Optional, Sequence
+from typing import List, Optional
 
-from tfx_compression.config_utils import parse_enum
-from tfx_compression.lib.conversion_options import Optimization
 
-LITE_CONVERTER_ID = "LiteConverter"
 TRAINER_RUN_FN = "tfx_compression.pipelines.digits_trainer.run_fn"
 # ImportExampleGen hash buckets: 80 % train, 20 % eval.
 TRAIN_BUCKETS, EVAL_BUCKETS = 4, 1
@@ -39,13 +36,11 @@ def create_pipeline(pipeline_name: str,
                     pipeline_root: str,
                     data_root: str,
                     metadata_path: Optional[str] = None,
-                    lite_optimizations: Sequence[Optimization] = (
-                        Optimization.NONE, Optimization.DYNAMIC_RANGE),
+                    plan=None,
                     train_epochs: int = 12,
-                    pruner_config=None,
                     beam_pipeline_args: Optional[List[str]] = None,
                     enable_cache: bool = True):
-  """Builds ExampleGen -> Trainer [-> Pruner] -> LiteConverters.
+  """Builds ImportExampleGen -> Trainer -> compression branches.
 
   Args:
     pipeline_name: Name of the pipeline (and of its MLMD context).
@@ -53,12 +48,9 @@ def create_pipeline(pipeline_name: str,
     data_root: Directory of tf.Example TFRecord files to ingest.
     metadata_path: SQLite MLMD file for local runs; None to let the runner
       provide the connection (Kubeflow).
-    lite_optimizations: One LiteConverter per entry, with id
-      `LiteConverter.<value>` (and `LiteConverter.pruned_<value>` for the
-      pruned model).
+    plan: A `compression.CompressionPlan`: which branches, evaluation and
+      push destination; None for the plan's defaults.
     train_epochs: Trainer epochs.
-    pruner_config: A `PrunerConfig` to add a Pruner after the Trainer; None
-      for no pruning branch.
     beam_pipeline_args: Arguments for Beam-powered components.
     enable_cache: Reuse executions whose inputs and properties did not change.
 
@@ -68,27 +60,11 @@ def create_pipeline(pipeline_name: str,
   # pylint: disable=g-import-not-at-top
   from tfx.orchestration import metadata
   from tfx.orchestration import pipeline as tfx_pipeline
-  from tfx_compression.lite_converter.component import LiteConverter
-  from tfx_compression.lite_converter.config import LiteConverterConfig
+  from tfx_compression.pipelines import compression
   example_gen, trainer = example_gen_and_trainer(data_root, train_epochs)
-  examples = example_gen.outputs["examples"]
-  components = [example_gen, trainer]
-  models = {"": trainer.outputs["model"]}
-  if pruner_config is not None:
-    from tfx_compression.pruner.component import Pruner
-    pruner = Pruner(examples=examples, model=trainer.outputs["model"],
-                    config=pruner_config)
-    components.append(pruner)
-    models["pruned_"] = pruner.outputs["pruned_model"]
-  optimizations = dict.fromkeys(
-      parse_enum(Optimization, o, "lite_optimizations")
-      for o in lite_optimizations)
-  for prefix, model in models.items():
-    for optimization in optimizations:
-      components.append(LiteConverter(
-          model=model, examples=examples,
-          config=LiteConverterConfig(optimization=optimization),
-      ).with_id(f"{LITE_CONVERTER_ID}.{prefix}{optimization.value}"))
+  components = [example_gen, trainer] + compression.add_compression(
+      example_gen.outputs["examples"], trainer.outputs["model"],
+      plan or compression.CompressionPlan())
   connection = (metadata.sqlite_metadata_connection_config(metadata_path)
                 if metadata_path else None)
   return tfx_pipeline.Pipeline(

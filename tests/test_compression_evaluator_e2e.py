@@ -75,8 +75,9 @@ def test_pusher_pushes_only_when_blessed(trained_pipeline, tmp_path):
 
   tight = outputs("CompressionEvaluator.tight")
   assert tight["blessing"][0].get_int_custom_property("blessed") == 0
-  assert "size_bytes" in tight["blessing"][0].get_string_custom_property(
+  message = tight["blessing"][0].get_string_custom_property(
       properties.BLESSING_MESSAGE)
+  assert "size_bytes" in message and "exceeds the budget" in message
   assert os.path.isfile(os.path.join(tight["evaluation"][0].uri, "report.html"))
   not_pushed = outputs("Pusher.tight")["pushed_model"][0]
   assert not_pushed.get_int_custom_property("pushed") == 0

@@ -1,27 +1,36 @@
 """End to end: the README's demo command on the embedded digits data."""
 
+import os
+
 import pytest
 
 from tfx_compression.pipelines import cli
 
+VARIANTS = ("none", "dynamic_range", "ptq_int8", "pruned_tflite", "pruned_qat")
+
 
 @pytest.mark.e2e
-def test_demo_runs_pipeline_and_prints_table(trained_pipeline, capsys):
+def test_demo_runs_every_branch_and_prints_the_table(trained_pipeline, capsys):
   from tfx_compression.pipelines import results  # pylint: disable=g-import-not-at-top
   assert cli.main(["demo", "--workdir", trained_pipeline.workdir]) == 0
   out = capsys.readouterr().out
   assert f"MLMD database: {trained_pipeline.metadata_path}" in out
-  variants = ("none", "dynamic_range", "pruned_none", "pruned_dynamic_range")
+  assert "  done Pruner.pruned (" in out  # progress lines
   rows = {line.split()[0]: line.split() for line in out.splitlines()
-          if line.split() and line.split()[0] in variants}
-  assert set(rows) == set(variants)
-  size = lambda v: float(rows[v][1])
-  gzip = lambda v: float(rows[v][2])
-  assert size("dynamic_range") * 2.5 < size("none")
-  assert float(rows["none"][3]) == 1.0
-  # Pruning shows after compression: 80 % zeros in the big layers.
-  assert gzip("pruned_none") < 0.5 * gzip("none")
-  assert gzip("pruned_dynamic_range") < gzip("dynamic_range")
+          if line.split() and line.split()[0] in VARIANTS}
+  assert set(rows) == set(VARIANTS), out[-3000:]
+  for variant, row in rows.items():
+    _, accuracy, _, size_kb, gzip_kb, _, verdict, pushed = row
+    assert verdict == "BLESSED" and pushed == "yes", row
+    assert float(accuracy) > 0.95, row
+    assert os.listdir(os.path.join(trained_pipeline.workdir, "serving", variant))
+  size = lambda v: float(rows[v][3])
+  gzip = lambda v: float(rows[v][4])
+  assert size("ptq_int8") * 2.5 < size("none")
+  # Pruning (80 % of the big layers) shows after compression.
+  assert gzip("pruned_tflite") < 0.5 * gzip("none")
+  assert gzip("pruned_qat") < gzip("ptq_int8")
+  assert "report.html" in out
   # The session fixture already ran ExampleGen and Trainer: the demo reused
   # them from the cache instead of training again.
   trainer = results.latest_outputs(trained_pipeline.metadata_path,

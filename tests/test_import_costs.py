@@ -22,7 +22,7 @@ report["components"] = (time.monotonic() - t, heavy())
 t = time.monotonic()
 from tfx_compression.pipelines import cli, pipeline
 p = pipeline.create_pipeline("p", "/tmp/root", "/tmp/data", None,
-                             pruner_config=cli.demo_pruner_config())
+                             plan=cli.demo_plan(push_destination="/tmp/push"))
 report["pipeline"] = (time.monotonic() - t, heavy())
 t = time.monotonic()
 from tfx_compression.pipelines import kubeflow
@@ -47,8 +47,8 @@ def test_package_components_and_pipeline_import_no_tfmot():
   assert report["package"][1] == []
   # Our components need TFX (which imports TensorFlow), never tfmot or TFMA.
   assert report["components"][1] == ["tensorflow"]
-  # TFX's own ImportExampleGen and Trainer import TFMA (through
-  # tfx.types.standard_component_specs); our pipeline code, the Pruner
-  # included, and the Kubeflow compilation add no tfmot.
+  # TFX's own ImportExampleGen, Trainer and Pusher import TFMA (through
+  # tfx.types.standard_component_specs); our pipeline code, every component
+  # of ours included, and the Kubeflow compilation add no tfmot.
   assert "tensorflow_model_optimization" not in report["pipeline"][1]
   assert "tensorflow_model_optimization" not in report["kubeflow_compile"][1]

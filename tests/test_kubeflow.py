@@ -34,8 +34,14 @@ def test_compiled_json_is_a_valid_pipeline_spec(compiled):
   spec = json_format.ParseDict(compiled["pipelineSpec"],
                                pipeline_spec_pb2.PipelineSpec())
   tasks = set(spec.root.dag.tasks)
-  assert {"ImportExampleGen", "Trainer", "Pruner", "LiteConverter.none",
-          "LiteConverter.pruned_dynamic_range"} <= tasks
+  assert tasks == {
+      "ImportExampleGen", "Trainer", "LiteConverter.none",
+      "LiteConverter.dynamic_range", "PostTrainingQuantizer.ptq_int8",
+      "Pruner.pruned", "LiteConverter.pruned_tflite",
+      "QuantizationAwareTrainer.pruned_qat"} | {
+          f"CompressionEvaluator.{v}" for v in (
+              "none", "dynamic_range", "ptq_int8", "pruned_tflite",
+              "pruned_qat")}
   executors = compiled["pipelineSpec"]["deploymentSpec"]["executors"]
   assert {e["container"]["image"] for e in executors.values()} == {IMAGE}
 
@@ -49,7 +55,8 @@ def _executor_class_paths(compiled):
 
 def test_every_container_points_at_an_importable_executor(compiled):
   paths = dict(_executor_class_paths(compiled))
-  assert paths["Pruner_executor"] == "tfx_compression.pruner.executor.Executor"
+  assert paths["Pruner.pruned_executor"] == (
+      "tfx_compression.pruner.executor.Executor")
   for path in paths.values():
     module, cls = path.rsplit(".", 1)
     assert hasattr(importlib.import_module(module), cls), path

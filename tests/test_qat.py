@@ -54,6 +54,8 @@ def test_qat_int8_has_int8_kernels_and_keeps_accuracy(qat_default):
   data = open(artifact_io.tflite_path(out.uri), "rb").read()
   assert len(_int8_kernels(data)) == 4  # conv1, conv2, dense1, probabilities
   assert report["tflite"]["input_dtypes"] == {"image": "float32"}
+  # Same output name as the Trainer's model: evaluators find 'probabilities'.
+  assert report["tflite"]["output_names"] == ["probabilities"]
   accuracy = report["accuracy"]
   print("float %.4f, QAT int8 TFLite %.4f on %d examples" % (
       accuracy["float_keras"], accuracy["qat_tflite"], accuracy["examples"]))

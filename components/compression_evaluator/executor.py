@@ -79,8 +79,9 @@ class Executor(base_beam_executor.BaseBeamExecutor):
                      "w") as f:
       f.write(report_html.render(report))
     _write_blessing(blessing, blessed, model, baseline,
-                    "all checks passed" if blessed else
-                    "failed: " + ", ".join(failed))
+                    "all checks passed" if blessed else "failed: " + "; ".join(
+                        f"{c['name']} ({c.get('reason') or 'failed'})"
+                        for c in report["checks"] if not c["passed"]))
     logging.info("CompressionEvaluator: %s (%s)", report["verdict"],
                  ", ".join(failed) or "all checks passed")
 

@@ -87,6 +87,8 @@ def kernel_sparsity(model, layer_names: Optional[Sequence[str]] = None) -> float
 def quantize(model, selection: QatSelection, prune_preserving: bool):
   """Returns the QAT model: `selection.quantized` layers fake-quantized.
 
+  Layers keep their names (no 'quant_' prefix), so the TFLite model's outputs
+  are named like the original's and evaluators find the same prediction key.
   Unannotated layers are the same objects as in `model`.
   """
   import tensorflow_model_optimization as tfmot  # pylint: disable=g-import-not-at-top
@@ -96,10 +98,12 @@ def quantize(model, selection: QatSelection, prune_preserving: bool):
       model, clone_function=lambda l: (
           tfmot.quantization.keras.quantize_annotate_layer(l)
           if l.name in chosen else l))
-  if prune_preserving:
-    scheme = tfmot.experimental.combine.Default8BitPrunePreserveQuantizeScheme()
-    return tfmot.quantization.keras.quantize_apply(annotated, scheme)
-  return tfmot.quantization.keras.quantize_apply(annotated)
+  scheme = (
+      tfmot.experimental.combine.Default8BitPrunePreserveQuantizeScheme()
+      if prune_preserving else
+      tfmot.quantization.keras.default_8bit.Default8BitQuantizeScheme())
+  return tfmot.quantization.keras.quantize_apply(
+      annotated, scheme, quantized_layer_name_prefix="")
 
 
 def int8_kernel_sparsity(model_bytes: bytes) -> float:

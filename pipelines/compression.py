@@ -1,0 +1,134 @@
+"""The drop-in: compression branches to append to an existing TFX pipeline.
+
+    components += add_compression(example_gen.outputs["examples"],
+                                  trainer.outputs["model"],
+                                  CompressionPlan(push_destination="/serving"))
+
+Every branch produces a candidate model that a CompressionEvaluator compares
+with the baseline; a stock Pusher pushes the candidate only when blessed.
+"""
+
+import dataclasses
+import os
+from typing import List, Optional, Sequence
+
+from tfx_compression import config_utils
+from tfx_compression.errors import CompressionConfigError
+from tfx_compression.lib.conversion_options import Optimization
+from tfx_compression.lib.quantization_options import QuantizationMode
+
+
+@dataclasses.dataclass(frozen=True)
+class CompressionPlan:
+  """Which compression branches to build.
+
+  Attributes:
+    lite_optimizations: One LiteConverter per entry (variant `<value>`).
+    ptq_modes: One PostTrainingQuantizer per entry (variant `ptq_<value>`).
+    pruner: A `PrunerConfig` for a pruning branch (variant `pruned`, converted
+      to float TFLite as `pruned_tflite`); None for none.
+    qat: A `QatConfig` for a QAT branch, on the pruned model when `pruner` is
+      set (variant `pruned_qat`), else on the baseline (`qat`); None for none.
+    ptq_config: Template for the PostTrainingQuantizers (its mode is replaced).
+    evaluator: A `CompressionEvaluatorConfig`; None for its defaults.
+    push_destination: Base directory; each blessed candidate is pushed to
+      `<push_destination>/<variant>`. None: no Pushers.
+  """
+
+  lite_optimizations: Sequence[Optimization] = (Optimization.NONE,)
+  ptq_modes: Sequence[QuantizationMode] = (QuantizationMode.INT8,)
+  pruner: Optional[object] = None
+  qat: Optional[object] = None
+  ptq_config: Optional[object] = None
+  evaluator: Optional[object] = None
+  push_destination: Optional[str] = None
+
+  def __post_init__(self):
+    set_ = lambda k, v: object.__setattr__(self, k, v)
+    set_("lite_optimizations", tuple(dict.fromkeys(
+        config_utils.parse_enum(Optimization, o, "lite_optimizations")
+        for o in self.lite_optimizations)))
+    set_("ptq_modes", tuple(dict.fromkeys(
+        config_utils.parse_enum(QuantizationMode, m, "ptq_modes")
+        for m in self.ptq_modes)))
+    if not (self.lite_optimizations or self.ptq_modes or self.pruner or
+            self.qat):
+      raise CompressionConfigError(
+          "CompressionPlan builds no branch: set lite_optimizations, "
+          "ptq_modes, pruner or qat")
+
+
+EVALUATOR_ID = "CompressionEvaluator"
+PUSHER_ID = "Pusher"
+
+
+def _candidates(examples, model, plan: CompressionPlan):
+  """Yields (variant, component producing it, its model channel)."""
+  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lite_converter.component import LiteConverter
+  from tfx_compression.lite_converter.config import LiteConverterConfig
+  from tfx_compression.post_training_quantizer.component import PostTrainingQuantizer
+  from tfx_compression.post_training_quantizer.config import PostTrainingQuantizerConfig
+  for optimization in plan.lite_optimizations:
+    converter = LiteConverter(
+        model=model, examples=examples,
+        config=LiteConverterConfig(optimization=optimization))
+    yield optimization.value, converter, converter.outputs["tflite_model"]
+  template = plan.ptq_config or PostTrainingQuantizerConfig()
+  for mode in plan.ptq_modes:
+    quantizer = PostTrainingQuantizer(
+        model=model, examples=examples,
+        config=dataclasses.replace(template, mode=mode))
+    yield f"ptq_{mode.value}", quantizer, quantizer.outputs["quantized_model"]
+  qat_input, qat_variant = model, "qat"
+  if plan.pruner is not None:
+    from tfx_compression.pruner.component import Pruner
+    pruner = Pruner(examples=examples, model=model, config=plan.pruner)
+    yield "pruned", pruner, None  # evaluated through its TFLite conversion
+    pruned_tflite = LiteConverter(model=pruner.outputs["pruned_model"],
+                                  examples=examples)
+    yield ("pruned_tflite", pruned_tflite,
+           pruned_tflite.outputs["tflite_model"])
+    qat_input, qat_variant = pruner.outputs["pruned_model"], "pruned_qat"
+  if plan.qat is not None:
+    from tfx_compression.quantization_aware_trainer.component import QuantizationAwareTrainer
+    qat = QuantizationAwareTrainer(examples=examples, model=qat_input,
+                                   config=plan.qat)
+    yield qat_variant, qat, qat.outputs["qat_model"]
+
+
+def add_compression(examples, model, plan: CompressionPlan = CompressionPlan()
+                    ) -> List:
+  """Returns the components that compress, evaluate and push `model`.
+
+  Args:
+    examples: The Examples channel the model was trained on (train/eval).
+    model: The baseline Model channel (e.g. `trainer.outputs["model"]`).
+    plan: Which branches to build.
+
+  Returns:
+    Components to append to the pipeline's list, with ids
+    `<Component>.<variant>`: producers, `CompressionEvaluator.<variant>` and,
+    with `plan.push_destination`, `Pusher.<variant>`.
+  """
+  # pylint: disable=g-import-not-at-top
+  from tfx.components.pusher.component import Pusher
+  from tfx.proto import pusher_pb2
+  from tfx_compression.compression_evaluator.component import CompressionEvaluator
+  components = []
+  for variant, producer, candidate in _candidates(examples, model, plan):
+    components.append(producer.with_id(f"{type(producer).__name__}.{variant}"))
+    if candidate is None:
+      continue
+    evaluator = CompressionEvaluator(
+        examples=examples, model=candidate, baseline_model=model,
+        config=plan.evaluator).with_id(f"{EVALUATOR_ID}.{variant}")
+    components.append(evaluator)
+    if plan.push_destination:
+      components.append(Pusher(
+          model=candidate, model_blessing=evaluator.outputs["blessing"],
+          push_destination=pusher_pb2.PushDestination(
+              filesystem=pusher_pb2.PushDestination.Filesystem(
+                  base_directory=os.path.join(plan.push_destination, variant))),
+      ).with_id(f"{PUSHER_ID}.{variant}"))
+  return components

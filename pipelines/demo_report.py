@@ -1,0 +1,79 @@
+"""The demo's final table, read back from a finished local run's MLMD."""
+
+import json
+import os
+from typing import List, Sequence
+
+from tfx_compression import properties
+from tfx_compression.pipelines import compression
+from tfx_compression.pipelines import results
+
+BLESSED = "blessed"  # The stock Evaluator's and Pusher's blessing property.
+PUSHED = "pushed"  # The stock Pusher's property on pushed_model.
+
+HEADER = ("variant", "accuracy", "vs baseline", "size KB", "gzip KB",
+          "latency us", "verdict", "pushed")
+
+
+def _read_json(path: str):
+  from tfx.dsl.io import fileio  # pylint: disable=g-import-not-at-top
+  if not fileio.exists(path):
+    return None
+  with fileio.open(path) as f:
+    return json.loads(f.read())
+
+
+def rows(metadata_path: str, pipeline_name: str,
+         variants: Sequence[str]) -> List[tuple]:
+  """One row per evaluated variant: figures, verdict and whether it was pushed."""
+  table = []
+  for variant in variants:
+    node = f"{compression.EVALUATOR_ID}.{variant}"
+    outputs = results.latest_outputs(metadata_path, pipeline_name, node)
+    if not outputs:
+      table.append((variant,) + ("-",) * 5 + ("not run", "-"))
+      continue
+    report = _read_json(os.path.join(outputs["evaluation"][0].uri,
+                                     "report.json")) or {}
+    overall = next((m for m in report.get("metrics", [])
+                    if m.get("slice_name") in ("Overall", "")), {})
+    candidate = report.get("candidate") or {}
+    pushed = results.latest_outputs(
+        metadata_path, pipeline_name, f"{compression.PUSHER_ID}.{variant}")
+    pushed_flag = "-"
+    if pushed:
+      pushed_flag = ("yes" if pushed["pushed_model"][0].get_int_custom_property(
+          PUSHED) == 1 else "no")
+    fmt = lambda v, spec: format(v, spec) if isinstance(v, (int, float)) else "-"
+    kb = lambda v: v / 1024 if isinstance(v, (int, float)) else None
+    table.append((
+        variant, fmt(overall.get("candidate"), ".4f"),
+        fmt(overall.get("diff"), "+.4f"),
+        fmt(kb(candidate.get("size_bytes")), ".1f"),
+        fmt(kb(candidate.get("gzip_size_bytes")), ".1f"),
+        fmt(candidate.get("latency_median_us"), ".0f"),
+        report.get("verdict", "?"), pushed_flag))
+  return table
+
+
+def refusals(metadata_path: str, pipeline_name: str,
+             variants: Sequence[str]) -> List[str]:
+  """'variant: reason' for each NOT_BLESSED variant (the blessing's message)."""
+  lines = []
+  for variant in variants:
+    outputs = results.latest_outputs(metadata_path, pipeline_name,
+                                     f"{compression.EVALUATOR_ID}.{variant}")
+    if not outputs:
+      continue
+    blessing = outputs["blessing"][0]
+    if blessing.get_int_custom_property(BLESSED) != 1:
+      lines.append(f"{variant}: " + blessing.get_string_custom_property(
+          properties.BLESSING_MESSAGE))
+  return lines
+
+
+def format_table(table: Sequence[tuple]) -> str:
+  widths = [max(len(str(r[i])) for r in list(table) + [HEADER])
+            for i in range(len(HEADER))]
+  return "\n".join("  ".join(str(c).ljust(w) for c, w in zip(r, widths))
+                   for r in [HEADER] + list(table))
