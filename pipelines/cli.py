@@ -36,6 +36,24 @@ def _parser() -> argparse.ArgumentParser:
                     "(default: %(default)s)")
   demo.add_argument("--epochs", type=_positive_int("--epochs"), default=12,
                     help="Trainer epochs (default: %(default)s)")
+  run = commands.add_parser(
+      "run", help="run the pipeline locally on your own data and Trainer")
+  run.add_argument("--data", required=True,
+                   help="directory of tf.Example TFRecord files, or of CSV "
+                   "files with a header")
+  trainer = run.add_mutually_exclusive_group(required=True)
+  trainer.add_argument("--trainer-module",
+                       help="Trainer module file that defines run_fn")
+  trainer.add_argument("--run-fn", help="dotted path of a Trainer run_fn")
+  run.add_argument("--config", default=None,
+                   help="JSON or YAML file holding a CompressionPlan "
+                   "(lite_optimizations, ptq_modes, pruner, qat, ptq_config, "
+                   "evaluator, push_destination)")
+  run.add_argument("--workdir", default="tfx_compression_run",
+                   help="artifacts and MLMD database (default: %(default)s)")
+  run.add_argument("--pipeline-name", default="tfx-compression")
+  run.add_argument("--epochs", type=_positive_int("--epochs"), default=12,
+                   help="passed to the Trainer as custom_config['epochs']")
   kfp = commands.add_parser(
       "compile-kubeflow",
       help="write the Kubeflow Pipelines v2 JSON of the demo pipeline")
@@ -106,21 +124,53 @@ class _Progress:
 
 def run_demo(workdir: str, epochs: int, verbose: bool = False) -> str:
   """Runs the demo pipeline in `workdir`; returns the final table as text."""
+  from tfx_compression.pipelines import digits_data  # pylint: disable=g-import-not-at-top
+  workdir = os.path.abspath(workdir)
+  data_root = digits_data.write_digits_tfrecords(os.path.join(workdir, "data"))
+  plan = demo_plan(push_destination=os.path.join(workdir, "serving"))
+  return run_local(PIPELINE_NAME, workdir, data_root, plan, epochs, {},
+                   verbose)
+
+
+def load_plan(path):
+  """Reads a CompressionPlan from a JSON or YAML file (None: the defaults)."""
+  # pylint: disable=g-import-not-at-top
+  import json
+  from tfx_compression.errors import CompressionConfigError
+  from tfx_compression.pipelines.compression import CompressionPlan
+  if path is None:
+    return CompressionPlan()
+  if not os.path.isfile(path):
+    raise CompressionConfigError(f"--config file {path!r} does not exist")
+  with open(path) as f:
+    text = f.read()
+  try:
+    if path.endswith((".yaml", ".yml")):
+      import yaml
+      values = yaml.safe_load(text)
+    else:
+      values = json.loads(text)
+  except ValueError as e:  # json.JSONDecodeError and yaml.YAMLError
+    raise CompressionConfigError(f"--config file {path!r} is not valid: {e}"
+                                 ) from e
+  return CompressionPlan.from_dict(values)
+
+
+def run_local(pipeline_name: str, workdir: str, data_root: str, plan,
+              epochs: int, trainer: dict, verbose: bool) -> str:
+  """Runs create_pipeline(plan) with LocalDagRunner; prints and returns the table."""
   # pylint: disable=g-import-not-at-top
   import logging as std_logging
   from tfx.orchestration.local import local_dag_runner
   from tfx_compression.pipelines import demo_report
-  from tfx_compression.pipelines import digits_data
   from tfx_compression.pipelines import pipeline
   workdir = os.path.abspath(workdir)
-  data_root = digits_data.write_digits_tfrecords(os.path.join(workdir, "data"))
   metadata_path = os.path.join(workdir, "metadata.sqlite")
-  plan = demo_plan(push_destination=os.path.join(workdir, "serving"))
   tfx_pipeline = pipeline.create_pipeline(
-      pipeline_name=PIPELINE_NAME,
+      pipeline_name=pipeline_name,
       pipeline_root=os.path.join(workdir, "pipeline_root"),
       data_root=data_root, metadata_path=metadata_path, train_epochs=epochs,
-      plan=plan)
+      plan=plan, **trainer)
   print(f"Running {len(tfx_pipeline.components)} components "
         f"(cached ones finish at once):", flush=True)
   from absl import logging  # pylint: disable=g-import-not-at-top
@@ -135,23 +185,23 @@ def run_demo(workdir: str, epochs: int, verbose: bool = False) -> str:
   variants = [c.id.split(".", 1)[1] for c in tfx_pipeline.components
               if c.id.startswith("CompressionEvaluator.")]
   table = demo_report.format_table(
-      demo_report.rows(metadata_path, PIPELINE_NAME, variants))
+      demo_report.rows(metadata_path, pipeline_name, variants))
   print(f"MLMD database: {metadata_path}")
   print(f"Artifacts:     {os.path.join(workdir, 'pipeline_root')}")
   print(f"Pushed models: {plan.push_destination}")
   for variant in variants:
-    html = _html_report(metadata_path, variant)
+    html = _html_report(metadata_path, pipeline_name, variant)
     if html:
       print(f"Report ({variant}): {html}")
   print(table)
-  for line in demo_report.refusals(metadata_path, PIPELINE_NAME, variants):
+  for line in demo_report.refusals(metadata_path, pipeline_name, variants):
     print(f"NOT_BLESSED {line}")
   return table
 
 
-def _html_report(metadata_path: str, variant: str):
+def _html_report(metadata_path: str, pipeline_name: str, variant: str):
   from tfx_compression.pipelines import results  # pylint: disable=g-import-not-at-top
-  outputs = results.latest_outputs(metadata_path, PIPELINE_NAME,
+  outputs = results.latest_outputs(metadata_path, pipeline_name,
                                    f"CompressionEvaluator.{variant}")
   if not outputs:
     return None
@@ -187,13 +237,25 @@ def main(argv=None) -> int:
     if args.command == "compile-kubeflow":
       print(f"Kubeflow pipeline written to {compile_kubeflow(args)}")
       return EXIT_OK
-    run_demo(args.workdir, args.epochs, args.verbose)
+    if args.command == "run":
+      trainer = ({"trainer_module_file": os.path.abspath(args.trainer_module)}
+                 if args.trainer_module else {"trainer_run_fn": args.run_fn})
+      run_local(args.pipeline_name, args.workdir, os.path.abspath(args.data),
+                load_plan(args.config), args.epochs, trainer, args.verbose)
+    else:
+      run_demo(args.workdir, args.epochs, args.verbose)
   except CompressionError as e:
     if args.verbose:
       raise
     print(f"error: {e}", file=sys.stderr)
     return EXIT_BAD_INPUT
-  print(f"Demo finished in {time.monotonic() - start:.0f} s")
+  except Exception as e:  # pylint: disable=broad-except
+    if args.verbose:
+      raise
+    print(f"error: {type(e).__name__}: {str(e).strip().splitlines()[0] if str(e).strip() else ''}"
+          " (--verbose shows the traceback)", file=sys.stderr)
+    return EXIT_FAILURE
+  print(f"{args.command} finished in {time.monotonic() - start:.0f} s")
   return EXIT_OK
 
 

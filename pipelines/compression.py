@@ -58,6 +58,28 @@ class CompressionPlan:
           "ptq_modes, pruner or qat")
 
 
+  @classmethod
+  def from_dict(cls, values) -> "CompressionPlan":
+    """Builds a plan from a JSON/YAML mapping, validated by each config class.
+
+    `pruner`, `qat`, `ptq_config` and `evaluator` hold the fields of
+    PrunerConfig, QatConfig, PostTrainingQuantizerConfig and
+    CompressionEvaluatorConfig.
+    """
+    # pylint: disable=g-import-not-at-top
+    from tfx_compression.compression_evaluator.config import CompressionEvaluatorConfig
+    from tfx_compression.post_training_quantizer.config import PostTrainingQuantizerConfig
+    from tfx_compression.pruner.config import PrunerConfig
+    from tfx_compression.quantization_aware_trainer.config import QatConfig
+    return config_utils.from_mapping(cls, values, "plan", {
+        "pruner": PrunerConfig.from_dict,
+        "qat": QatConfig.from_dict,
+        "ptq_config": lambda v: config_utils.from_mapping(
+            PostTrainingQuantizerConfig, v, "ptq_config"),
+        "evaluator": CompressionEvaluatorConfig.from_dict,
+    })
+
+
 EVALUATOR_ID = "CompressionEvaluator"
 PUSHER_ID = "Pusher"
 

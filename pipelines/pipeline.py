@@ -1,5 +1,6 @@
 """The compression pipeline as a pure function: arguments in, tfx Pipeline out."""
 
+import os
 from typing import List, Optional
 
 
@@ -9,9 +10,22 @@ TRAIN_BUCKETS, EVAL_BUCKETS = 4, 1
 
 
 def example_gen_and_trainer(data_root: str, train_epochs: int,
-                            trainer_run_fn: str = TRAINER_RUN_FN):
-  """Returns (ImportExampleGen, Trainer) for tf.Example TFRecords in `data_root`."""
+                            trainer_run_fn: str = TRAINER_RUN_FN,
+                            trainer_module_file: Optional[str] = None,
+                            custom_config: Optional[dict] = None):
+  """Returns (ExampleGen, Trainer) for the data in `data_root`.
+
+  Args:
+    data_root: Directory of tf.Example TFRecord files (ImportExampleGen) or of
+      CSV files with a header (CsvExampleGen, when every file ends in .csv).
+    train_epochs: Passed to the Trainer as custom_config['epochs'].
+    trainer_run_fn: Dotted path of the Trainer's run_fn (when no module file).
+    trainer_module_file: A Trainer module file defining `run_fn`.
+    custom_config: More Trainer custom_config entries.
+  """
   # pylint: disable=g-import-not-at-top
+  import glob
+  from tfx.components.example_gen.csv_example_gen.component import CsvExampleGen
   from tfx.components.example_gen.import_example_gen.component import ImportExampleGen
   from tfx.components.trainer.component import Trainer
   from tfx.proto import example_gen_pb2
@@ -21,14 +35,18 @@ def example_gen_and_trainer(data_root: str, train_epochs: int,
                                                 hash_buckets=TRAIN_BUCKETS),
               example_gen_pb2.SplitConfig.Split(name="eval",
                                                 hash_buckets=EVAL_BUCKETS)]))
-  example_gen = ImportExampleGen(input_base=data_root,
-                                 output_config=output_config)
+  files = glob.glob(os.path.join(data_root, "*"))
+  is_csv = bool(files) and all(f.endswith(".csv") for f in files)
+  example_gen = (CsvExampleGen if is_csv else ImportExampleGen)(
+      input_base=data_root, output_config=output_config)
+  source = ({"module_file": trainer_module_file} if trainer_module_file
+            else {"run_fn": trainer_run_fn})
   trainer = Trainer(
       examples=example_gen.outputs["examples"],
-      run_fn=trainer_run_fn,
       train_args=trainer_pb2.TrainArgs(),
       eval_args=trainer_pb2.EvalArgs(),
-      custom_config={"epochs": train_epochs})
+      custom_config=dict(custom_config or {}, epochs=train_epochs),
+      **source)
   return example_gen, trainer
 
 
@@ -39,7 +57,9 @@ def create_pipeline(pipeline_name: str,
                     plan=None,
                     train_epochs: int = 12,
                     beam_pipeline_args: Optional[List[str]] = None,
-                    enable_cache: bool = True):
+                    enable_cache: bool = True,
+                    trainer_run_fn: str = TRAINER_RUN_FN,
+                    trainer_module_file: Optional[str] = None):
   """Builds ImportExampleGen -> Trainer -> compression branches.
 
   Args:
@@ -53,6 +73,8 @@ def create_pipeline(pipeline_name: str,
     train_epochs: Trainer epochs.
     beam_pipeline_args: Arguments for Beam-powered components.
     enable_cache: Reuse executions whose inputs and properties did not change.
+    trainer_run_fn: Dotted path of the Trainer's run_fn (default: digits CNN).
+    trainer_module_file: A Trainer module file with run_fn, instead.
 
   Returns:
     A `tfx.orchestration.pipeline.Pipeline`.
@@ -61,7 +83,8 @@ def create_pipeline(pipeline_name: str,
   from tfx.orchestration import metadata
   from tfx.orchestration import pipeline as tfx_pipeline
   from tfx_compression.pipelines import compression
-  example_gen, trainer = example_gen_and_trainer(data_root, train_epochs)
+  example_gen, trainer = example_gen_and_trainer(
+      data_root, train_epochs, trainer_run_fn, trainer_module_file)
   components = [example_gen, trainer] + compression.add_compression(
       example_gen.outputs["examples"], trainer.outputs["model"],
       plan or compression.CompressionPlan())

@@ -19,10 +19,15 @@ def _readme_snippet() -> str:
 
 
 def _producer_and_inputs(store, artifact_id):
-  """(execution, {input key: [artifact ids]}) of the execution that output it."""
+  """(execution, {input key: [artifact ids]}) of the execution that output it.
+
+  A cached execution records the artifact it reuses as its output too; the
+  first execution is the one that produced it.
+  """
   from ml_metadata.proto import metadata_store_pb2  # pylint: disable=g-import-not-at-top
-  (event,) = [e for e in store.get_events_by_artifact_ids([artifact_id])
-              if e.type == metadata_store_pb2.Event.OUTPUT]
+  event = min((e for e in store.get_events_by_artifact_ids([artifact_id])
+               if e.type == metadata_store_pb2.Event.OUTPUT),
+              key=lambda e: e.execution_id)
   inputs = {}
   for e in store.get_events_by_execution_ids([event.execution_id]):
     if e.type == metadata_store_pb2.Event.INPUT:

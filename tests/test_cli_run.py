@@ -1,0 +1,69 @@
+"""`tfx-compression run`: the pipeline on the user's data, plan from a file."""
+
+import pytest
+
+from tfx_compression.pipelines import cli
+
+
+def _run(tmp_path, data, config_text, suffix=".json", extra=()):
+  config = tmp_path / f"plan{suffix}"
+  config.write_text(config_text)
+  return cli.main(["run", "--data", str(data), "--config", str(config),
+                   "--run-fn", "tfx_compression.pipelines.digits_trainer.run_fn",
+                   "--workdir", str(tmp_path / "work")] + list(extra))
+
+
+@pytest.mark.parametrize("text, suffix, message", [
+    ('{"prune": {}}', ".json", "unknown plan field(s) ['prune']"),
+    ('{"pruner": {"schedule": {"kind": "constant", "target_sparsity": 1.5}}}',
+     ".json", "schedule.target_sparsity must be in [0, 1); got 1.5"),
+    ("ptq_modes: [int4]\n", ".yaml", "ptq_modes must be one of"),
+    ("{not json", ".json", "is not valid"),
+])
+def test_bad_plan_file_is_one_line_and_exit_2(tmp_path, capsys, text, suffix,
+                                              message):
+  assert _run(tmp_path, tmp_path, text, suffix) == cli.EXIT_BAD_INPUT
+  err = capsys.readouterr().err.strip()
+  assert err.startswith("error: ") and message in err
+  assert len(err.splitlines()) == 1
+
+
+def test_missing_plan_file(tmp_path, capsys):
+  code = cli.main(["run", "--data", str(tmp_path), "--config",
+                   str(tmp_path / "nope.json"), "--run-fn", "a.b"])
+  assert code == cli.EXIT_BAD_INPUT
+  assert "--config file" in capsys.readouterr().err
+
+
+def test_plan_round_trips_every_config_class():
+  from tfx_compression.pipelines.compression import CompressionPlan  # pylint: disable=g-import-not-at-top
+  plan = CompressionPlan.from_dict({
+      "lite_optimizations": ["float16"], "ptq_modes": ["int8"],
+      "ptq_config": {"num_calibration_examples": 50, "sampling": "per_class",
+                     "label_key": "label"},
+      "pruner": {"granularity": "m_by_n",
+                 "selection": {"keep_first_and_last": True}},
+      "qat": {"scheme": "prune_preserve"},
+      "evaluator": {"budgets": {"max_size_bytes": 30000}},
+      "push_destination": "/srv/models"})
+  assert plan.pruner.selection.keep_first_and_last
+  assert plan.ptq_config.num_calibration_examples == 50
+  assert plan.evaluator.budgets.max_size_bytes == 30000
+
+
+@pytest.mark.e2e
+def test_run_on_user_data_with_yaml_plan(trained_pipeline, tmp_path, capsys):
+  from conftest import PIPELINE_NAME  # pylint: disable=g-import-not-at-top
+  config = tmp_path / "plan.yaml"
+  config.write_text("lite_optimizations: [none]\nptq_modes: []\n"
+                    "evaluator:\n  budgets:\n    max_size_bytes: 20000\n")
+  code = cli.main(["run", "--data", trained_pipeline.data_root,
+                   "--run-fn", "tfx_compression.pipelines.digits_trainer.run_fn",
+                   "--config", str(config), "--workdir", trained_pipeline.workdir,
+                   "--pipeline-name", PIPELINE_NAME])
+  assert code == 0
+  out = capsys.readouterr().out
+  (row,) = [l.split() for l in out.splitlines() if l.startswith("none ")]
+  assert row[6] == "NOT_BLESSED"  # 57 KB float model, 20 KB budget
+  assert "NOT_BLESSED none: failed: size_bytes" in out
+
