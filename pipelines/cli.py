@@ -98,7 +98,8 @@ class _Progress:
   """An absl-logger filter: prints per-component progress with timings.
 
   LocalDagRunner logs 'Component X is running/finished.' at INFO; this turns
-  them into one line each and, when `quiet`, drops other INFO records.
+  them into one line each and, when `quiet`, drops other records below ERROR
+  (TFX and TensorFlow warn a lot about things users cannot change).
   """
 
   def __init__(self, quiet: bool):
@@ -119,7 +120,7 @@ class _Progress:
         took = time.monotonic() - self._start.get(node, time.monotonic())
         print(f"  done {node} ({took:.0f} s)", flush=True)
       return not self._quiet
-    return not self._quiet or record.levelno >= std_logging.WARNING
+    return not self._quiet or record.levelno >= std_logging.ERROR
 
 
 def run_demo(workdir: str, epochs: int, verbose: bool = False) -> str:
@@ -177,6 +178,8 @@ def run_local(pipeline_name: str, workdir: str, data_root: str, plan,
   progress, verbosity = _Progress(quiet=not verbose), logging.get_verbosity()
   logging.set_verbosity(logging.INFO)
   std_logging.getLogger("absl").addFilter(progress)
+  if not verbose:
+    std_logging.getLogger("tensorflow").setLevel(std_logging.ERROR)
   try:
     local_dag_runner.LocalDagRunner().run(tfx_pipeline)
   finally:
