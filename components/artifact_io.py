@@ -37,6 +37,20 @@ def serving_dir(model_uri: str) -> str:
   return path
 
 
+def keras_dir(model_uri: str, component: str) -> str:
+  """Returns the Format-Serving directory of a Model holding a Keras SavedModel.
+
+  Raises:
+    UnsupportedModelError: the artifact has no Format-Serving directory, or
+      holds a TFLite model, which `component` cannot take.
+  """
+  if is_tflite(model_uri):
+    raise UnsupportedModelError(
+        f"Model artifact {model_uri} already holds a TFLite model; {component} "
+        "takes Keras SavedModels (a Trainer's, Pruner's or QAT's Keras output).")
+  return serving_dir(model_uri)
+
+
 def tflite_path(model_uri: str) -> str:
   """Returns where a TFLite Model artifact keeps its flatbuffer."""
   return os.path.join(model_uri, SERVING_DIR, TFLITE_FILE)

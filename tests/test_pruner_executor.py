@@ -182,3 +182,13 @@ def test_schedule_too_short_for_frequency(trained_pipeline, tmp_path):
   with pytest.raises(CompressionConfigError,
                      match="only one prune step .* Lower schedule.frequency"):
     _run(trained_pipeline.examples, trained_pipeline.model, str(tmp_path), config)
+
+
+def test_tflite_input_is_refused(trained_pipeline, tmp_path):
+  tflite = tmp_path / "src" / "Format-Serving" / "tflite"
+  tflite.parent.mkdir(parents=True)
+  tflite.write_bytes(b"TFL3")
+  with pytest.raises(UnsupportedModelError,
+                     match="already holds a TFLite model; Pruner takes Keras"):
+    _run(trained_pipeline.examples, model_artifact(str(tmp_path / "src")),
+         str(tmp_path / "out"), PrunerConfig())

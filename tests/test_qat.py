@@ -192,3 +192,13 @@ def test_component_outputs_and_config_round_trip():
         examples=channel_utils.as_channel([standard_artifacts.Examples()]),
         model=channel_utils.as_channel([standard_artifacts.Model()]),
         config=object())
+
+
+def test_tflite_input_is_refused(trained_pipeline, tmp_path):
+  tflite = tmp_path / "src" / "Format-Serving" / "tflite"
+  tflite.parent.mkdir(parents=True)
+  tflite.write_bytes(b"TFL3")
+  with pytest.raises(UnsupportedModelError,
+                     match="already holds a TFLite model; QuantizationAwareTrainer takes Keras"):
+    _run(trained_pipeline.examples, model_artifact(str(tmp_path / "src")),
+         str(tmp_path / "out"), QatConfig())

@@ -9,7 +9,6 @@ from tfx.types import artifact_utils
 
 from tfx_compression import artifact_io
 from tfx_compression import properties
-from tfx_compression.errors import UnsupportedModelError
 from tfx_compression.lite_converter import spec
 from tfx_compression.lite_converter.config import LiteConverterConfig
 
@@ -31,11 +30,8 @@ class Executor(base_executor.BaseExecutor):
     examples = input_dict.get(spec.EXAMPLES_KEY) or []
 
     with artifact_io.cleared_on_failure(output.uri):
-      if artifact_io.is_tflite(source.uri):
-        raise UnsupportedModelError(
-            f"Model artifact {source.uri} already holds a TFLite model; "
-            "LiteConverter converts Keras SavedModels.")
-      model = keras_io.load_keras_model(artifact_io.serving_dir(source.uri))
+      model = keras_io.load_keras_model(
+          artifact_io.keras_dir(source.uri, "LiteConverter"))
       inputs = None
       if examples:
         inputs = artifact_io.read_model_inputs(

@@ -13,7 +13,6 @@ from tfx_compression import artifact_io
 from tfx_compression import properties
 from tfx_compression.errors import CompressionConfigError
 from tfx_compression.errors import InputMismatchError
-from tfx_compression.errors import UnsupportedModelError
 from tfx_compression.lib.quantization_options import needs_calibration
 from tfx_compression.post_training_quantizer import spec
 from tfx_compression.post_training_quantizer.config import PostTrainingQuantizerConfig
@@ -44,15 +43,12 @@ class Executor(base_beam_executor.BaseBeamExecutor):
 
     with artifact_io.cleared_on_failure(output.uri), \
         artifact_io.cleared_on_failure(sample.uri):
-      if artifact_io.is_tflite(source.uri):
-        raise UnsupportedModelError(
-            f"Model artifact {source.uri} already holds a TFLite model; "
-            "PostTrainingQuantizer quantizes Keras SavedModels.")
+      source_dir = artifact_io.keras_dir(source.uri, "PostTrainingQuantizer")
       if examples is None and needs_calibration(config.mode):
         raise CompressionConfigError(
             f"mode {config.mode.value!r} needs calibration examples; the "
             "examples input is empty.")
-      model = keras_io.load_keras_model(artifact_io.serving_dir(source.uri))
+      model = keras_io.load_keras_model(source_dir)
       specs = keras_io.input_specs(model)
       calibration, stats = self._calibration_inputs(config, examples, specs,
                                                     sample)

@@ -40,7 +40,7 @@ class Executor(base_executor.BaseExecutor):
 
     with artifact_io.cleared_on_failure(output.uri), \
         artifact_io.cleared_on_failure(model_run.uri):
-      source_dir = artifact_io.serving_dir(source.uri)
+      source_dir = artifact_io.keras_dir(source.uri, "Pruner")
       model = keras_io.load_keras_model(source_dir, compile=True)
       data = training_data.load(input_dict, config.fine_tuning,
                                 keras_io.input_specs(model), config.input_fn,

@@ -42,8 +42,9 @@ class Executor(base_executor.BaseExecutor):
 
     with artifact_io.cleared_on_failure(output.uri), \
         artifact_io.cleared_on_failure(model_run.uri):
-      model = keras_io.load_keras_model(artifact_io.serving_dir(source.uri),
-                                        compile=True)
+      model = keras_io.load_keras_model(
+          artifact_io.keras_dir(source.uri, "QuantizationAwareTrainer"),
+          compile=True)
       specs = keras_io.input_specs(model)
       tuning = config.fine_tuning
       data = training_data.load(input_dict, tuning, specs, config.input_fn,
