@@ -6,15 +6,49 @@ templates' `_input_fn(file_pattern, data_accessor, tf_transform_output,
 batch_size)`.
 """
 
+import contextlib
 import dataclasses
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, Iterator, List, Optional
 
 from tfx.types import artifact_utils
 
 from tfx_compression import artifact_io
 from tfx_compression.errors import CompressionConfigError
 from tfx_compression.training_spec import EXAMPLES_KEY
+from tfx_compression.training_spec import MODEL_KEY
+from tfx_compression.training_spec import MODEL_RUN_KEY
 from tfx_compression.training_spec import TRANSFORM_GRAPH_KEY
+
+
+@dataclasses.dataclass(frozen=True)
+class FineTuningRun:
+  """The artifacts of one fine-tuning executor run."""
+
+  source: Any  # the input Model
+  examples: Any  # the input Examples
+  output: Any  # the output Model
+  model_run: Any  # the output ModelRun
+  source_dir: str  # the input's Keras SavedModel directory
+
+
+@contextlib.contextmanager
+def fine_tuning_run(input_dict: Dict[str, List], output_dict: Dict[str, List],
+                    output_key: str, component: str) -> Iterator[FineTuningRun]:
+  """Resolves a fine-tuning executor's artifacts; empties its outputs on failure.
+
+  Raises:
+    UnsupportedModelError: the input Model holds no Keras SavedModel.
+  """
+  output = artifact_utils.get_single_instance(output_dict[output_key])
+  model_run = artifact_utils.get_single_instance(output_dict[MODEL_RUN_KEY])
+  with artifact_io.cleared_on_failure(output.uri), \
+      artifact_io.cleared_on_failure(model_run.uri):
+    source = artifact_utils.get_single_instance(input_dict[MODEL_KEY])
+    yield FineTuningRun(
+        source=source,
+        examples=artifact_utils.get_single_instance(input_dict[EXAMPLES_KEY]),
+        output=output, model_run=model_run,
+        source_dir=artifact_io.keras_dir(source.uri, component))
 
 
 @dataclasses.dataclass(frozen=True)

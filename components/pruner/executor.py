@@ -6,12 +6,10 @@ from typing import Any, Dict, List
 
 from absl import logging
 from tfx.dsl.components.base import base_executor
-from tfx.types import artifact_utils
 
 from tfx_compression import artifact_io
 from tfx_compression import properties
 from tfx_compression import training_data
-from tfx_compression import training_spec
 from tfx_compression.pruner import spec
 from tfx_compression.pruner.config import PrunerConfig
 
@@ -31,16 +29,9 @@ class Executor(base_executor.BaseExecutor):
 
     self._log_startup(input_dict, output_dict, exec_properties)
     config = PrunerConfig.from_json(exec_properties[spec.CONFIG_KEY])
-    source = artifact_utils.get_single_instance(
-        input_dict[training_spec.MODEL_KEY])
-    output = artifact_utils.get_single_instance(
-        output_dict[spec.PRUNED_MODEL_KEY])
-    model_run = artifact_utils.get_single_instance(
-        output_dict[training_spec.MODEL_RUN_KEY])
-
-    with artifact_io.cleared_on_failure(output.uri), \
-        artifact_io.cleared_on_failure(model_run.uri):
-      source_dir = artifact_io.keras_dir(source.uri, "Pruner")
+    with training_data.fine_tuning_run(input_dict, output_dict,
+                                       spec.PRUNED_MODEL_KEY, "Pruner") as run:
+      source_dir, output, model_run = run.source_dir, run.output, run.model_run
       model = keras_io.load_keras_model(source_dir, compile=True)
       data = training_data.load(input_dict, config.fine_tuning,
                                 keras_io.input_specs(model), config.input_fn,
@@ -49,7 +40,7 @@ class Executor(base_executor.BaseExecutor):
       keras_export.save_with_original_signatures(
           result.stripped_model, source_dir,
           os.path.join(output.uri, artifact_io.SERVING_DIR))
-      report = _report(config, source.uri, data.source, result)
+      report = _report(config, run.source.uri, data.source, result)
       artifact_io.write_report(output.uri, report)
       artifact_io.write_json(os.path.join(model_run.uri, HISTORY_FILE),
                              result.history)

@@ -6,12 +6,10 @@ from typing import Any, Dict, List
 
 from absl import logging
 from tfx.dsl.components.base import base_executor
-from tfx.types import artifact_utils
 
 from tfx_compression import artifact_io
 from tfx_compression import properties
 from tfx_compression import training_data
-from tfx_compression import training_spec
 from tfx_compression.quantization_aware_trainer import spec
 from tfx_compression.quantization_aware_trainer.config import QatConfig
 
@@ -32,19 +30,11 @@ class Executor(base_executor.BaseExecutor):
 
     self._log_startup(input_dict, output_dict, exec_properties)
     config = QatConfig.from_json(exec_properties[spec.CONFIG_KEY])
-    source = artifact_utils.get_single_instance(
-        input_dict[training_spec.MODEL_KEY])
-    examples = artifact_utils.get_single_instance(
-        input_dict[training_spec.EXAMPLES_KEY])
-    output = artifact_utils.get_single_instance(output_dict[spec.QAT_MODEL_KEY])
-    model_run = artifact_utils.get_single_instance(
-        output_dict[training_spec.MODEL_RUN_KEY])
-
-    with artifact_io.cleared_on_failure(output.uri), \
-        artifact_io.cleared_on_failure(model_run.uri):
-      model = keras_io.load_keras_model(
-          artifact_io.keras_dir(source.uri, "QuantizationAwareTrainer"),
-          compile=True)
+    with training_data.fine_tuning_run(
+        input_dict, output_dict, spec.QAT_MODEL_KEY,
+        "QuantizationAwareTrainer") as run:
+      examples, output, model_run = run.examples, run.output, run.model_run
+      model = keras_io.load_keras_model(run.source_dir, compile=True)
       specs = keras_io.input_specs(model)
       tuning = config.fine_tuning
       data = training_data.load(input_dict, tuning, specs, config.input_fn,
@@ -63,7 +53,7 @@ class Executor(base_executor.BaseExecutor):
       result.qat_model.save(os.path.join(output.uri, spec.KERAS_QAT_DIR),
                             save_format="tf")
       report = {
-          "source_model": source.uri,
+          "source_model": run.source.uri,
           "config": json.loads(config.to_json()),
           "data": data.source,
           "scheme": result.scheme.value,
