@@ -110,3 +110,17 @@ def from_mapping(cls, values: Any, field: str, converters=None):
     if values.get(name) is not None:
       values[name] = convert(values[name])
   return cls(**values)
+
+
+def config_or_default(config: Any, cls: type):
+  """Returns `config`, or `cls()` when it is None.
+
+  Raises:
+    CompressionConfigError: `config` is neither None nor a `cls`.
+  """
+  if config is None:
+    return cls()
+  if not isinstance(config, cls):
+    raise CompressionConfigError(
+        f"config must be a {cls.__name__}; got {type(config).__name__}")
+  return config

@@ -7,10 +7,10 @@ from tfx.dsl.components.base import base_beam_component
 from tfx.dsl.components.base import executor_spec
 from tfx.types import standard_artifacts
 
+from tfx_compression import config_utils
 from tfx_compression.compression_evaluator import executor
 from tfx_compression.compression_evaluator import spec
 from tfx_compression.compression_evaluator.config import CompressionEvaluatorConfig
-from tfx_compression.errors import CompressionConfigError
 
 
 class CompressionEvaluator(base_beam_component.BaseBeamComponent):
@@ -42,11 +42,7 @@ class CompressionEvaluator(base_beam_component.BaseBeamComponent):
     Raises:
       CompressionConfigError: `config` is not a CompressionEvaluatorConfig.
     """
-    config = CompressionEvaluatorConfig() if config is None else config
-    if not isinstance(config, CompressionEvaluatorConfig):
-      raise CompressionConfigError(
-          "config must be a CompressionEvaluatorConfig; got "
-          f"{type(config).__name__}")
+    config = config_utils.config_or_default(config, CompressionEvaluatorConfig)
     super().__init__(spec=spec.CompressionEvaluatorSpec(
         examples=examples, model=model, baseline_model=baseline_model,
         evaluation=types.Channel(type=standard_artifacts.ModelEvaluation),

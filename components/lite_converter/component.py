@@ -7,7 +7,7 @@ from tfx.dsl.components.base import base_component
 from tfx.dsl.components.base import executor_spec
 from tfx.types import standard_artifacts
 
-from tfx_compression.errors import CompressionConfigError
+from tfx_compression import config_utils
 from tfx_compression.lite_converter import executor
 from tfx_compression.lite_converter import spec
 from tfx_compression.lite_converter.config import LiteConverterConfig
@@ -40,10 +40,7 @@ class LiteConverter(base_component.BaseComponent):
     Raises:
       CompressionConfigError: `config` is not a LiteConverterConfig.
     """
-    config = LiteConverterConfig() if config is None else config
-    if not isinstance(config, LiteConverterConfig):
-      raise CompressionConfigError(
-          f"config must be a LiteConverterConfig; got {type(config).__name__}")
+    config = config_utils.config_or_default(config, LiteConverterConfig)
     super().__init__(spec=spec.LiteConverterSpec(
         model=model,
         examples=examples,

@@ -7,6 +7,7 @@ from tfx.dsl.components.base import base_beam_component
 from tfx.dsl.components.base import executor_spec
 from tfx.types import standard_artifacts
 
+from tfx_compression import config_utils
 from tfx_compression.errors import CompressionConfigError
 from tfx_compression.lib.quantization_options import needs_calibration
 from tfx_compression.post_training_quantizer import executor
@@ -45,11 +46,7 @@ class PostTrainingQuantizer(base_beam_component.BaseBeamComponent):
       CompressionConfigError: `config` is not a PostTrainingQuantizerConfig,
         or a full-integer mode is asked for without examples.
     """
-    config = PostTrainingQuantizerConfig() if config is None else config
-    if not isinstance(config, PostTrainingQuantizerConfig):
-      raise CompressionConfigError(
-          "config must be a PostTrainingQuantizerConfig; got "
-          f"{type(config).__name__}")
+    config = config_utils.config_or_default(config, PostTrainingQuantizerConfig)
     if examples is None and needs_calibration(config.mode):
       raise CompressionConfigError(
           f"mode {config.mode.value!r} quantizes activations and needs "

@@ -7,7 +7,7 @@ from tfx.dsl.components.base import base_component
 from tfx.dsl.components.base import executor_spec
 from tfx.types import standard_artifacts
 
-from tfx_compression.errors import CompressionConfigError
+from tfx_compression import config_utils
 from tfx_compression.pruner import executor
 from tfx_compression.pruner import spec
 from tfx_compression.pruner.config import PrunerConfig
@@ -43,10 +43,7 @@ class Pruner(base_component.BaseComponent):
     Raises:
       CompressionConfigError: `config` is not a PrunerConfig.
     """
-    config = PrunerConfig() if config is None else config
-    if not isinstance(config, PrunerConfig):
-      raise CompressionConfigError(
-          f"config must be a PrunerConfig; got {type(config).__name__}")
+    config = config_utils.config_or_default(config, PrunerConfig)
     super().__init__(spec=spec.PrunerSpec(
         examples=examples, model=model, schema=schema,
         transform_graph=transform_graph,

@@ -7,7 +7,7 @@ from tfx.dsl.components.base import base_component
 from tfx.dsl.components.base import executor_spec
 from tfx.types import standard_artifacts
 
-from tfx_compression.errors import CompressionConfigError
+from tfx_compression import config_utils
 from tfx_compression.quantization_aware_trainer import executor
 from tfx_compression.quantization_aware_trainer import spec
 from tfx_compression.quantization_aware_trainer.config import QatConfig
@@ -42,10 +42,7 @@ class QuantizationAwareTrainer(base_component.BaseComponent):
     Raises:
       CompressionConfigError: `config` is not a QatConfig.
     """
-    config = QatConfig() if config is None else config
-    if not isinstance(config, QatConfig):
-      raise CompressionConfigError(
-          f"config must be a QatConfig; got {type(config).__name__}")
+    config = config_utils.config_or_default(config, QatConfig)
     super().__init__(spec=spec.QuantizationAwareTrainerSpec(
         examples=examples, model=model, schema=schema,
         transform_graph=transform_graph,
