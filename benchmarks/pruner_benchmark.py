@@ -20,6 +20,9 @@ import time
 
 os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import bench_pipeline  # pylint: disable=g-import-not-at-top,wrong-import-position
 
 EPOCHS, FREQUENCY, BATCH = 4, 10, 32
 SCHEDULES = {"constant_50": ("constant", 0.5), "polynomial_50_80": ("poly", 0.8)}
@@ -27,18 +30,7 @@ SCHEDULES = {"constant_50": ("constant", 0.5), "polynomial_50_80": ("poly", 0.8)
 
 def _trained(workdir):
   """Runs ImportExampleGen -> Trainer; returns (Examples, Model) artifacts."""
-  from tfx.orchestration import metadata, pipeline as tfx_pipeline
-  from tfx.orchestration.local import local_dag_runner
-  from tfx_compression.pipelines import digits_data, pipeline, results
-  data = digits_data.write_digits_tfrecords(os.path.join(workdir, "data"))
-  db = os.path.join(workdir, "m.sqlite")
-  eg, trainer = pipeline.example_gen_and_trainer(data, 12)
-  local_dag_runner.LocalDagRunner().run(tfx_pipeline.Pipeline(
-      pipeline_name="bench", pipeline_root=os.path.join(workdir, "root"),
-      components=[eg, trainer],
-      metadata_connection_config=metadata.sqlite_metadata_connection_config(db)))
-  return (results.latest_outputs(db, "bench", eg.id)["examples"][0],
-          results.latest_outputs(db, "bench", trainer.id)["model"][0])
+  return bench_pipeline.trained(workdir)
 
 
 def _config(kind, final):

@@ -14,14 +14,11 @@ os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import bench_pipeline  # pylint: disable=g-import-not-at-top,wrong-import-position
 import pruner_benchmark  # pylint: disable=g-import-not-at-top,wrong-import-position
 
 
-def _artifact(cls_name, uri):
-  from tfx.types import standard_artifacts
-  artifact = getattr(standard_artifacts, cls_name)()
-  artifact.uri = uri
-  return artifact
+_artifact = bench_pipeline.artifact
 
 
 def _row(name, model_bytes, accuracy, sparsity=None):

@@ -21,6 +21,10 @@ TARGET_SPARSITY = "target_sparsity"
 PRUNED_LAYERS_SPARSITY = "pruned_layers_sparsity"
 PRUNED_LAYERS = "pruned_layers"
 WEIGHTS_GZIP_BYTES = "weights_gzip_bytes"
+# Pruner, granularity 'channel'.
+PARAMS_RATIO = "params_ratio"  # params after / before
+FLOPS_RATIO = "flops_ratio"  # FLOPs after / before
+LATENCY_SPEEDUP = "float_tflite_speedup"  # latency before / after, 1 thread
 
 # PostTrainingQuantizer.
 QUANTIZATION_MODE = "quantization_mode"

@@ -53,7 +53,7 @@ def fine_tuning_run(input_dict: Dict[str, List], output_dict: Dict[str, List],
 
 @dataclasses.dataclass(frozen=True)
 class TrainingData:
-  train: Any  # tf.data.Dataset of (features, label) batches, finite
+  train: Any  # tf.data.Dataset of (features, label) batches; may repeat
   eval: Any  # same, for evaluation
   steps_per_epoch: int
   source: str  # 'built-in reader' or the input_fn's name

@@ -8,6 +8,7 @@ MODEL_KEY = "model"
 SCHEMA_KEY = "schema"
 TRANSFORM_GRAPH_KEY = "transform_graph"
 MODEL_RUN_KEY = "model_run"
+HISTORY_FILE = "history.json"  # <model_run uri>/history.json: per-epoch metrics
 
 # Inputs of a fine-tuning component, as the Trainer takes them.
 INPUTS = {

@@ -127,3 +127,10 @@ def read_labelled(files: Sequence[str], specs: Mapping[str, InputSpec],
     raise InputMismatchError(f"No examples in {list(files)[:1]}...")
   return ({name: np.concatenate([f[name] for f in features]) for name in specs},
           np.concatenate(labels))
+
+
+def read_serialized(files: Sequence[str], limit: int) -> List[bytes]:
+  """The first `limit` serialized tf.Examples of `files`, as stored."""
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  ds = tf.data.TFRecordDataset(list(files), compression_type=compression_of(files))
+  return [r.numpy() for r in ds.take(limit)]

@@ -20,12 +20,18 @@ def count_records(files: Sequence[str]) -> int:
 
 def labelled_dataset(files: Sequence[str], specs, label_key: str,
                      batch_size: int, shuffle: bool, seed: int = 0):
-  """(features, label) batches from tf.Example files, by model input name."""
+  """(features, label) batches from tf.Example files, by model input name.
+
+  With `shuffle` (training) the records repeat forever before batching, so
+  every batch is full: a last batch of a few examples would give
+  BatchNormalization layers near-degenerate batch statistics (a MobileNetV2
+  fine-tuned on 1,442 examples in batches of 32 collapsed on the batch of 2).
+  """
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
   ds = tf.data.TFRecordDataset(list(files),
                                compression_type=examples_io.compression_of(files))
   if shuffle:
-    ds = ds.shuffle(10_000, seed=seed, reshuffle_each_iteration=True)
+    ds = ds.shuffle(10_000, seed=seed, reshuffle_each_iteration=True).repeat()
   return ds.batch(batch_size).map(examples_io.parse_fn(specs, label_key),
                                   num_parallel_calls=tf.data.AUTOTUNE).prefetch(2)
 

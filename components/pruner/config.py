@@ -12,6 +12,7 @@ from typing import Any, Mapping, Optional, Tuple, Union
 
 from tfx_compression import config_utils
 from tfx_compression.errors import CompressionConfigError
+from tfx_compression.pruner.channel_config import ChannelPruning
 from tfx_compression.training_config import FineTuning
 from tfx_compression.training_config import LayerSelection
 
@@ -94,6 +95,7 @@ class Granularity(str, enum.Enum):
   UNSTRUCTURED = "unstructured"  # any single weight
   BLOCK = "block"  # blocks of `block_size`, ranked by pooled magnitude
   M_BY_N = "m_by_n"  # m zeros in every n consecutive input-channel weights
+  CHANNEL = "channel"  # whole output channels removed: a smaller dense model
 
 
 class BlockPooling(str, enum.Enum):
@@ -107,11 +109,14 @@ class PrunerConfig:
 
   Attributes:
     schedule: PolynomialDecay or ConstantSparsity; must be None for m_by_n,
-      whose sparsity is fixed at m/n.
-    granularity: unstructured, block or m_by_n.
+      whose sparsity is fixed at m/n, and for channel, which removes
+      channels once and then fine-tunes the smaller model.
+    granularity: unstructured, block, m_by_n or channel.
     block_size: (rows, cols) pruned together, for granularity 'block'.
     block_pooling: How a block's magnitude is pooled: AVG or MAX.
     m_by_n: (m, n): m zeros in every n consecutive weights, e.g. (2, 4).
+    channels: How many channels to remove, for granularity 'channel' (see
+      `ChannelPruning`); the selection limits which layers may shrink.
     selection: Which layers to prune.
     fine_tuning: How to fine-tune.
     input_fn: Optional user input function, as 'package.module.fn' or, with
@@ -127,6 +132,7 @@ class PrunerConfig:
   block_size: Tuple[int, int] = (1, 1)
   block_pooling: BlockPooling = BlockPooling.AVG
   m_by_n: Tuple[int, int] = (2, 4)
+  channels: Optional[ChannelPruning] = None
   selection: LayerSelection = LayerSelection()
   fine_tuning: FineTuning = FineTuning()
   input_fn: Optional[str] = None
@@ -148,7 +154,22 @@ class PrunerConfig:
       if not isinstance(getattr(self, field), cls):
         raise CompressionConfigError(
             f"{field} must be a {cls.__name__}; got {getattr(self, field)!r}")
-    if self.granularity is Granularity.M_BY_N:
+    is_channel = self.granularity is Granularity.CHANNEL
+    if is_channel and not isinstance(self.channels, ChannelPruning):
+      raise CompressionConfigError(
+          "granularity 'channel' needs channels=ChannelPruning(ratio=..., "
+          f"layer_ratios=... or auto=...); got channels={self.channels!r}")
+    if not is_channel and self.channels is not None:
+      raise CompressionConfigError(
+          "channels applies to granularity 'channel' only; got granularity "
+          f"{self.granularity.value!r}")
+    if is_channel:
+      if self.schedule is not None:
+        raise CompressionConfigError(
+            "schedule must be None with granularity 'channel': channels are "
+            "removed once, then the smaller model is fine-tuned; got "
+            f"{self.schedule!r}")
+    elif self.granularity is Granularity.M_BY_N:
       if self.schedule is not None:
         raise CompressionConfigError(
             "schedule must be None with granularity 'm_by_n': the sparsity is "
@@ -171,8 +192,11 @@ class PrunerConfig:
 
   @property
   def target_sparsity(self) -> float:
+    """Share of zeros asked of pruned layers (channel: the global ratio or 0)."""
     if self.granularity is Granularity.M_BY_N:
       return self.m_by_n[0] / self.m_by_n[1]
+    if self.granularity is Granularity.CHANNEL:
+      return self.channels.ratio or 0.0
     return self.schedule.target_sparsity
 
   def to_dict(self) -> dict:
@@ -187,6 +211,7 @@ class PrunerConfig:
     """Builds a config from `to_dict` output or a hand-written dict (CLI files)."""
     return config_utils.from_mapping(cls, d, "Pruner config", {
         "schedule": _schedule_from_dict,
+        "channels": ChannelPruning.from_dict,
         "selection": lambda v: config_utils.from_mapping(
             LayerSelection, v, "selection"),
         "fine_tuning": lambda v: config_utils.from_mapping(

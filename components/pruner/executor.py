@@ -10,10 +10,12 @@ from tfx.dsl.components.base import base_executor
 from tfx_compression import artifact_io
 from tfx_compression import properties
 from tfx_compression import training_data
+from tfx_compression import training_spec
+from tfx_compression.pruner import channel_export
 from tfx_compression.pruner import spec
+from tfx_compression.pruner.config import Granularity
 from tfx_compression.pruner.config import PrunerConfig
 
-HISTORY_FILE = "history.json"
 
 
 class Executor(base_executor.BaseExecutor):
@@ -36,14 +38,18 @@ class Executor(base_executor.BaseExecutor):
       data = training_data.load(input_dict, config.fine_tuning,
                                 keras_io.input_specs(model), config.input_fn,
                                 config.module_file)
+      if config.granularity is Granularity.CHANNEL:
+        channel_export.prune_and_export(model, config, data, input_dict, run)
+        return
       result = runner.prune(model, config, data, model_run.uri)
       keras_export.save_with_original_signatures(
           result.stripped_model, source_dir,
           os.path.join(output.uri, artifact_io.SERVING_DIR))
       report = _report(config, run.source.uri, data.source, result)
       artifact_io.write_report(output.uri, report)
-      artifact_io.write_json(os.path.join(model_run.uri, HISTORY_FILE),
-                             result.history)
+      artifact_io.write_json(
+          os.path.join(model_run.uri, training_spec.HISTORY_FILE),
+          result.history)
       _set_properties(output, config, result, report)
     logging.info("Pruner wrote %s: sparsity %.3f of pruned layers",
                  output.uri, report["pruned_layers_sparsity"])

@@ -10,10 +10,10 @@ from tfx.dsl.components.base import base_executor
 from tfx_compression import artifact_io
 from tfx_compression import properties
 from tfx_compression import training_data
+from tfx_compression import training_spec
 from tfx_compression.quantization_aware_trainer import spec
 from tfx_compression.quantization_aware_trainer.config import QatConfig
 
-HISTORY_FILE = "history.json"
 
 
 class Executor(base_executor.BaseExecutor):
@@ -72,8 +72,9 @@ class Executor(base_executor.BaseExecutor):
           "validation": vars(converted.agreement),
       }
       artifact_io.write_report(output.uri, report)
-      artifact_io.write_json(os.path.join(model_run.uri, HISTORY_FILE),
-                             result.history)
+      artifact_io.write_json(
+          os.path.join(model_run.uri, training_spec.HISTORY_FILE),
+          result.history)
       _set_properties(output, report, converted.summary)
     logging.info("QuantizationAwareTrainer wrote %s: accuracy %s", output.uri,
                  report["accuracy"])

@@ -1,0 +1,503 @@
+"""Size and latency of full-size architectures at 224x224 (random weights).
+
+For each architecture (tf_keras.applications, weights=None, 1000 classes; no
+download) this measures, with the library code the components use:
+
+  1. float TFLite             (lite_conversion.convert_validated)
+  2. dynamic range            (quantization.quantize, DYNAMIC_RANGE)
+  3. int8 PTQ, float I/O      (quantization.quantize, INT8), calibrated on
+                              random uniform images in [-1, 1]
+  4. 80% one-shot magnitude pruning + int8 PTQ: the 80% smallest-|w| of every
+     Conv2D / Dense kernel zeroed (the layers tfmot prunes; depthwise kernels
+     are left dense, as tfmot does), no fine-tuning, then the same int8 PTQ.
+
+For each: raw and gzip size (tflite_inspect.compressed_size), ratios vs the
+float model of the same run, batch-1 latency (benchmark_tflite.measure_latency:
+tf.lite.Interpreter, XNNPACK default delegates, warm-up) at each thread count
+with the ratio vs float at the same thread count, and peak memory of a child
+process that loads and runs the model (benchmark_tflite.measure_peak_memory).
+
+The component's PostTrainingQuantizer path (`post_training_quantize`) also
+runs QuantizationDebugger for int8; on ResNet-50 that is minutes of extra
+work for a per-layer report nobody reads on random weights, so this uses the
+underlying `quantization.quantize` (same converter settings, same validation).
+
+Weights are random: accuracy is not measured. Validation runs a few of the
+calibration images through Keras and TFLite as a smoke check (max |diff|).
+
+Usage: uv run python benchmarks/fullsize.py [--out benchmarks/results]
+           [--arch resnet50 --arch mobilenet_v2] [--runs 10]
+"""
+
+import os
+
+os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import concurrent.futures  # pylint: disable=g-import-not-at-top,wrong-import-position
+import json  # pylint: disable=g-import-not-at-top,wrong-import-position
+import platform  # pylint: disable=g-import-not-at-top,wrong-import-position
+import sys  # pylint: disable=g-import-not-at-top,wrong-import-position
+import tempfile  # pylint: disable=g-import-not-at-top,wrong-import-position
+import time  # pylint: disable=g-import-not-at-top,wrong-import-position
+from typing import Callable, Dict, Mapping, Optional, Sequence  # pylint: disable=g-import-not-at-top,wrong-import-position
+
+import numpy as np  # pylint: disable=g-import-not-at-top,wrong-import-position
+
+# tf_keras.applications class for each architecture name.
+APPLICATIONS = {
+    "resnet50": "ResNet50",
+    "mobilenet_v2": "MobileNetV2",
+    "mobilenet": "MobileNet",
+    "efficientnet_b0": "EfficientNetB0",
+}
+DEFAULT_ARCHS = ("resnet50", "mobilenet_v2")
+DEFAULT_RUNS = 10
+DEFAULT_WARMUP = 2
+DEFAULT_THREADS = (1, 2)
+SPARSITY = 0.8
+NUM_CALIBRATION = 50
+NUM_VALIDATION = 4
+
+VARIANTS = ("float", "dynamic_range", "int8", "pruned80_int8")
+VARIANT_LABELS = {
+    "float": "float TFLite",
+    "dynamic_range": "dynamic range",
+    "int8": "int8 PTQ (float I/O)",
+    "pruned80_int8": "80% magnitude-pruned + int8 PTQ",
+}
+
+# What the seed and STACK.md report for ResNet-50 224 (random weights).
+SEED_RESNET50 = ("seed: float 98 MB -> pruned 80% + int8, gzip 9.2 MB; "
+                 "3.5x faster")
+STACK_RESNET50 = ("STACK.md: float 102 MB, 306 ms -> int8 26.2 MB, 277 ms "
+                  "(1.1x), 1 thread")
+
+Builder = Callable[[int], object]
+
+
+def application_builder(arch: str) -> Builder:
+  """Returns input_size -> tf_keras.applications model with random weights."""
+  cls_name = APPLICATIONS[arch]
+
+  def build(input_size: int):
+    import tf_keras  # pylint: disable=g-import-not-at-top
+    cls = getattr(tf_keras.applications, cls_name)
+    return cls(weights=None, input_shape=(input_size, input_size, 3),
+               classes=1000)
+
+  return build
+
+
+def cpu_model() -> str:
+  """The CPU model name from /proc/cpuinfo (platform fallback)."""
+  try:
+    with open("/proc/cpuinfo") as f:
+      for line in f:
+        if line.startswith("model name"):
+          return line.split(":", 1)[1].strip()
+  except OSError:
+    pass
+  return platform.processor() or platform.machine()
+
+
+def machine_info() -> Dict[str, object]:
+  return {"cpu_model": cpu_model(), "cpu_count": os.cpu_count(),
+          "machine": platform.machine(), "python": platform.python_version()}
+
+
+def prune_one_shot(model, sparsity: float = SPARSITY) -> Dict[str, object]:
+  """Zeros the `sparsity` smallest-|w| share of each Conv2D / Dense kernel.
+
+  In place; exactly floor(sparsity * size) weights per kernel. Depthwise
+  convolutions are left dense (tfmot 0.8.1 never prunes them either).
+
+  Returns:
+    The pruned layer count, kernel sparsity over the pruned layers
+    (`pruning.layer_sparsity`) and over every kernel, depthwise included.
+  """
+  import tf_keras  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lib import pruning  # pylint: disable=g-import-not-at-top
+  pruned = []
+  for layer in model.layers:
+    if type(layer) not in (tf_keras.layers.Conv2D, tf_keras.layers.Dense):
+      continue
+    kernel = pruning.kernel_of(layer)
+    values = kernel.numpy()
+    k = int(values.size * sparsity)
+    if k == 0:
+      continue
+    flat = values.reshape(-1).copy()
+    flat[np.argpartition(np.abs(flat), k - 1)[:k]] = 0.0
+    kernel.assign(flat.reshape(values.shape))
+    pruned.append(layer.name)
+  done = [s for s in pruning.layer_sparsity(model, pruned) if s.pruned]
+  # Every convolution / dense kernel, depthwise ones included.
+  kernels = [w.numpy() for l in model.layers
+             for w in (getattr(l, "kernel", None),
+                       getattr(l, "depthwise_kernel", None)) if w is not None]
+  return {
+      "pruned_layers": len(done),
+      "layers_with_kernel": len(kernels),
+      "pruned_kernel_sparsity": (sum(s.zeros for s in done) /
+                                 max(1, sum(s.params for s in done))),
+      "all_kernel_sparsity": (
+          sum(int(k.size - np.count_nonzero(k)) for k in kernels) /
+          max(1, sum(k.size for k in kernels))),
+  }
+
+
+def _ratio(a: Optional[float], b: Optional[float]) -> Optional[float]:
+  return float(a) / float(b) if a and b else None
+
+
+class _Gzip:
+  """Computes gzip sizes in a background thread, never during timing.
+
+  `compressed_size` (zlib level 9) takes ~50 s on a sparse 26 MB model; zlib
+  releases the GIL, so it runs while the next model converts. `wait()` is
+  called before every latency measurement so timing never overlaps it.
+  """
+
+  def __init__(self):
+    self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
+    self._pending = []
+
+  def submit(self, row: Dict[str, object], model_bytes: bytes) -> None:
+    from tfx_compression.lib import tflite_inspect  # pylint: disable=g-import-not-at-top
+
+    def compute():
+      t0 = time.perf_counter()
+      row["gzip_bytes"] = tflite_inspect.compressed_size(model_bytes)
+      row["gzip_s"] = time.perf_counter() - t0
+
+    self._pending.append(self._pool.submit(compute))
+
+  def wait(self) -> None:
+    for future in self._pending:
+      future.result()
+    self._pending = []
+
+  def close(self) -> None:
+    self.wait()
+    self._pool.shutdown()
+
+
+def _measure(model_bytes: bytes, threads: Sequence[int], runs: int,
+             warmup: int, memory: bool, gzip: _Gzip, log) -> Dict[str, object]:
+  """Latency per thread count, (optionally) child peak memory, then gzip."""
+  from tfx_compression.lib import benchmark_tflite  # pylint: disable=g-import-not-at-top
+  row = {"size_bytes": len(model_bytes), "latency": {},
+         "load_average_1min": os.getloadavg()[0]}
+  gzip.wait()
+  for n in threads:
+    lat = benchmark_tflite.measure_latency(
+        model_bytes, num_threads=n, batch_size=1, warmup_runs=warmup,
+        runs=runs)
+    row["latency"][str(n)] = {
+        "median_ms": lat.median_us / 1000.0, "p90_ms": lat.p90_us / 1000.0,
+        "mean_ms": lat.mean_us / 1000.0, "min_ms": lat.min_us / 1000.0,
+        "runs": lat.runs, "warmup_runs": warmup}
+    log(f"    {n} thread(s): median {lat.median_us / 1000:.2f} ms, "
+        f"p90 {lat.p90_us / 1000:.2f} ms")
+  if memory:
+    with tempfile.TemporaryDirectory() as tmp:
+      path = os.path.join(tmp, "model.tflite")
+      with open(path, "wb") as f:
+        f.write(model_bytes)
+      try:
+        mem = benchmark_tflite.measure_peak_memory(path, num_threads=1, runs=2)
+        row["peak_memory"] = {"peak_bytes": mem.peak_bytes,
+                              "increase_bytes": mem.increase_bytes,
+                              "before_bytes": mem.before_bytes,
+                              "loader": mem.loader, "num_threads": 1,
+                              "runs": 2}
+      except benchmark_tflite.BenchmarkError as e:
+        row["peak_memory"] = {"error": str(e)}
+  gzip.submit(row, model_bytes)
+  return row
+
+
+def _add_ratios(rows: Dict[str, Dict[str, object]]) -> None:
+  """Adds ratios vs the float row (sizes: float/this; latency: this/float)."""
+  base = rows["float"]
+  for row in rows.values():
+    row["size_ratio_vs_float"] = _ratio(base["size_bytes"], row["size_bytes"])
+    row["gzip_ratio_vs_float_gzip"] = _ratio(base["gzip_bytes"],
+                                             row["gzip_bytes"])
+    row["gzip_ratio_vs_float_raw"] = _ratio(base["size_bytes"],
+                                            row["gzip_bytes"])
+    for n, lat in row["latency"].items():
+      base_lat = base["latency"][n]["median_ms"]
+      lat["latency_ratio_vs_float"] = _ratio(lat["median_ms"], base_lat)
+      lat["speedup_vs_float"] = _ratio(base_lat, lat["median_ms"])
+
+
+def _run_arch(name: str, builder: Builder, input_size: int,
+              threads: Sequence[int], runs: int, warmup: int, memory: bool,
+              num_calibration: int, seed: int, gzip: _Gzip,
+              log) -> Dict[str, object]:
+  import tf_keras  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lib import keras_io  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lib import lite_conversion  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lib import qat  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lib import quantization  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lib.quantization_options import IoType  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lib.quantization_options import QuantizationMode  # pylint: disable=g-import-not-at-top
+
+  start = time.perf_counter()
+  tf_keras.utils.set_random_seed(seed)
+  model = builder(input_size)
+  specs = keras_io.input_specs(model)
+  if len(specs) != 1:
+    raise ValueError(f"{name}: expected one image input, got {sorted(specs)}")
+  (input_name, spec), = specs.items()
+  rng = np.random.default_rng(seed)
+  images = rng.uniform(-1.0, 1.0, (num_calibration,) + tuple(spec.shape)
+                       ).astype(np.float32)
+  calibration = {input_name: images}
+  validation = {input_name: images[:NUM_VALIDATION]}
+  result = {"arch": name, "input_shape": list(map(int, spec.shape)),
+            "params": int(model.count_params()),
+            "build_s": time.perf_counter() - start, "variants": {}}
+  log(f"  built {name} ({result['params']:,} params) in "
+      f"{result['build_s']:.1f} s")
+
+  def convert(variant, fn):
+    t0 = time.perf_counter()
+    conversion = fn()
+    convert_s = time.perf_counter() - t0
+    log(f"  {variant}: converted in {convert_s:.1f} s, "
+        f"{len(conversion.model_bytes) / 1e6:.1f} MB; measuring")
+    row = _measure(conversion.model_bytes, threads, runs, warmup, memory,
+                   gzip, log)
+    row.update(variant=variant, label=VARIANT_LABELS[variant],
+               convert_s=convert_s,
+               validation_max_abs_diff=conversion.agreement.max_abs_diff,
+               validation_examples=conversion.agreement.num_examples)
+    if variant in ("int8", "pruned80_int8"):
+      row["int8_kernel_sparsity"] = qat.int8_kernel_sparsity(
+          conversion.model_bytes)
+    row["measure_s"] = time.perf_counter() - t0 - convert_s
+    result["variants"][variant] = row
+
+  convert("float", lambda: lite_conversion.convert_validated(model, validation))
+  convert("dynamic_range", lambda: quantization.quantize(
+      model, QuantizationMode.DYNAMIC_RANGE, IoType.FLOAT32,
+      validation_inputs=validation))
+  convert("int8", lambda: quantization.quantize(
+      model, QuantizationMode.INT8, IoType.FLOAT32, calibration, validation))
+  t0 = time.perf_counter()
+  result["pruning"] = prune_one_shot(model, SPARSITY)  # In place: done last.
+  log(f"  pruned one-shot in {time.perf_counter() - t0:.1f} s: "
+      f"{result['pruning']}")
+  convert("pruned80_int8", lambda: quantization.quantize(
+      model, QuantizationMode.INT8, IoType.FLOAT32, calibration, validation))
+  result["wall_s"] = time.perf_counter() - start  # The last gzip may run on.
+  return result
+
+
+def run(archs: Sequence[str] = DEFAULT_ARCHS, runs: int = DEFAULT_RUNS,
+        threads: Sequence[int] = DEFAULT_THREADS, *,
+        builders: Optional[Mapping[str, Builder]] = None,
+        input_size: int = 224, warmup: int = DEFAULT_WARMUP,
+        memory: bool = True, num_calibration: int = NUM_CALIBRATION,
+        seed: int = 0, verbose: bool = True) -> Dict[str, object]:
+  """Measures every variant of every architecture; returns a JSON-able dict.
+
+  Args:
+    archs: Names in `builders` (default: tf_keras.applications names in
+      APPLICATIONS).
+    runs: Timed invocations per latency figure.
+    threads: Interpreter thread counts to time.
+    builders: Arch name -> callable(input_size) returning a Keras model with
+      one image input; defaults to tf_keras.applications with random weights.
+    input_size: Image height and width.
+    warmup: Untimed invocations before timing.
+    memory: Also measure peak memory in a child process (1 thread).
+    num_calibration: Random uniform [-1, 1] calibration images.
+    seed: Seeds weights and calibration images.
+    verbose: Print progress with elapsed times.
+  """
+  start = time.perf_counter()  # Includes importing TensorFlow if not yet.
+  from tfx_compression.lib import tf_setup  # pylint: disable=g-import-not-at-top
+  tf_setup.skip_autograph_for_keras()
+
+  def log(message):
+    if verbose:
+      print(f"[{time.perf_counter() - start:7.1f} s] {message}", flush=True)
+
+  builders = dict(builders or {})
+  results = {}
+  load_start = os.getloadavg()
+  gzip = _Gzip()
+  try:
+    for arch in archs:
+      builder = builders.get(arch) or application_builder(arch)
+      log(f"{arch} at {input_size}x{input_size}")
+      results[arch] = _run_arch(arch, builder, input_size, tuple(threads),
+                                runs, warmup, memory, num_calibration, seed,
+                                gzip, log)
+      log(f"{arch} done in {results[arch]['wall_s']:.1f} s")
+  finally:
+    gzip.close()
+  for res in results.values():
+    _add_ratios(res["variants"])
+  log("gzip sizes done")
+  wall = time.perf_counter() - start
+  return {
+      "machine": machine_info(),
+      "load_average_start": list(load_start),
+      "load_average_end": list(os.getloadavg()),
+      "settings": {
+          "input_size": input_size, "batch_size": 1, "runs": runs,
+          "warmup_runs": warmup, "threads": list(threads),
+          "interpreter": "tf.lite.Interpreter, default delegates (XNNPACK)",
+          "weights": "random (weights=None); accuracy not measured",
+          "calibration": (f"{num_calibration} random images, uniform in "
+                          "[-1, 1], seed {seed}".format(seed=seed)),
+          "pruning": (f"one-shot {SPARSITY:.0%} magnitude pruning of each "
+                      "Conv2D/Dense kernel, no fine-tuning"),
+          "gzip": "tflite_inspect.compressed_size (zlib level 9)",
+      "peak_memory": ("child process, 1 thread, 2 invocations"
+                          if memory else "not measured"),
+      },
+      "archs": results,
+      "wall_s": wall,
+  }
+
+
+def _mb(n: int) -> str:
+  return f"{n / 1e6:.2f} MB"
+
+
+def _x(v: Optional[float]) -> str:
+  return "-" if v is None else f"{v:.2f}x"
+
+
+def markdown(result: Mapping[str, object]) -> str:
+  """The Markdown report: one table per architecture plus notes."""
+  settings = result["settings"]
+  threads = [str(n) for n in settings["threads"]]
+  head = ["variant", "raw size (x smaller)", "gzip (x vs float gzip)",
+          "float raw / gzip"]
+  for n in threads:
+    head.append(f"{n}T median / p90 ms (speedup)")
+  head += ["peak mem increase", "load avg (1 min)"]
+  lines = []
+  for arch, res in result["archs"].items():
+    lines += [f"### {arch} {'x'.join(map(str, res['input_shape']))}, "
+              f"{res['params']:,} params", "",
+              "| " + " | ".join(head) + " |",
+              "|" + "---|" * len(head)]
+    for row in res["variants"].values():
+      cells = [row["label"],
+               f"{_mb(row['size_bytes'])} ({_x(row['size_ratio_vs_float'])})",
+               f"{_mb(row['gzip_bytes'])} "
+               f"({_x(row['gzip_ratio_vs_float_gzip'])})",
+               _x(row["gzip_ratio_vs_float_raw"])]
+      for n in threads:
+        lat = row["latency"][n]
+        cells.append(f"{lat['median_ms']:.1f} / {lat['p90_ms']:.1f} "
+                     f"({_x(lat['speedup_vs_float'])})")
+      mem = row.get("peak_memory")
+      cells.append("-" if not mem or "error" in mem
+                   else _mb(mem["increase_bytes"]))
+      cells.append(f"{row['load_average_1min']:.2f}")
+      lines.append("| " + " | ".join(cells) + " |")
+    pr = res["pruning"]
+    int8_sp = res["variants"]["pruned80_int8"].get("int8_kernel_sparsity")
+    lines += ["",
+              f"Pruned {pr['pruned_layers']} of {pr['layers_with_kernel']} "
+              f"layers with a kernel; kernel sparsity "
+              f"{pr['pruned_kernel_sparsity']:.3f} in pruned layers, "
+              f"{pr['all_kernel_sparsity']:.3f} over all kernels; int8 kernel "
+              f"zeros in the TFLite file: "
+              f"{'-' if int8_sp is None else f'{int8_sp:.3f}'}. "
+              f"Wall time {res['wall_s']:.0f} s.", ""]
+  m = result["machine"]
+  la0 = ", ".join(f"{v:.2f}" for v in result["load_average_start"])
+  la1 = ", ".join(f"{v:.2f}" for v in result["load_average_end"])
+  notes = [
+      f"Full-size architectures, {settings['input_size']}x"
+      f"{settings['input_size']}, batch 1. Machine: {m['cpu_count']}-core "
+      f"{m['machine']} ({m['cpu_model']}), shared; load average "
+      f"{la0} at start, {la1} at end.",
+      "",
+      f"- Weights: {settings['weights']}.",
+      f"- Calibration: {settings['calibration']}.",
+      f"- Pruning: {settings['pruning']}.",
+      f"- Latency: {settings['interpreter']}; {settings['warmup_runs']} "
+      f"warm-up + {settings['runs']} timed invocations per figure; speedup = "
+      "float median / variant median at the same thread count. 2-thread "
+      "figures on this shared 2-core machine vary a lot run to run; compare "
+      "at 1 thread. The last column is the 1-minute load average when the "
+      "variant's timing started: above ~1, other work shared the cores and "
+      "the figures are inflated (2-thread ones most).",
+      f"- Peak memory: {settings['peak_memory']}; the increase over the "
+      "loaded runtime.",
+      "- Sizes: ratios are float / variant of the same run; 'float raw / "
+      "gzip' is the float file size over the variant's gzip size (the "
+      "seed's way of quoting the pruned model).",
+      f"- Compare ResNet-50: {SEED_RESNET50}; {STACK_RESNET50}.",
+  ]
+  if "resnet50" in result["archs"]:
+    v = result["archs"]["resnet50"]["variants"]
+    lat = {k: v[k]["latency"].get("1") for k in ("float", "int8",
+                                                   "pruned80_int8")}
+    if all(lat.values()):
+      notes.append(
+          f"- This run, ResNet-50 (1 thread): float "
+          f"{_mb(v['float']['size_bytes'])}, {lat['float']['median_ms']:.0f} "
+          f"ms -> int8 {_mb(v['int8']['size_bytes'])}, "
+          f"{lat['int8']['median_ms']:.0f} ms "
+          f"({_x(lat['int8']['speedup_vs_float'])}); pruned 80% + int8 gzip "
+          f"{_mb(v['pruned80_int8']['gzip_bytes'])}, "
+          f"{lat['pruned80_int8']['median_ms']:.0f} ms "
+          f"({_x(lat['pruned80_int8']['speedup_vs_float'])}). Sparsity does "
+          "not make TFLite faster (dense kernels); it shows only in gzip.")
+  notes.append(f"- Whole run: {result['wall_s']:.0f} s (TensorFlow import "
+               "included).")
+  return "\n".join(notes) + "\n\n" + "\n".join(lines)
+
+
+def write_results(result: Mapping[str, object], out_dir: str,
+                  name: str = "fullsize") -> Dict[str, str]:
+  """Writes `<name>.json` and `<name>.md` into `out_dir`; returns the paths."""
+  os.makedirs(out_dir, exist_ok=True)
+  paths = {"json": os.path.join(out_dir, f"{name}.json"),
+           "md": os.path.join(out_dir, f"{name}.md")}
+  with open(paths["json"], "w") as f:
+    json.dump(result, f, indent=2)
+  with open(paths["md"], "w") as f:
+    f.write(markdown(result))
+  return paths
+
+
+def main(argv=None) -> int:
+  import argparse  # pylint: disable=g-import-not-at-top
+  parser = argparse.ArgumentParser(
+      description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+  parser.add_argument("--out", default=os.path.join(
+      os.path.dirname(os.path.abspath(__file__)), "results"))
+  parser.add_argument("--arch", action="append", choices=sorted(APPLICATIONS),
+                      help="repeatable; default: " + ", ".join(DEFAULT_ARCHS))
+  parser.add_argument("--runs", type=int, default=DEFAULT_RUNS)
+  parser.add_argument("--warmup", type=int, default=DEFAULT_WARMUP)
+  parser.add_argument("--threads", type=int, nargs="+",
+                      default=list(DEFAULT_THREADS))
+  parser.add_argument("--no-memory", action="store_true",
+                      help="skip the child-process peak-memory probe")
+  args = parser.parse_args(argv)
+  result = run(tuple(args.arch or DEFAULT_ARCHS), runs=args.runs,
+               threads=tuple(args.threads), warmup=args.warmup,
+               memory=not args.no_memory)
+  paths = write_results(result, args.out)
+  print(markdown(result))
+  print(f"wrote {paths['json']} and {paths['md']}; "
+        f"wall time {result['wall_s']:.0f} s")
+  return 0
+
+
+if __name__ == "__main__":
+  sys.exit(main())

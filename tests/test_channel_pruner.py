@@ -1,0 +1,189 @@
+"""The Pruner's channel granularity on the session's real Trainer output."""
+
+import json
+import os
+
+import numpy as np
+import pytest
+
+from model_factories import model_artifact
+from tfx_compression import artifact_io
+from tfx_compression import properties
+from tfx_compression.errors import CompressionConfigError
+from tfx_compression.pruner import executor
+from tfx_compression.pruner.channel_config import AutoRatios
+from tfx_compression.pruner.channel_config import ChannelPruning
+from tfx_compression.pruner.config import PolynomialDecay
+from tfx_compression.pruner.config import PrunerConfig
+from tfx_compression.training_config import FineTuning
+from tfx_compression.training_config import LayerSelection
+
+TUNING = FineTuning(epochs=2)
+
+
+def _run(trained_pipeline, out_dir, config):
+  from tfx.types import standard_artifacts  # pylint: disable=g-import-not-at-top
+  pruned = model_artifact(os.path.join(out_dir, "model"))
+  run = standard_artifacts.ModelRun()
+  run.uri = os.path.join(out_dir, "run")
+  executor.Executor().Do(
+      {"examples": [trained_pipeline.examples], "model": [trained_pipeline.model]},
+      {"pruned_model": [pruned], "model_run": [run]},
+      {"pruner_config": config.to_json()})
+  return pruned, run
+
+
+def _report(artifact):
+  return json.load(open(os.path.join(artifact.uri, "report.json")))
+
+
+@pytest.fixture(scope="module")
+def halved(trained_pipeline, tmp_path_factory):
+  """Half the channels of every prunable layer removed, 2 epochs fine-tuning."""
+  return _run(trained_pipeline, str(tmp_path_factory.mktemp("halved")),
+              PrunerConfig(granularity="channel",
+                           channels=ChannelPruning(ratio=0.5, latency_runs=20),
+                           fine_tuning=TUNING))
+
+
+def test_channel_pruning_shrinks_the_model_as_reported(halved):
+  from tfx_compression.lib import keras_io  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lib import model_cost  # pylint: disable=g-import-not-at-top
+  report = _report(halved[0])
+  model = keras_io.load_keras_model(artifact_io.serving_dir(halved[0].uri))
+  layers = {l["name"]: l for l in report["layers"]}
+  for name, before, after in (("conv1", 16, 8), ("conv2", 32, 16),
+                              ("dense1", 64, 32), ("probabilities", 10, 10)):
+    assert (layers[name]["channels_before"], layers[name]["channels_after"]) \
+        == (before, after)
+    assert model.get_layer(name).output.shape[-1] == after
+  cost = model_cost.cost(model)
+  assert report["params_after"] == cost.params == model.count_params()
+  assert report["flops_after"] == cost.flops
+  assert report["params_ratio"] < 0.5 and report["flops_ratio"] < 0.5
+  assert halved[0].get_custom_property(properties.FLOPS_RATIO) == \
+      report["flops_ratio"]
+  assert report["float_tflite_latency_us_after"] > 0
+  assert report["eval_after"]["accuracy"] > 0.85
+  assert report["eval_after"]["accuracy"] >= \
+      report["eval_pruned_before_fine_tuning"]["accuracy"] - 0.02
+
+
+def test_channel_pruned_model_serves_like_the_original(halved, trained_pipeline,
+                                                       eval_inputs):
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lib import keras_io  # pylint: disable=g-import-not-at-top
+  path = artifact_io.serving_dir(halved[0].uri)
+  serving = tf.saved_model.load(path).signatures["serving_default"]
+  (name, spec), = serving.structured_input_signature[1].items()
+  assert (name, spec.dtype) == ("examples", tf.string)
+  assert list(serving.structured_outputs) == ["probabilities"]
+  files = artifact_io.split_files(trained_pipeline.examples, "eval")
+  records = [r.numpy() for r in tf.data.TFRecordDataset(
+      files, compression_type="GZIP").take(200)]
+  served = serving(tf.constant(records))["probabilities"].numpy()
+  keras = keras_io.load_keras_model(path).predict(eval_inputs[0], verbose=0)
+  np.testing.assert_allclose(served, keras, atol=1e-5)
+  assert np.mean(np.argmax(served, 1) == eval_inputs[1]) > 0.85
+
+
+def test_channel_pruned_model_feeds_lite_converter_and_ptq(
+    halved, trained_pipeline, tmp_path):
+  # pylint: disable=g-import-not-at-top
+  from tfx.types import standard_artifacts
+  from tfx_compression.lite_converter import executor as lite
+  from tfx_compression.lite_converter.config import LiteConverterConfig
+  from tfx_compression.post_training_quantizer import executor as ptq
+  from tfx_compression.post_training_quantizer.config import PostTrainingQuantizerConfig
+  out = model_artifact(str(tmp_path / "lite"))
+  lite.Executor().Do({"model": [halved[0]],
+                      "examples": [trained_pipeline.examples]},
+                     {"tflite_model": [out]},
+                     LiteConverterConfig().to_exec_properties())
+  assert out.get_custom_property(properties.VALIDATION_ARGMAX_AGREEMENT) == 1.0
+  quantized, sample = model_artifact(str(tmp_path / "q")), \
+      standard_artifacts.Examples()
+  sample.uri = str(tmp_path / "sample")
+  ptq.Executor().Do({"model": [halved[0]],
+                     "examples": [trained_pipeline.examples]},
+                    {"quantized_model": [quantized],
+                     "calibration_examples": [sample]},
+                    PostTrainingQuantizerConfig(
+                        num_calibration_examples=50).to_exec_properties())
+  # int8 weights; ~6 KB of fixed flatbuffer content keeps the ratio under 4x.
+  assert os.path.getsize(artifact_io.tflite_path(quantized.uri)) < \
+      0.6 * os.path.getsize(artifact_io.tflite_path(out.uri))
+
+
+def test_surgery_is_exact_on_the_trained_model_and_a_mobilenet_v2(
+    keras_model, eval_inputs):
+  from tfx_compression.lib import channel_surgery  # pylint: disable=g-import-not-at-top
+  from tfx_compression.pipelines import digits_models  # pylint: disable=g-import-not-at-top
+  mobilenet = digits_models.mobilenet_v2()
+  rng = np.random.default_rng(0)
+  for layer in mobilenet.layers:  # BN with non-trivial statistics
+    if type(layer).__name__ == "BatchNormalization":
+      layer.set_weights([w + rng.uniform(0.1, 0.5, w.shape).astype(w.dtype)
+                         for w in layer.get_weights()])
+  for model, ratio in ((keras_model, 0.3), (mobilenet, 0.5)):
+    plan = channel_surgery.plan(model, ratio)
+    assert plan.pruned and plan.flops_after < plan.flops_before
+    small = channel_surgery.apply(model, plan)
+    reference = channel_surgery.mask_removed(model, plan)
+    got, want = small(eval_inputs[0]).numpy(), reference(eval_inputs[0]).numpy()
+    np.testing.assert_allclose(got, want, atol=1e-5, rtol=1e-4)
+    assert np.abs(want - model(eval_inputs[0]).numpy()).max() > 1e-3
+
+
+def test_selection_limits_which_layers_shrink(trained_pipeline, tmp_path):
+  pruned, _ = _run(trained_pipeline, str(tmp_path), PrunerConfig(
+      granularity="channel",
+      channels=ChannelPruning(ratio=0.25, latency_runs=5),
+      selection=LayerSelection(exclude_names=("conv2",)),
+      fine_tuning=FineTuning(epochs=1, steps_per_epoch=5)))
+  layers = {l["name"]: l for l in _report(pruned)["layers"]}
+  assert layers["conv2"]["channels_after"] == 32
+  assert layers["conv1"]["channels_after"] == 12
+  assert layers["dense1"]["channels_after"] == 48
+
+
+def test_unknown_layer_ratio_fails_and_publishes_nothing(trained_pipeline,
+                                                         tmp_path):
+  config = PrunerConfig(granularity="channel", channels=ChannelPruning(
+      layer_ratios={"conv9": 0.5}), fine_tuning=FineTuning(epochs=1))
+  with pytest.raises(CompressionConfigError, match=r"conv9.*conv1"):
+    _run(trained_pipeline, str(tmp_path), config)
+  model_dir = tmp_path / "model"
+  assert not model_dir.exists() or not os.listdir(model_dir)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(ratio=1.0), r"channels.ratio must be in \[0, 1\); got 1.0"),
+    (dict(ratio=-0.1), r"channels.ratio must be in \[0, 1\); got -0.1"),
+    (dict(layer_ratios={"conv1": 1.5}),
+     r"channels.layer_ratios\['conv1'\] must be in \[0, 1\); got 1.5"),
+    (dict(), r"exactly one of ratio, layer_ratios or auto; got none"),
+    (dict(ratio=0.3, auto=AutoRatios()), r"got \['ratio', 'auto'\]"),
+    (dict(ratio=0.3, criterion="l3"), r"channels.criterion must be one of"),
+])
+def test_bad_channel_config_is_refused(kwargs, message):
+  with pytest.raises(CompressionConfigError, match=message):
+    ChannelPruning(**kwargs)
+
+
+def test_channel_granularity_combinations():
+  with pytest.raises(CompressionConfigError, match="needs channels="):
+    PrunerConfig(granularity="channel")
+  with pytest.raises(CompressionConfigError, match="schedule must be None"):
+    PrunerConfig(granularity="channel", schedule=PolynomialDecay(),
+                 channels=ChannelPruning(ratio=0.5))
+  with pytest.raises(CompressionConfigError, match="granularity 'channel' only"):
+    PrunerConfig(channels=ChannelPruning(ratio=0.5))
+  with pytest.raises(CompressionConfigError,
+                     match=r"keep_fraction must be in \(0, 1\]; got 0.0"):
+    AutoRatios(keep_fraction=0.0)
+  with pytest.raises(CompressionConfigError, match="increasing, distinct"):
+    AutoRatios(candidate_ratios=(0.5, 0.25))
+  config = PrunerConfig(granularity="channel", channels=ChannelPruning(
+      auto=AutoRatios(target="latency", keep_fraction=0.6)))
+  assert PrunerConfig.from_json(config.to_json()) == config
