@@ -182,26 +182,30 @@ def _first_and_last_prunable(model_dir):
   return {names[0], names[-1]}
 
 
-def main(argv=None) -> int:
-  parser = argparse.ArgumentParser(
-      description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-  parser.add_argument("--out", default=RESULTS)
-  parser.add_argument("--quick", action="store_true")
-  parser.add_argument("--no-fullsize", action="store_true")
-  args = parser.parse_args(argv)
-  s = QUICK if args.quick else Settings()
-  if args.no_fullsize:
-    s = dataclasses.replace(s, fullsize=False)
+def run(s: Settings, out_dir: str, trained=None) -> dict:
+  """Runs the benchmark and writes its files to `out_dir`.
+
+  Args:
+    s: How much work to do.
+    out_dir: Results folder.
+    trained: Optional (Examples, Model) artifacts of a digits Trainer run to
+      reuse instead of training (the test suite passes its session fixture).
+
+  Returns:
+    The result dictionary written as JSON.
+  """
   from tfx_compression import artifact_io
   from tfx_compression.lib import examples_io, keras_io
   started = time.perf_counter()
   work = tempfile.mkdtemp(prefix="compression_bench_")
   log = lambda msg: print(f"[{time.perf_counter() - started:7.1f} s] {msg}",
                           flush=True)
-  log(f"training {s.architecture} ({s.train_epochs} epochs) in {work}")
-  examples, model = bench_pipeline.trained(
-      work, s.train_epochs, {"architecture": s.architecture},
-      name="compression-bench")
+  if trained is None:
+    log(f"training {s.architecture} ({s.train_epochs} epochs) in {work}")
+    trained = bench_pipeline.trained(
+        work, s.train_epochs, {"architecture": s.architecture},
+        name="compression-bench")
+  examples, model = trained
   train_seconds = time.perf_counter() - started
   _warm_up()
   model_dir = artifact_io.serving_dir(model.uri)
@@ -236,7 +240,7 @@ def main(argv=None) -> int:
   result = {
       "settings": dataclasses.asdict(s),
       "machine": _machine(),
-      "architecture": s.architecture,
+      "architecture": keras_model.name,
       "params": keras_model.count_params(),
       "eval_examples": int(len(labels)),
       "train_seconds": train_seconds,
@@ -249,9 +253,23 @@ def main(argv=None) -> int:
     import fullsize
     result["fullsize"] = fullsize.run(runs=s.fullsize_runs, threads=s.threads)
   result["total_seconds"] = time.perf_counter() - started
-  paths = benchmark_report.write(result, args.out)
+  paths = benchmark_report.write(result, out_dir)
   log(f"wrote {', '.join(paths)}")
-  print(open(paths[0]).read())
+  return json.load(open(paths[1]))
+
+
+def main(argv=None) -> int:
+  parser = argparse.ArgumentParser(
+      description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+  parser.add_argument("--out", default=RESULTS)
+  parser.add_argument("--quick", action="store_true")
+  parser.add_argument("--no-fullsize", action="store_true")
+  args = parser.parse_args(argv)
+  s = QUICK if args.quick else Settings()
+  if args.no_fullsize:
+    s = dataclasses.replace(s, fullsize=False)
+  run(s, args.out)
+  print(open(os.path.join(args.out, "compression.md")).read())
   return 0
 
 

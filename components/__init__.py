@@ -31,6 +31,8 @@ _LAZY = {
     "PolynomialDecay": "tfx_compression.pruner.config",
     "ConstantSparsity": "tfx_compression.pruner.config",
     "Granularity": "tfx_compression.pruner.config",
+    "ChannelPruning": "tfx_compression.pruner.channel_config",
+    "AutoRatios": "tfx_compression.pruner.channel_config",
     "LayerSelection": "tfx_compression.training_config",
     "FineTuning": "tfx_compression.training_config",
     "CompressionEvaluator": "tfx_compression.compression_evaluator.component",

@@ -187,3 +187,17 @@ def test_channel_granularity_combinations():
   config = PrunerConfig(granularity="channel", channels=ChannelPruning(
       auto=AutoRatios(target="latency", keep_fraction=0.6)))
   assert PrunerConfig.from_json(config.to_json()) == config
+
+
+def test_readme_channel_example_runs(trained_pipeline, tmp_path):
+  import re  # pylint: disable=g-import-not-at-top
+  readme = os.path.join(os.path.dirname(os.path.dirname(
+      os.path.abspath(__file__))), "components", "pruner", "README.md")
+  text = open(readme).read().split("## Channel pruning", 1)[1]
+  (block,) = re.findall(r"```python\n(.*?)```", text, re.S)
+  namespace = {}
+  exec(block, namespace)  # pylint: disable=exec-used
+  pruned, _ = _run(trained_pipeline, str(tmp_path), namespace["config"])
+  report = _report(pruned)
+  assert report["granularity"] == "channel"
+  assert report["flops_ratio"] < 0.75

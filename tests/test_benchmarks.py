@@ -1,0 +1,50 @@
+"""The compression benchmark's --quick mode runs end to end on real artifacts."""
+
+import json
+import os
+import sys
+
+import pytest
+
+BENCHMARKS = os.path.join(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))), "benchmarks")
+
+
+@pytest.mark.e2e
+def test_quick_benchmark_measures_every_variant(trained_pipeline, tmp_path):
+  sys.path.insert(0, BENCHMARKS)
+  try:
+    import compression_benchmark  # pylint: disable=g-import-not-at-top
+  finally:
+    sys.path.remove(BENCHMARKS)
+  result = compression_benchmark.run(
+      compression_benchmark.QUICK, str(tmp_path),
+      trained=(trained_pipeline.examples, trained_pipeline.model))
+  rows = result["variants"]
+  assert list(rows) == [
+      "float TFLite", "dynamic range", "float16", "PTQ int8", "QAT int8",
+      "pruned 50% + PQAT int8", "pruned 80% (float)", "pruned 80% + PQAT int8",
+      "2:4 + PTQ int8"]
+  float_row = rows["float TFLite"]
+  for name, row in rows.items():
+    assert 0.5 < row["accuracy"] <= 1.0, (name, row["accuracy"])
+    for threads in ("1", "2"):
+      latency = row["latency"][threads]
+      assert 0 < latency["median_us"] <= latency["p90_us"], (name, latency)
+    assert row["memory"]["peak_bytes"] > 0
+  for name in ("dynamic range", "PTQ int8", "QAT int8", "2:4 + PTQ int8"):
+    assert rows[name]["size_bytes"] < 0.5 * float_row["size_bytes"], name
+  assert rows["pruned 80% + PQAT int8"]["int8_kernel_sparsity"] > 0.7
+  assert rows["2:4 + PTQ int8"]["int8_kernel_sparsity"] > 0.45
+  assert rows["pruned 80% + PQAT int8"]["gzip_bytes"] < \
+      0.6 * rows["QAT int8"]["gzip_bytes"]
+  assert set(result["scripts"]) == {"PTQ int8", "QAT int8",
+                                    "pruned 80% + PQAT int8"}
+  for row in result["scripts"].values():
+    assert row["script_seconds"] > 0 and row["component_seconds"] > 0
+    assert row["accuracy"] > 0.5
+  assert len(result["targets"]) == 6
+  text = (tmp_path / "compression.md").read_text()
+  assert "| pruned 80% + PQAT int8 |" in text and "## Targets" in text
+  assert (tmp_path / "compression.svg").read_text().startswith("<svg")
+  assert json.loads((tmp_path / "compression.json").read_text()) == result
