@@ -202,3 +202,22 @@ def test_tflite_input_is_refused(trained_pipeline, tmp_path):
                      match="already holds a TFLite model; QuantizationAwareTrainer takes Keras"):
     _run(trained_pipeline.examples, model_artifact(str(tmp_path / "src")),
          str(tmp_path / "out"), QatConfig())
+
+
+def test_batch_norm_after_a_conv_is_quantized_elsewhere_refused():
+  import tf_keras as keras  # pylint: disable=g-import-not-at-top
+  image = keras.Input((8, 8, 1), name="image")
+  x = keras.layers.Conv2D(4, 3, name="conv")(image)
+  x = keras.layers.BatchNormalization(name="conv_bn")(x)
+  x = keras.layers.ReLU(6.0, name="relu")(x)
+  x = keras.layers.Flatten()(x)
+  x = keras.layers.Dense(8, name="dense")(x)
+  x = keras.layers.BatchNormalization(name="dense_bn")(x)
+  model = keras.Model(image, keras.layers.Dense(2, name="out")(x))
+  with pytest.raises(CompressionConfigError, match=r"\['dense_bn \(Batch"):
+    qat.select_layers(model, LayerSelection(), skip_unsupported=False)
+  selection = qat.select_layers(model, LayerSelection(), skip_unsupported=True)
+  assert "conv_bn" in selection.quantized
+  assert "dense_bn" in selection.float_layers
+  quantized = qat.quantize(model, selection, prune_preserving=False)
+  assert quantized.predict(np.zeros((1, 8, 8, 1)), verbose=0).shape == (1, 2)

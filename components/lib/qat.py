@@ -39,14 +39,14 @@ def select_layers(model, selection, skip_unsupported: bool) -> QatSelection:
   chosen = {l.name for l in layer_selection.chosen_layers(model, selection)}
   float_layers = {l.name: "not selected" for l in weighted
                   if l.name not in chosen}
-  supported = [l.name for l in weighted if registry.supports(l)]
+  supported = [l.name for l in weighted if _supports(registry, l)]
   if selection.keep_first_and_last and supported:
     for name in {supported[0], supported[-1]}:
       if name in chosen:
         chosen.discard(name)
         float_layers[name] = "kept float: first or last quantizable layer"
   unsupported = [l for l in weighted if l.name in chosen and
-                 not registry.supports(l)]
+                 not _supports(registry, l)]
   if unsupported and not skip_unsupported:
     raise CompressionConfigError(
         "tfmot cannot quantize layer(s) "
@@ -64,6 +64,23 @@ def select_layers(model, selection, skip_unsupported: bool) -> QatSelection:
       not l.weights and registry.supports(l) and
       not isinstance(l, _input_layer_class()))]
   return QatSelection(quantized=quantized, float_layers=float_layers)
+
+
+def _supports(registry, layer) -> bool:
+  """Whether tfmot's 8-bit scheme quantizes `layer`.
+
+  The registry leaves BatchNormalization out: tfmot folds it into the
+  convolution before it (Conv2D / DepthwiseConv2D + BN [+ ReLU] patterns),
+  so such a BN is supported; a BN anywhere else is not.
+  """
+  import tf_keras  # pylint: disable=g-import-not-at-top
+  if registry.supports(layer):
+    return True
+  if not isinstance(layer, tf_keras.layers.BatchNormalization):
+    return False
+  inbound = [n.inbound_layers for n in layer._inbound_nodes]  # pylint: disable=protected-access
+  convs = (tf_keras.layers.Conv2D, tf_keras.layers.DepthwiseConv2D)
+  return bool(inbound) and all(isinstance(i, convs) for i in inbound)
 
 
 def _input_layer_class():
