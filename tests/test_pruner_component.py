@@ -55,8 +55,9 @@ def test_config_must_be_a_pruner_config():
     (lambda: PolynomialDecay(begin_step=0, end_step=150, frequency=100),
      "must be a multiple of schedule.frequency (100)"),
     (lambda: ConstantSparsity(frequency=0), "schedule.frequency must be >= 1; got 0"),
-    (lambda: PrunerConfig(granularity="channel"),
-     "granularity must be one of 'unstructured', 'block', 'm_by_n'; got 'channel'"),
+    (lambda: PrunerConfig(granularity="filter"),
+     "granularity must be one of 'unstructured', 'block', 'm_by_n', 'channel'; "
+     "got 'filter'"),
     (lambda: PrunerConfig(granularity="m_by_n", schedule=PolynomialDecay()),
      "schedule must be None with granularity 'm_by_n'"),
     (lambda: PrunerConfig(granularity="m_by_n", m_by_n=(4, 4)),
