@@ -57,6 +57,14 @@ def check_float(value: Any, field: str, minimum: float = None,
   return float(value)
 
 
+def check_fraction(value: Any, field: str) -> float:
+  """`value` as a float in [0, 1) (a sparsity or a share of channels)."""
+  if (isinstance(value, bool) or not isinstance(value, (int, float))
+      or not 0.0 <= value < 1.0):
+    raise CompressionConfigError(f"{field} must be in [0, 1); got {value!r}")
+  return float(value)
+
+
 def to_primitives(config) -> dict:
   """Returns a flat dataclass config as {field: str/int/float} (enums by value)."""
   import dataclasses  # pylint: disable=g-import-not-at-top

@@ -39,12 +39,6 @@ class CostTarget(str, enum.Enum):
   LATENCY = "latency"  # measured float TFLite latency, 1 thread, batch 1
 
 
-def _check_ratio(value: Any, field: str) -> float:
-  if (isinstance(value, bool) or not isinstance(value, (int, float))
-      or not 0.0 <= value < 1.0):
-    raise CompressionConfigError(f"{field} must be in [0, 1); got {value!r}")
-  return float(value)
-
 
 @dataclasses.dataclass(frozen=True)
 class AutoRatios:
@@ -84,7 +78,7 @@ class AutoRatios:
       raise CompressionConfigError(
           "channels.auto.candidate_ratios must be a non-empty list of ratios "
           f"in (0, 1); got {ratios!r}")
-    checked = tuple(_check_ratio(r, "channels.auto.candidate_ratios entry")
+    checked = tuple(config_utils.check_fraction(r, "channels.auto.candidate_ratios entry")
                     for r in ratios)
     if 0.0 in checked or list(checked) != sorted(set(checked)):
       raise CompressionConfigError(
@@ -130,7 +124,7 @@ class ChannelPruning:
         OnUnsupported, self.unsupported, "channels.unsupported"))
     set_("layer_ratios", _pairs(self.layer_ratios))
     if self.ratio is not None:
-      set_("ratio", _check_ratio(self.ratio, "channels.ratio"))
+      set_("ratio", config_utils.check_fraction(self.ratio, "channels.ratio"))
     given = [name for name, value in (("ratio", self.ratio),
                                       ("layer_ratios", self.layer_ratios or None),
                                       ("auto", self.auto)) if value is not None]
@@ -171,7 +165,7 @@ def _pairs(value: Any) -> Tuple[Tuple[str, float], ...]:
           "channels.layer_ratios must map layer names to ratios; got "
           f"{value!r}")
     name = config_utils.check_nonempty_str(pair[0], "channels.layer_ratios key")
-    checked.append((name, _check_ratio(pair[1],
+    checked.append((name, config_utils.check_fraction(pair[1],
                                        f"channels.layer_ratios[{name!r}]")))
   names = [n for n, _ in checked]
   if len(set(names)) != len(names):

@@ -17,12 +17,6 @@ from tfx_compression.training_config import FineTuning
 from tfx_compression.training_config import LayerSelection
 
 
-def _check_sparsity(value: Any, field: str) -> float:
-  if (isinstance(value, bool) or not isinstance(value, (int, float))
-      or not 0.0 <= value < 1.0):
-    raise CompressionConfigError(f"{field} must be in [0, 1); got {value!r}")
-  return float(value)
-
 
 @dataclasses.dataclass(frozen=True)
 class PolynomialDecay:
@@ -40,8 +34,8 @@ class PolynomialDecay:
   frequency: int = 100
 
   def __post_init__(self):
-    _check_sparsity(self.initial_sparsity, "schedule.initial_sparsity")
-    _check_sparsity(self.final_sparsity, "schedule.final_sparsity")
+    config_utils.check_fraction(self.initial_sparsity, "schedule.initial_sparsity")
+    config_utils.check_fraction(self.final_sparsity, "schedule.final_sparsity")
     if self.initial_sparsity > self.final_sparsity:
       raise CompressionConfigError(
           "schedule.initial_sparsity must be <= schedule.final_sparsity; got "
@@ -64,7 +58,7 @@ class ConstantSparsity:
   frequency: int = 100
 
   def __post_init__(self):
-    _check_sparsity(self.target_sparsity, "schedule.target_sparsity")
+    config_utils.check_fraction(self.target_sparsity, "schedule.target_sparsity")
     _check_steps(self)
 
 
