@@ -9,6 +9,7 @@ from tfx_compression.errors import ModelValidationError
 from tfx_compression.errors import UnsupportedModelError
 from tfx_compression.lib import lite_conversion
 from tfx_compression.lib import tflite_convert
+from tfx_compression.lib import tflite_inspect
 from tfx_compression.lib import tflite_run
 from tfx_compression.lib import tflite_validate
 from tfx_compression.lib.conversion_options import Optimization
@@ -54,6 +55,41 @@ def test_float16_stores_float16_weights(keras_model, eval_inputs):
       min_argmax_agreement=0.99)
   assert result.summary.tensor_dtype_counts.get("float16", 0) >= 4
   assert result.agreement.max_abs_diff < 0.05
+
+
+def test_reshape_layers_convert_to_static_shapes_that_xnnpack_takes():
+  """Keras Reshape would leave a dynamic tensor and XNNPACK would refuse all."""
+  import tf_keras as keras  # pylint: disable=g-import-not-at-top
+  image = keras.Input(shape=(64,), name="image")
+  x = keras.layers.Reshape((8, 8, 1))(image)
+  x = keras.layers.Conv2D(4, 3, name="conv")(x)
+  x = keras.layers.Reshape((-1, 4))(x)  # -1 in the target shape, too
+  x = keras.layers.Flatten()(x)
+  model = keras.Model(image, keras.layers.Dense(3, name="scores")(x))
+  model_bytes = tflite_convert.convert_keras(model)
+  interp = tflite_inspect.interpreter(model_bytes)
+  ops = [op["op_name"] for op in interp._get_ops_details()]  # pylint: disable=protected-access
+  assert "SHAPE" not in ops and "PACK" not in ops, ops
+  assert tflite_inspect.delegated(interp)
+  assert tflite_inspect.summarize(model_bytes).xnnpack_delegated
+  # The batch stays resizable (TFMA feeds batches) and outputs are Keras'.
+  batch = np.random.default_rng(0).random((5, 64), dtype=np.float32)
+  lite = tflite_run.predict(model_bytes, {"image": batch})["scores"]
+  np.testing.assert_allclose(lite, model(batch).numpy(), atol=1e-5)
+  # Outside conversion, Keras' own Reshape is back in place.
+  assert "_static_reshapes" not in keras.layers.Reshape.call.__qualname__
+
+
+def test_dynamic_graph_is_reported_as_not_delegated():
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+
+  @tf.function(input_signature=[tf.TensorSpec([None, 6], tf.float32)])
+  def dynamic(x):
+    return tf.reshape(x, tf.stack([tf.shape(x)[0], 2, 3])) * 2.0
+
+  model_bytes = tf.lite.TFLiteConverter.from_concrete_functions(
+      [dynamic.get_concrete_function()], dynamic).convert()
+  assert not tflite_inspect.delegated(tflite_inspect.interpreter(model_bytes))
 
 
 def _matrix_inverse_model():

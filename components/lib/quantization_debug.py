@@ -132,7 +132,7 @@ class _Session:
                fully_quantize: bool):
     import tensorflow as tf  # pylint: disable=g-import-not-at-top
     tflite_convert.check_convertible(keras_model)
-    converter = tf.lite.TFLiteConverter.from_keras_model(keras_model)
+    converter = tflite_convert.converter_for(keras_model)
     quantization.configure_fn(QuantizationMode.INT8, IoType.FLOAT32,
                               calibration_inputs)(converter)
     self._tf = tf

@@ -17,6 +17,9 @@ class TfliteSummary:
   input_dtypes: Dict[str, str]
   output_names: List[str]
   output_dtypes: Dict[str, str]
+  # Whether the default XNNPACK delegate took (part of) the graph. It refuses
+  # a graph with any dynamic-sized tensor, which then runs 2-3x slower.
+  xnnpack_delegated: bool
 
 
 def compressed_size(data: bytes) -> int:
@@ -48,4 +51,11 @@ def summarize(model_bytes: bytes) -> TfliteSummary:
       input_dtypes={k: v["dtype"].__name__ for k, v in sorted(inputs.items())},
       output_names=sorted(outputs),
       output_dtypes={k: v["dtype"].__name__ for k, v in sorted(outputs.items())},
+      xnnpack_delegated=delegated(interp),
   )
+
+
+def delegated(interp) -> bool:
+  """True if a delegate node replaced ops in the allocated `interp`'s plan."""
+  # pylint: disable=protected-access
+  return any(op["op_name"] == "DELEGATE" for op in interp._get_ops_details())
