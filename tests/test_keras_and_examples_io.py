@@ -90,3 +90,43 @@ def test_cleared_on_failure_removes_partial_output(tmp_path):
     with artifact_io.cleared_on_failure(str(tmp_path)):
       raise RuntimeError("boom")
   assert os.listdir(tmp_path) == []
+
+
+def _saved_functions(path):
+  with open(os.path.join(path, "saved_model.pb"), "rb") as f:
+    return f.read().count(b"call_and_return_conditional_losses")
+
+
+def test_builtin_layer_models_are_saved_without_layer_traces(keras_model,
+                                                            eval_inputs,
+                                                            tmp_path):
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  inputs, _ = eval_inputs
+  path = str(tmp_path / "plain")
+  keras_io.save_keras_model(keras_model, path, dict(keras_model.signatures))
+  assert _saved_functions(path) == 0
+  loaded = keras_io.load_keras_model(path, compile=True)
+  np.testing.assert_allclose(loaded.predict(inputs, verbose=0),
+                             keras_model.predict(inputs, verbose=0), atol=1e-6)
+  assert loaded.optimizer is not None
+  # The serving signature (parses tf.Examples) is saved as before.
+  assert set(tf.saved_model.load(path).signatures) == set(keras_model.signatures)
+
+
+def test_custom_layer_models_keep_their_traces(tmp_path):
+  import tf_keras as keras  # pylint: disable=g-import-not-at-top
+
+  class Doubler(keras.layers.Layer):
+
+    def call(self, x):
+      return 2.0 * x
+
+  image = keras.Input(shape=(4,), name="image")
+  model = keras.Model(image, keras.layers.Dense(2)(Doubler()(image)))
+  path = str(tmp_path / "custom")
+  keras_io.save_keras_model(model, path)
+  assert _saved_functions(path) > 0
+  # Revived from its traces although the class is not importable.
+  loaded = keras_io.load_keras_model(path)
+  x = np.ones((1, 4), np.float32)
+  np.testing.assert_allclose(loaded(x).numpy(), model(x).numpy(), atol=1e-6)

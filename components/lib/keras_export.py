@@ -23,5 +23,4 @@ def save_with_original_signatures(trained_model, original_path: str,
   for layer in original.layers:
     if layer.weights:
       layer.set_weights(trained_model.get_layer(layer.name).get_weights())
-  original.save(export_path, save_format="tf",
-                signatures=dict(original.signatures))
+  keras_io.save_keras_model(original, export_path, dict(original.signatures))

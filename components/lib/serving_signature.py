@@ -152,5 +152,5 @@ def save_with_rebuilt_signature(new_model, original_path: str,
           f"{SERVING_DEFAULT} does more than parse {sorted(spec)} and call the "
           f"model (output {key!r} differs by {diff:.3g} when re-created), e.g. "
           "a Transform layer; it cannot be re-created for a reshaped model")
-  new_model.save(export_path, save_format="tf", signatures={
+  keras_io.save_keras_model(new_model, export_path, {
       SERVING_DEFAULT: _serving_fn(new_model, spec, input_name, keys)})

@@ -50,8 +50,8 @@ class Executor(base_executor.BaseExecutor):
                                                labels)
       artifact_io.write_bytes(artifact_io.tflite_path(output.uri),
                               converted.model_bytes)
-      result.qat_model.save(os.path.join(output.uri, spec.KERAS_QAT_DIR),
-                            save_format="tf")
+      keras_io.save_keras_model(result.qat_model,
+                                os.path.join(output.uri, spec.KERAS_QAT_DIR))
       report = {
           "source_model": run.source.uri,
           "config": json.loads(config.to_json()),
