@@ -12,6 +12,7 @@ import os
 os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
 
 # pylint: disable=g-import-not-at-top
+from tfx_compression.lib import keras_io
 from tfx_compression.pipelines import digits_data
 from tfx_compression.pipelines import digits_models
 
@@ -97,5 +98,7 @@ def run_fn(fn_args) -> None:
   evaluation = _dataset(fn_args.eval_files, 256, shuffle=False)
   model.fit(train, epochs=epochs, validation_data=evaluation, verbose=2,
             callbacks=callbacks)
-  model.save(fn_args.serving_model_dir, save_format="tf",
-             signatures={"serving_default": _serving_fn(model)})
+  # Without per-layer traces (45 s of a MobileNetV2 save): all its layers
+  # are Keras', rebuilt from their config when loaded.
+  keras_io.save_keras_model(model, fn_args.serving_model_dir,
+                            {"serving_default": _serving_fn(model)})

@@ -63,7 +63,7 @@ def keras_model(trained_pipeline):
   from tfx_compression import artifact_io  # pylint: disable=g-import-not-at-top
   from tfx_compression.lib import keras_io  # pylint: disable=g-import-not-at-top
   return keras_io.load_keras_model(
-      artifact_io.serving_dir(trained_pipeline.model.uri))
+      artifact_io.serving_dir(trained_pipeline.model.uri), signatures=True)
 
 
 @pytest.fixture(scope="session")

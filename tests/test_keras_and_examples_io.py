@@ -105,10 +105,9 @@ def test_builtin_layer_models_are_saved_without_layer_traces(keras_model,
   path = str(tmp_path / "plain")
   keras_io.save_keras_model(keras_model, path, dict(keras_model.signatures))
   assert _saved_functions(path) == 0
-  loaded = keras_io.load_keras_model(path, compile=True)
+  loaded = keras_io.load_keras_model(path)
   np.testing.assert_allclose(loaded.predict(inputs, verbose=0),
                              keras_model.predict(inputs, verbose=0), atol=1e-6)
-  assert loaded.optimizer is not None
   # The serving signature (parses tf.Examples) is saved as before.
   assert set(tf.saved_model.load(path).signatures) == set(keras_model.signatures)
 
@@ -130,3 +129,19 @@ def test_custom_layer_models_keep_their_traces(tmp_path):
   loaded = keras_io.load_keras_model(path)
   x = np.ones((1, 4), np.float32)
   np.testing.assert_allclose(loaded(x).numpy(), model(x).numpy(), atol=1e-6)
+
+
+def test_fast_load_equals_keras_load(trained_pipeline, eval_inputs):
+  import tf_keras  # pylint: disable=g-import-not-at-top
+  path = artifact_io.serving_dir(trained_pipeline.model.uri)
+  fast = keras_io.load_keras_model(path, compile=True)
+  slow = tf_keras.models.load_model(path, compile=True)
+  assert not hasattr(fast, "signatures")  # rebuilt from config, not revived
+  assert [w.name for w in fast.weights] == [w.name for w in slow.weights]
+  for a, b in zip(fast.weights, slow.weights):
+    np.testing.assert_array_equal(a.numpy(), b.numpy())
+  inputs, _ = eval_inputs
+  np.testing.assert_array_equal(fast.predict(inputs, verbose=0),
+                                slow.predict(inputs, verbose=0))
+  assert fast.optimizer.get_config() == slow.optimizer.get_config()
+  assert fast.loss == slow.loss

@@ -92,6 +92,19 @@ def test_dynamic_graph_is_reported_as_not_delegated():
   assert not tflite_inspect.delegated(tflite_inspect.interpreter(model_bytes))
 
 
+def test_a_graph_xnnpack_refuses_is_warned_about(caplog):
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  import tf_keras as keras  # pylint: disable=g-import-not-at-top
+  image = keras.Input(shape=(6,), name="image")
+  scores = keras.layers.Lambda(
+      lambda t: 2.0 * tf.reshape(t, tf.stack([tf.shape(t)[0], 2, 3])),
+      name="scores")(image)
+  model = keras.Model(image, scores, name="runtime_shapes")
+  result = lite_conversion.convert_validated(model, None)
+  assert not result.summary.xnnpack_delegated
+  assert "XNNPACK did not take the TFLite model of 'runtime_shapes'" in caplog.text
+
+
 def _matrix_inverse_model():
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
   import tf_keras as keras  # pylint: disable=g-import-not-at-top

@@ -147,6 +147,12 @@ def _layer_kinds():
   return kinds
 
 
+def producers(model) -> List[str]:
+  """Names of `model`'s layers that produce channels (Conv2D, Dense), in order."""
+  kinds = _layer_kinds()
+  return [l.name for l in model.layers if kinds.get(type(l)) == _PRODUCER]
+
+
 def _describe(layer) -> str:
   return f"{layer.name!r} ({type(layer).__name__})"
 

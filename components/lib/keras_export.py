@@ -19,7 +19,8 @@ def save_with_original_signatures(trained_model, original_path: str,
     original_path: The original Keras SavedModel directory.
     export_path: Where to write the new SavedModel.
   """
-  original = keras_io.load_keras_model(original_path, compile=True)
+  original = keras_io.load_keras_model(original_path, compile=True,
+                                      signatures=True)
   for layer in original.layers:
     if layer.weights:
       layer.set_weights(trained_model.get_layer(layer.name).get_weights())

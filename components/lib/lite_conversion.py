@@ -7,6 +7,7 @@ component shares (LiteConverter, PostTrainingQuantizer, QAT export).
 import dataclasses
 from typing import Callable, Mapping, Optional
 
+from absl import logging
 import numpy as np
 
 from tfx_compression.errors import InputMismatchError
@@ -87,6 +88,13 @@ def validate(model_bytes: bytes,
     raise InputMismatchError(
         f"TFLite input names {summary.input_names} differ from the Keras input "
         f"names {keras_names}; runtimes that feed by name would misfeed them.")
+  if not summary.xnnpack_delegated:
+    logging.warning(
+        "XNNPACK did not take the TFLite model of %r: it will run on TFLite's "
+        "own kernels, typically 2-3x slower. The usual cause is a tensor whose "
+        "shape is computed at run time (e.g. tf.reshape to a tf.shape-based "
+        "shape); give such shapes as constants, with -1 for the batch.",
+        keras_model.name)
   real = inputs is not None
   agreement = tflite_validate.compare_with_keras(
       model_bytes, keras_model, inputs if real else synthetic_inputs(keras_model))

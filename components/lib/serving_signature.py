@@ -131,7 +131,7 @@ def save_with_rebuilt_signature(new_model, original_path: str,
       Transform layer), with the reason.
   """
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
-  original = keras_io.load_keras_model(original_path)
+  original = keras_io.load_keras_model(original_path, signatures=True)
   if SERVING_DEFAULT not in original.signatures:
     raise UnsupportedModelError(
         f"the model at {original_path} has no {SERVING_DEFAULT} signature; "

@@ -5,6 +5,7 @@ from typing import Any, Dict, List, Mapping, Optional, Union
 
 import numpy as np
 
+from tfx_compression.lib import channel_groups
 from tfx_compression.lib import channel_surgery
 from tfx_compression.lib import fine_tuning as ft
 from tfx_compression.lib import layer_selection
@@ -48,13 +49,11 @@ def eligible_producers(model, config: PrunerConfig) -> Optional[List[str]]:
 
   A tied group shrinks only if every one of its producers is selected.
   """
-  import tf_keras  # pylint: disable=g-import-not-at-top
   selection = config.selection
   if selection == type(selection)():
     return None
   chosen = {l.name for l in layer_selection.chosen_layers(model, selection)}
-  producers = [l.name for l in model.layers
-               if type(l) in (tf_keras.layers.Conv2D, tf_keras.layers.Dense)]
+  producers = channel_groups.producers(model)
   if selection.keep_first_and_last and producers:
     chosen -= {producers[0], producers[-1]}
   return [p for p in producers if p in chosen]
@@ -86,7 +85,6 @@ def _ratios(model, channels: ChannelPruning, eligible, data, options):
 
 def _group_ratios(model, eligible, ratio, options) -> Dict[str, float]:
   """`ratio` for every prunable group whose producers are all eligible."""
-  from tfx_compression.lib import channel_groups  # pylint: disable=g-import-not-at-top
   topology = channel_groups.analyze(model, tied=options["tied"])
   allowed = set(eligible)
   return {p: ratio for g in topology.groups
