@@ -56,7 +56,7 @@ class Settings:
   prune80_epochs: int = 16
   prune80_ramp_epochs: int = 10  # sparsity reaches 80 % here, then recovers
   m_by_n_epochs: int = 6
-  qat_epochs: int = 3
+  qat_epochs: int = 5  # with 3, PQAT of the 80 % model fails validation
   frequency: int = 10
   latency_runs: int = 300
   latency_rounds: int = 3

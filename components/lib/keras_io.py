@@ -1,8 +1,10 @@
-"""Loading Keras models from SavedModel directories and describing their inputs."""
+"""Loading and saving Keras SavedModels, and describing their inputs."""
 
 import dataclasses
 import os
 from typing import Dict, Tuple
+
+from absl import logging
 
 from tfx_compression.errors import UnsupportedModelError
 from tfx_compression.lib import tf_setup  # pylint: disable=unused-import
@@ -87,9 +89,12 @@ def _load_from_config(path: str, compile: bool):  # pylint: disable=redefined-bu
                            if n.node_path == "root"))
     model = tf_keras.models.model_from_json(json.dumps(
         {"class_name": root["class_name"], "config": root["config"]}))
-    model.load_weights(os.path.join(
-        path, "variables", "variables")).assert_existing_objects_matched()
-  except Exception:  # pylint: disable=broad-except
+    status = model.load_weights(os.path.join(path, "variables", "variables"))
+    # Every model variable is restored; the optimizer's slots are not wanted.
+    status.assert_existing_objects_matched().expect_partial()
+  except Exception as e:  # pylint: disable=broad-except
+    logging.info("Loading %s with Keras' loader: not rebuildable from its "
+                 "config (%s)", path, e)
     return None
   training_config = root.get("training_config")
   if compile and training_config is not None:
