@@ -39,8 +39,8 @@ def _static_reshapes():
   Keras reshapes to `(tf.shape(x)[0],) + target_shape`. The converter keeps
   that as SHAPE -> STRIDED_SLICE -> PACK -> RESHAPE, the reshaped tensor is
   dynamic-sized, and the XNNPACK delegate then refuses the WHOLE graph
-  (tensorflow/tensorflow#50286): a MobileNetV2 behind a Reshape ran 2.2x
-  slower in float and 3.2x slower in int8. With -1 as the batch the new shape
+  (tensorflow/tensorflow#50286): a MobileNetV2 behind a Reshape ran 1.7x
+  slower in float and 2.8x slower in int8 (benchmarks/reshape_xnnpack.py). With -1 as the batch the new shape
   is a constant, the batch stays resizable (TFMA batches its inputs), and the
   result is the same tensor.
   """
