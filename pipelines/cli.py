@@ -45,6 +45,14 @@ def _parser() -> argparse.ArgumentParser:
   trainer.add_argument("--trainer-module",
                        help="Trainer module file that defines run_fn")
   trainer.add_argument("--run-fn", help="dotted path of a Trainer run_fn")
+  run.add_argument("--transform-module", default=None,
+                   help="module file defining preprocessing_fn: adds "
+                   "StatisticsGen, SchemaGen and Transform, and the Trainer "
+                   "trains on the transformed examples (as in TFX's examples)")
+  run.add_argument("--train-steps", type=_positive_int("--train-steps"),
+                   default=None,
+                   help="the Trainer's TrainArgs.num_steps (needed by Trainer "
+                   "modules whose input_fn repeats, like TFX's examples)")
   run.add_argument("--config", default=None,
                    help="JSON or YAML file holding a CompressionPlan "
                    "(lite_optimizations, ptq_modes, pruner, qat, ptq_config, "
@@ -243,6 +251,9 @@ def main(argv=None) -> int:
     if args.command == "run":
       trainer = ({"trainer_module_file": os.path.abspath(args.trainer_module)}
                  if args.trainer_module else {"trainer_run_fn": args.run_fn})
+      if args.transform_module:
+        trainer["transform_module_file"] = os.path.abspath(args.transform_module)
+      trainer["train_steps"] = args.train_steps
       run_local(args.pipeline_name, args.workdir, os.path.abspath(args.data),
                 load_plan(args.config), args.epochs, trainer, args.verbose)
     else:

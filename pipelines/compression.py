@@ -84,7 +84,8 @@ EVALUATOR_ID = "CompressionEvaluator"
 PUSHER_ID = "Pusher"
 
 
-def _candidates(examples, model, plan: CompressionPlan):
+def _candidates(examples, model, plan: CompressionPlan, transform_graph=None,
+                schema=None):
   """Yields (variant, component producing it, its model channel)."""
   # pylint: disable=g-import-not-at-top
   from tfx_compression.lite_converter.component import LiteConverter
@@ -105,7 +106,8 @@ def _candidates(examples, model, plan: CompressionPlan):
   qat_input, qat_variant = model, "qat"
   if plan.pruner is not None:
     from tfx_compression.pruner.component import Pruner
-    pruner = Pruner(examples=examples, model=model, config=plan.pruner)
+    pruner = Pruner(examples=examples, model=model, config=plan.pruner,
+                    transform_graph=transform_graph, schema=schema)
     yield "pruned", pruner, None  # evaluated through its TFLite conversion
     pruned_tflite = LiteConverter(model=pruner.outputs["pruned_model"],
                                   examples=examples)
@@ -115,18 +117,23 @@ def _candidates(examples, model, plan: CompressionPlan):
   if plan.qat is not None:
     from tfx_compression.quantization_aware_trainer.component import QuantizationAwareTrainer
     qat = QuantizationAwareTrainer(examples=examples, model=qat_input,
-                                   config=plan.qat)
+                                   config=plan.qat,
+                                   transform_graph=transform_graph,
+                                   schema=schema)
     yield qat_variant, qat, qat.outputs["qat_model"]
 
 
-def add_compression(examples, model, plan: CompressionPlan = CompressionPlan()
-                    ) -> List:
+def add_compression(examples, model, plan: CompressionPlan = CompressionPlan(),
+                    transform_graph=None, schema=None) -> List:
   """Returns the components that compress, evaluate and push `model`.
 
   Args:
     examples: The Examples channel the model was trained on (train/eval).
     model: The baseline Model channel (e.g. `trainer.outputs["model"]`).
     plan: Which branches to build.
+    transform_graph: The pipeline's Transform graph channel, when the Trainer
+      trained on transformed features.
+    schema: The pipeline's Schema channel (for a user `input_fn`).
 
   Returns:
     Components to append to the pipeline's list, with ids
@@ -138,7 +145,8 @@ def add_compression(examples, model, plan: CompressionPlan = CompressionPlan()
   from tfx.proto import pusher_pb2
   from tfx_compression.compression_evaluator.component import CompressionEvaluator
   components = []
-  for variant, producer, candidate in _candidates(examples, model, plan):
+  for variant, producer, candidate in _candidates(examples, model, plan,
+                                                  transform_graph, schema):
     components.append(producer.with_id(f"{type(producer).__name__}.{variant}"))
     if candidate is None:
       continue
