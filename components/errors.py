@@ -13,6 +13,10 @@ class CompressionConfigError(CompressionError, ValueError):
   """A parameter is out of range, of the wrong type, or conflicts with another."""
 
 
+class InsufficientExamplesError(CompressionConfigError):
+  """A split holds no examples, or fewer than the requested sample size."""
+
+
 class UnsupportedModelError(CompressionError, ValueError):
   """The model artifact is not a model this step can read or compress."""
 

@@ -10,6 +10,12 @@ MODEL_FORMAT = "model_format"
 VALIDATION_EXAMPLES = "validation_examples"
 VALIDATION_MAX_ABS_DIFF = "validation_max_abs_diff"
 VALIDATION_ARGMAX_AGREEMENT = "validation_argmax_agreement"
+# TFLite models: 'serving' (raw serving features, Transform folded in) or
+# 'model' (the model's own inputs; the device must preprocess).
+TFLITE_INPUTS = "tflite_inputs"
+# Agreement with the source's serving_default on the same serialized records.
+SERVING_ARGMAX_AGREEMENT = "serving_argmax_agreement"
+SERVING_MAX_ABS_DIFF = "serving_max_abs_diff"
 
 # Values of MODEL_FORMAT.
 FORMAT_TFLITE = "tflite"

@@ -59,19 +59,6 @@ class TrainingData:
   source: str  # 'built-in reader' or the input_fn's name
 
 
-def _user_input_fn(input_fn: str, module_file: Optional[str]):
-  from tfx.components.util import udf_utils  # pylint: disable=g-import-not-at-top
-  props = {"input_fn": input_fn}
-  if module_file:
-    props["module_file"] = module_file
-  try:
-    return udf_utils.get_fn(props, "input_fn")
-  except (ImportError, AttributeError, ValueError) as e:
-    raise CompressionConfigError(
-        f"input_fn {input_fn!r} (module_file {module_file!r}) cannot be "
-        f"loaded: {e}") from e
-
-
 def load(input_dict: Dict[str, List], fine_tuning, specs,
          input_fn: Optional[str], module_file: Optional[str]) -> TrainingData:
   """Builds the train/eval datasets for `fine_tuning` from the input artifacts.
@@ -98,7 +85,8 @@ def load(input_dict: Dict[str, List], fine_tuning, specs,
         files, specs, fine_tuning.label_key, fine_tuning.batch_size, shuffle)
     return TrainingData(make(train_files, True), make(eval_files, False),
                         steps, "built-in reader")
-  fn = _user_input_fn(input_fn, module_file)
+  from tfx_compression import user_code
+  fn = user_code.load_fn("input_fn", input_fn, module_file)
   from tfx.components.trainer import fn_args_utils
   from tfx.proto import trainer_pb2
   from tfx.utils import proto_utils

@@ -23,7 +23,7 @@ def test_outputs_and_exec_properties():
                                 num_validation_examples=50))
   assert converter.outputs["tflite_model"].type_name == "Model"
   assert converter.exec_properties == {
-      "optimization": "dynamic_range", "op_set": "builtins",
+      "optimization": "dynamic_range", "op_set": "builtins", "inputs": "serving",
       "num_validation_examples": 50, "validation_split": "eval",
       "min_argmax_agreement": 0.9}
 

@@ -71,12 +71,12 @@ def test_model_without_format_serving(trained_pipeline, tmp_path):
   _assert_empty(str(tmp_path / "out"))
 
 
-def test_non_keras_saved_model(trained_pipeline, tmp_path):
+def test_saved_model_without_serving_signature(trained_pipeline, tmp_path):
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
   module = tf.Module()
   module.v = tf.Variable(1.0)
   tf.saved_model.save(module, str(tmp_path / "model" / "Format-Serving"))
-  with pytest.raises(UnsupportedModelError, match="is not a Keras model"):
+  with pytest.raises(UnsupportedModelError, match="has no 'serving_default' signature"):
     _run(model_artifact(str(tmp_path / "model")), trained_pipeline.examples,
          str(tmp_path / "out"))
   _assert_empty(str(tmp_path / "out"))

@@ -28,7 +28,7 @@ def test_outputs_and_exec_properties():
   assert quantizer.outputs["quantized_model"].type_name == "Model"
   assert quantizer.outputs["calibration_examples"].type_name == "Examples"
   assert quantizer.exec_properties == {
-      "mode": "int8", "io_type": "int8",
+      "mode": "int8", "io_type": "int8", "inputs": "serving",
       "calibration_splits": '["train", "extra"]',
       "num_calibration_examples": 50, "sampling": "per_class",
       "label_key": "label", "seed": 3, "num_validation_examples": 500,

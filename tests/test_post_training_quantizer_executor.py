@@ -135,8 +135,8 @@ def test_examples_without_a_model_input_feature(trained_pipeline, tmp_path):
   save_keras(small_cnn(input_name="pixels"),
              str(tmp_path / "model" / "Format-Serving"))
   with pytest.raises(InputMismatchError,
-                     match=r"\['pixels'\] are not features of split\(s\) "
-                     r"\['train'\] .*\['image', 'label'\]"):
+                     match=r"\['pixels'\] are not features of split 'eval' "
+                     r".*\['image', 'label'\]"):
     _run(model_artifact(str(tmp_path / "model")), trained_pipeline.examples,
          str(tmp_path / "out"))
   _assert_outputs_empty(str(tmp_path / "out"))

@@ -24,16 +24,13 @@ import apache_beam as beam
 from tfx_compression import config_utils
 from tfx_compression.errors import CompressionConfigError
 from tfx_compression.errors import InputMismatchError
+from tfx_compression.errors import InsufficientExamplesError  # pylint: disable=unused-import
 from tfx_compression.lib.quantization_options import SamplingStrategy
 
 SAMPLE_FILE_PREFIX = "data_tfrecord"
 SAMPLE_FILE_SUFFIX = ".gz"
 STATS_FILE = "sampling_stats.json"
 _MAX_SEED = 2**63 - 1
-
-
-class InsufficientExamplesError(CompressionConfigError):
-  """The input holds fewer examples than the requested sample size."""
 
 
 @dataclasses.dataclass(frozen=True)

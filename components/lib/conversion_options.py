@@ -19,3 +19,15 @@ class OpSet(str, enum.Enum):
   # Builtins, falling back to TensorFlow ops (Flex delegate) where needed:
   # the runtime must link the Flex delegate, and the file grows.
   BUILTINS_AND_SELECT_TF_OPS = "builtins_and_select_tf_ops"
+
+
+class TfliteInputs(str, enum.Enum):
+  """What the converted model takes as inputs."""
+
+  # The raw features the serving signature parses from tf.Examples, with the
+  # Transform graph (if any) folded in: the device feeds what TF Serving is
+  # fed, and no preprocessing is lost between training and serving.
+  SERVING = "serving"
+  # The model's own inputs (for a Transform pipeline: transformed features);
+  # the device must apply the same preprocessing itself.
+  MODEL = "model"

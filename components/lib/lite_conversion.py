@@ -5,16 +5,17 @@ component shares (LiteConverter, PostTrainingQuantizer, QAT export).
 """
 
 import dataclasses
-from typing import Callable, Mapping, Optional
+from typing import Callable, Mapping, Optional, Sequence
 
 from absl import logging
 import numpy as np
 
 from tfx_compression.errors import InputMismatchError
 from tfx_compression.errors import ModelValidationError
-from tfx_compression.lib import keras_io
+from tfx_compression.lib import model_function
 from tfx_compression.lib import tflite_convert
 from tfx_compression.lib import tflite_inspect
+from tfx_compression.lib import tflite_run
 from tfx_compression.lib import tflite_validate
 from tfx_compression.lib.conversion_options import Optimization
 from tfx_compression.lib.conversion_options import OpSet
@@ -33,8 +34,10 @@ class ConversionResult:
 
 def synthetic_inputs(keras_model) -> Mapping[str, np.ndarray]:
   """One all-zeros example per input, for a smoke run without real data."""
-  return {name: np.zeros((1,) + spec.shape, dtype=spec.dtype)
-          for name, spec in keras_io.input_specs(keras_model).items()}
+  specs = model_function.as_function(keras_model).input_specs
+  return {name: np.zeros((1,) + spec.shape,
+                         dtype=object if spec.dtype == "string" else spec.dtype)
+          for name, spec in specs.items()}
 
 
 def convert_validated(keras_model,
@@ -47,7 +50,8 @@ def convert_validated(keras_model,
   """Converts `keras_model` and checks the result against it.
 
   Args:
-    keras_model: A functional or sequential tf_keras model.
+    keras_model: A functional or sequential tf_keras model, or a
+      `model_function.ModelFunction`.
     inputs: Real examples (input name -> batch array); None for a smoke run
       on zeros.
     optimization: See `tflite_convert.convert_keras`.
@@ -63,6 +67,7 @@ def convert_validated(keras_model,
     InputMismatchError: TFLite input names differ from the Keras ones.
     ModelValidationError: the result fails on the validation inputs.
   """
+  keras_model = model_function.as_function(keras_model)
   model_bytes = tflite_convert.convert_keras(
       keras_model, optimization=optimization, op_set=op_set,
       configure=configure)
@@ -82,8 +87,9 @@ def validate(model_bytes: bytes,
     InputMismatchError: TFLite input names differ from the Keras ones.
     ModelValidationError: the model fails on the validation inputs.
   """
+  keras_model = model_function.as_function(keras_model)
   summary = tflite_inspect.summarize(model_bytes)
-  keras_names = sorted(keras_model.input_names)
+  keras_names = sorted(keras_model.input_specs)
   if summary.input_names != keras_names:
     raise InputMismatchError(
         f"TFLite input names {summary.input_names} differ from the Keras input "
@@ -106,3 +112,32 @@ def validate(model_bytes: bytes,
         f"validation examples; min_argmax_agreement is {min_argmax_agreement}.")
   return ConversionResult(model_bytes=model_bytes, summary=summary,
                           agreement=agreement, validated_on_examples=real)
+
+
+def check_against_serving(model_bytes: bytes, loaded,
+                          serialized: Sequence[bytes],
+                          inputs: Mapping[str, np.ndarray],
+                          min_argmax_agreement: float
+                          ) -> tflite_validate.Agreement:
+  """Compares the TFLite model with `serving_default` on the same records.
+
+  The end-to-end check of a model taking the serving features: it must
+  answer what TF Serving answers for the serialized tf.Examples, whatever
+  the signature does between parsing and the model.
+
+  Raises:
+    ModelValidationError: fewer matching argmax than `min_argmax_agreement`.
+  """
+  expected = loaded.serving_outputs(serialized)
+  got = tflite_run.predict(model_bytes, inputs)
+  agreement = tflite_validate.compare_outputs(expected, got, len(serialized))
+  if (agreement.argmax_agreement is not None and
+      agreement.argmax_agreement < min_argmax_agreement):
+    raise ModelValidationError(
+        f"The TFLite model's argmax matches serving_default's on only "
+        f"{agreement.argmax_agreement:.3f} of {agreement.num_examples} "
+        "serialized examples (min_argmax_agreement "
+        f"{min_argmax_agreement}): the serving signature computes something "
+        "the converted model does not (preprocessing outside the Transform "
+        "graph and the model?).")
+  return agreement

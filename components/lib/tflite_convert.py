@@ -6,6 +6,7 @@ from typing import Callable, Optional
 
 from tfx_compression.errors import ConversionError
 from tfx_compression.errors import UnsupportedModelError
+from tfx_compression.lib import model_function
 from tfx_compression.lib import tf_setup  # pylint: disable=unused-import
 from tfx_compression.lib.conversion_options import Optimization
 from tfx_compression.lib.conversion_options import OpSet
@@ -25,11 +26,7 @@ def _unsupported_ops(message: str):
 
 def check_convertible(model) -> None:
   """Raises UnsupportedModelError unless `model` has defined, named inputs."""
-  if not getattr(model, "inputs", None):
-    raise UnsupportedModelError(
-        f"Model {getattr(model, 'name', model)!r} has no defined inputs "
-        "(a subclassed model that was never built on named Inputs); export a "
-        "functional or sequential Keras model.")
+  model_function.as_function(model)
 
 
 @contextlib.contextmanager
@@ -64,6 +61,9 @@ def _static_reshapes():
 def converter_for(model):
   """A TFLiteConverter for `model`'s call, inputs and outputs named as in Keras.
 
+  `model` is a Keras model or a `model_function.ModelFunction` (e.g. a model
+  behind its Transform graph); inputs and outputs take its names.
+
   `TFLiteConverter.from_keras_model` (and `from_concrete_functions` given the
   model) first saves the whole Keras object graph, tracing every layer's call
   functions: 48 s of a 52 s conversion for a 158-layer MobileNetV2. Converting
@@ -72,18 +72,14 @@ def converter_for(model):
   (`_static_reshapes`).
   """
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
-  specs = {name: tf.TensorSpec([None] + list(t.shape[1:]), t.dtype, name=name)
-           for name, t in zip(model.input_names, model.inputs)}
+  fn = model_function.as_function(model)
 
-  @tf.function(input_signature=[specs])
+  @tf.function(input_signature=[fn.tensor_specs()])
   def serve(inputs):
-    outputs = model(inputs, training=False)
-    if not isinstance(outputs, (list, tuple)):
-      outputs = [outputs]
-    return dict(zip(model.output_names, outputs))
+    return fn(inputs)
 
   holder = tf.Module()
-  holder.variables_ = list(model.variables)
+  holder.tracked_ = list(fn.trackables)
   holder.serve = serve
   with _static_reshapes():
     function = serve.get_concrete_function()
@@ -96,12 +92,13 @@ def convert_keras(model,
                   configure: Optional[Callable[[object], None]] = None) -> bytes:
   """Converts a Keras model to a TFLite flatbuffer.
 
-  Converts from the Keras model (dense inputs named after the Keras Inputs),
-  not from a serving signature that parses tf.Examples: `ParseExampleV2` is
-  not a TFLite builtin.
+  Converts from the model's function (dense inputs named after the Keras
+  Inputs, or the raw features in front of a Transform graph), not from a
+  serving signature that parses tf.Examples: `ParseExampleV2` is not a
+  TFLite builtin.
 
   Args:
-    model: A functional or sequential tf_keras model.
+    model: A functional or sequential tf_keras model, or a ModelFunction.
     optimization: Calibration-free optimization to apply.
     op_set: The operator sets the result may use.
     configure: Called with the converter before conversion, for settings this
@@ -115,7 +112,7 @@ def convert_keras(model,
     ConversionError: the converter failed; names unsupported ops if any.
   """
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
-  check_convertible(model)
+  model = model_function.as_function(model)
   converter = converter_for(model)
   if optimization is Optimization.DYNAMIC_RANGE:
     converter.optimizations = [tf.lite.Optimize.DEFAULT]
@@ -133,6 +130,16 @@ def convert_keras(model,
   except Exception as e:  # The converter raises a private ConverterError.
     message = str(e)
     ops_needed = _unsupported_ops(message)
+    if ops_needed and model.transformed:
+      raise ConversionError(
+          f"The Transform graph in front of model {model.name!r} uses "
+          f"TensorFlow ops that are not TFLite builtins: {ops_needed}. Either "
+          "convert the model alone over transformed features (inputs="
+          "'model': the device must then apply the same preprocessing, which "
+          "is recorded on the artifact), or set op_set="
+          f"'{OpSet.BUILTINS_AND_SELECT_TF_OPS.value}' (the runtime then needs "
+          "the Flex delegate)."
+      ) from e
     if ops_needed:
       raise ConversionError(
           f"Model {model.name!r} uses TensorFlow ops that are not TFLite "

@@ -19,13 +19,6 @@ class Agreement:
   argmax_agreement: Optional[float]
 
 
-def _keras_outputs(keras_model, inputs) -> Mapping[str, np.ndarray]:
-  outputs = keras_model.predict(dict(inputs), verbose=0, batch_size=256)
-  if isinstance(outputs, dict):
-    return outputs
-  if not isinstance(outputs, (list, tuple)):
-    outputs = [outputs]
-  return dict(zip(keras_model.output_names, outputs))
 
 
 def _pair_outputs(keras_out, lite_out):
@@ -45,6 +38,9 @@ def compare_with_keras(model_bytes: bytes, keras_model,
                        inputs: Mapping[str, np.ndarray]) -> Agreement:
   """Runs `inputs` through both models and measures their agreement.
 
+  `keras_model` may also be a `model_function.ModelFunction` (the same model
+  as a TensorFlow function, e.g. behind its Transform graph).
+
   Raises:
     ModelValidationError: no inputs, NaN or infinite outputs, or output
       shapes that differ between the two models.
@@ -52,8 +48,18 @@ def compare_with_keras(model_bytes: bytes, keras_model,
   n = len(next(iter(inputs.values()))) if inputs else 0
   if n == 0:
     raise ModelValidationError("No validation examples to run.")
-  lite_out = tflite_run.predict(model_bytes, inputs)
-  keras_out = _keras_outputs(keras_model, inputs)
+  from tfx_compression.lib import model_function  # pylint: disable=g-import-not-at-top
+  keras_out = model_function.as_function(keras_model).predict(inputs)
+  return compare_outputs(keras_out, tflite_run.predict(model_bytes, inputs), n)
+
+
+def compare_outputs(keras_out: Mapping[str, np.ndarray],
+                    lite_out: Mapping[str, np.ndarray], n: int) -> Agreement:
+  """Measures how closely `lite_out` reproduces the reference `keras_out`.
+
+  Raises:
+    ModelValidationError: NaN or infinite outputs, or shapes that differ.
+  """
   max_diff, agree = 0.0, []
   for expected, actual, name in _pair_outputs(keras_out, lite_out):
     expected = np.asarray(expected, np.float32)

@@ -14,7 +14,7 @@ from tfx_compression.lite_converter.config import LiteConverterConfig
 
 
 class LiteConverter(base_component.BaseComponent):
-  """Converts a Keras SavedModel (Trainer, Pruner, QAT output) to TFLite.
+  """Converts a SavedModel (Trainer or Pruner output) to TFLite.
 
   The output Model artifact keeps the flatbuffer at
   `<uri>/Format-Serving/tflite`, where the stock Evaluator (model_type
@@ -27,15 +27,22 @@ class LiteConverter(base_component.BaseComponent):
   def __init__(self,
                model: types.BaseChannel,
                examples: Optional[types.BaseChannel] = None,
-               config: Optional[LiteConverterConfig] = None):
+               config: Optional[LiteConverterConfig] = None,
+               transform_graph: Optional[types.BaseChannel] = None):
     """Constructs a LiteConverter.
 
     Args:
-      model: Channel of a Model holding a Keras SavedModel in Format-Serving.
-      examples: Optional Examples; `config.num_validation_examples` of
-        `config.validation_split` validate the converted model. Without
-        them the model is only smoke-run on zeros.
+      model: Channel of a Model holding a SavedModel in Format-Serving,
+        saved by tf_keras `model.save` or by `tf.saved_model.save`.
+      examples: Optional raw Examples (what serving_default parses);
+        `config.num_validation_examples` of `config.validation_split`
+        validate the converted model against the source model and its
+        serving signature. Without them the model is only smoke-run on
+        zeros.
       config: A `LiteConverterConfig`; defaults to a float32 conversion.
+      transform_graph: The pipeline's TransformGraph when the model reads
+        transformed features: it is folded into the TFLite model, which then
+        takes the raw serving features.
 
     Raises:
       CompressionConfigError: `config` is not a LiteConverterConfig.
@@ -44,5 +51,6 @@ class LiteConverter(base_component.BaseComponent):
     super().__init__(spec=spec.LiteConverterSpec(
         model=model,
         examples=examples,
+        transform_graph=transform_graph,
         tflite_model=types.Channel(type=standard_artifacts.Model),
         **config.to_exec_properties()))

@@ -6,6 +6,7 @@ from typing import Any, Mapping
 from tfx_compression import config_utils
 from tfx_compression.lib.conversion_options import Optimization
 from tfx_compression.lib.conversion_options import OpSet
+from tfx_compression.lib.conversion_options import TfliteInputs
 
 
 @dataclasses.dataclass(frozen=True)
@@ -18,6 +19,10 @@ class LiteConverterConfig:
       weights). Full-integer modes belong to PostTrainingQuantizer.
     op_set: 'builtins' (TFLite builtin ops only) or
       'builtins_and_select_tf_ops' (explicit opt-in to the Flex delegate).
+    inputs: 'serving' (default): the TFLite model takes the raw features the
+      serving signature parses, with the pipeline's Transform graph folded
+      in; 'model': the model alone over its own inputs (transformed
+      features in a Transform pipeline; recorded on the artifact).
     num_validation_examples: Examples of `validation_split` run through the
       converted and the Keras model to compare them (when examples are given).
     validation_split: Split of the examples used for validation.
@@ -27,6 +32,7 @@ class LiteConverterConfig:
 
   optimization: Optimization = Optimization.NONE
   op_set: OpSet = OpSet.BUILTINS
+  inputs: TfliteInputs = TfliteInputs.SERVING
   num_validation_examples: int = 100
   validation_split: str = "eval"
   min_argmax_agreement: float = 0.9
@@ -36,6 +42,8 @@ class LiteConverterConfig:
     set_("optimization", config_utils.parse_enum(
         Optimization, self.optimization, "optimization"))
     set_("op_set", config_utils.parse_enum(OpSet, self.op_set, "op_set"))
+    set_("inputs", config_utils.parse_enum(TfliteInputs, self.inputs,
+                                           "inputs"))
     config_utils.check_int(self.num_validation_examples,
                            "num_validation_examples", minimum=1,
                            maximum=100_000)

@@ -10,11 +10,12 @@ from tfx_compression.lite_converter.config import LiteConverterConfig
 
 MODEL_KEY = "model"
 EXAMPLES_KEY = "examples"
+TRANSFORM_GRAPH_KEY = "transform_graph"
 TFLITE_MODEL_KEY = "tflite_model"
 
 
 class LiteConverterSpec(component_spec.ComponentSpec):
-  """LiteConverter: Keras Model in, TFLite Model out."""
+  """LiteConverter: a SavedModel Model (+ Examples, TransformGraph) in, TFLite Model out."""
 
   PARAMETERS = {
       f.name: component_spec.ExecutionParameter(
@@ -25,6 +26,8 @@ class LiteConverterSpec(component_spec.ComponentSpec):
       MODEL_KEY: component_spec.ChannelParameter(type=standard_artifacts.Model),
       EXAMPLES_KEY: component_spec.ChannelParameter(
           type=standard_artifacts.Examples, optional=True),
+      TRANSFORM_GRAPH_KEY: component_spec.ChannelParameter(
+          type=standard_artifacts.TransformGraph, optional=True),
   }
   OUTPUTS = {
       TFLITE_MODEL_KEY: component_spec.ChannelParameter(

@@ -30,17 +30,22 @@ class PostTrainingQuantizer(base_beam_component.BaseBeamComponent):
   def __init__(self,
                model: types.BaseChannel,
                examples: Optional[types.BaseChannel] = None,
-               config: Optional[PostTrainingQuantizerConfig] = None):
+               config: Optional[PostTrainingQuantizerConfig] = None,
+               transform_graph: Optional[types.BaseChannel] = None):
     """Constructs a PostTrainingQuantizer.
 
     Args:
-      model: Channel of a Model holding a Keras SavedModel in Format-Serving.
-      examples: Examples (gzipped tf.Example TFRecords, as ExampleGen writes
-        them): `config.calibration_splits` are sampled for calibration,
+      model: Channel of a Model holding a SavedModel in Format-Serving,
+        saved by tf_keras `model.save` or by `tf.saved_model.save`.
+      examples: Raw Examples (gzipped tf.Example TFRecords, as ExampleGen
+        writes them): `config.calibration_splits` are sampled for calibration,
         `config.validation_split` validates the result. Required by the
         'int8' and 'int16x8' modes; without them the other modes only
         smoke-run the result on zeros.
       config: A `PostTrainingQuantizerConfig`; defaults to full int8.
+      transform_graph: The pipeline's TransformGraph when the model reads
+        transformed features: it is folded into the TFLite model, which then
+        takes (and is calibrated on) the raw serving features.
 
     Raises:
       CompressionConfigError: `config` is not a PostTrainingQuantizerConfig,
@@ -55,6 +60,7 @@ class PostTrainingQuantizer(base_beam_component.BaseBeamComponent):
     super().__init__(spec=spec.PostTrainingQuantizerSpec(
         model=model,
         examples=examples,
+        transform_graph=transform_graph,
         quantized_model=types.Channel(type=standard_artifacts.Model),
         calibration_examples=types.Channel(type=standard_artifacts.Examples),
         **config.to_exec_properties()))

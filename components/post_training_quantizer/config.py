@@ -11,6 +11,7 @@ from typing import Any, Mapping, Tuple
 
 from tfx_compression import config_utils
 from tfx_compression.errors import CompressionConfigError
+from tfx_compression.lib.conversion_options import TfliteInputs
 from tfx_compression.lib.quantization_options import check_io_type
 from tfx_compression.lib.quantization_options import IoType
 from tfx_compression.lib.quantization_options import QuantizationMode
@@ -49,6 +50,10 @@ class PostTrainingQuantizerConfig:
       'int16x8' need `examples` to calibrate on.
     io_type: dtype of the model's inputs and outputs: 'float32' (any mode),
       'int8' or 'uint8' (int8 mode), 'int16' (int16x8 mode).
+    inputs: 'serving' (default): the TFLite model takes the raw features the
+      serving signature parses, with the pipeline's Transform graph folded
+      in (calibration runs on raw features); 'model': the model alone over
+      its own inputs (see LiteConverterConfig.inputs).
     calibration_splits: Splits of `examples` the calibration sample is drawn
       from.
     num_calibration_examples: Sample size (per label with 'per_class'); more
@@ -78,6 +83,7 @@ class PostTrainingQuantizerConfig:
 
   mode: QuantizationMode = QuantizationMode.INT8
   io_type: IoType = IoType.FLOAT32
+  inputs: TfliteInputs = TfliteInputs.SERVING
   calibration_splits: Tuple[str, ...] = ("train",)
   num_calibration_examples: int = 200
   sampling: SamplingStrategy = SamplingStrategy.UNIFORM
@@ -96,6 +102,8 @@ class PostTrainingQuantizerConfig:
     set_ = lambda k, v: object.__setattr__(self, k, v)
     set_("mode", config_utils.parse_enum(QuantizationMode, self.mode, "mode"))
     set_("io_type", config_utils.parse_enum(IoType, self.io_type, "io_type"))
+    set_("inputs", config_utils.parse_enum(TfliteInputs, self.inputs,
+                                           "inputs"))
     set_("sampling", config_utils.parse_enum(SamplingStrategy, self.sampling,
                                              "sampling"))
     set_("calibration_splits", _check_names(self.calibration_splits,

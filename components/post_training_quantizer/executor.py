@@ -1,16 +1,18 @@
 """PostTrainingQuantizer executor: sample, quantize, validate, write artifacts."""
 
-import dataclasses
 import json
 import os
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List
 
 from absl import logging
 from tfx.dsl.components.base import base_beam_executor
 from tfx.types import artifact_utils
 
 from tfx_compression import artifact_io
+from tfx_compression import config_utils
+from tfx_compression import conversion_input
 from tfx_compression import properties
+from tfx_compression import tflite_artifact
 from tfx_compression.errors import CompressionConfigError
 from tfx_compression.errors import InputMismatchError
 from tfx_compression.lib.quantization_options import needs_calibration
@@ -27,7 +29,6 @@ class Executor(base_beam_executor.BaseBeamExecutor):
          output_dict: Dict[str, List[Any]],
          exec_properties: Dict[str, Any]) -> None:
     # pylint: disable=g-import-not-at-top
-    from tfx_compression.lib import keras_io
     from tfx_compression.lib import post_training_quantization
     from tfx_compression.lib import quantization_debug
     # pylint: enable=g-import-not-at-top
@@ -38,30 +39,33 @@ class Executor(base_beam_executor.BaseBeamExecutor):
         output_dict[spec.QUANTIZED_MODEL_KEY])
     sample = artifact_utils.get_single_instance(
         output_dict[spec.CALIBRATION_EXAMPLES_KEY])
-    examples = input_dict.get(spec.EXAMPLES_KEY) or []
-    examples = artifact_utils.get_single_instance(examples) if examples else None
+    examples = conversion_input.single(input_dict, spec.EXAMPLES_KEY)
 
     with artifact_io.cleared_on_failure(output.uri), \
         artifact_io.cleared_on_failure(sample.uri):
-      source_dir = artifact_io.keras_dir(source.uri, "PostTrainingQuantizer")
+      artifact_io.keras_dir(source.uri, "PostTrainingQuantizer")
       if examples is None and needs_calibration(config.mode):
         raise CompressionConfigError(
             f"mode {config.mode.value!r} needs calibration examples; the "
             "examples input is empty.")
-      model = keras_io.load_keras_model(source_dir)
-      specs = keras_io.input_specs(model)
-      calibration, stats = self._calibration_inputs(config, examples, specs,
-                                                    sample)
-      validation = _validation_inputs(config, examples, specs)
+      prepared = conversion_input.prepare(
+          source.uri, examples,
+          conversion_input.transform_dir(input_dict, spec.TRANSFORM_GRAPH_KEY),
+          config.inputs, config.validation_split,
+          config.num_validation_examples, "PostTrainingQuantizer")
+      calibration, stats = self._calibration_inputs(
+          config, examples, prepared.source.space, sample)
       result = post_training_quantization.post_training_quantize(
-          model, config.mode, config.io_type, calibration, validation,
-          min_argmax_agreement=config.min_argmax_agreement,
+          prepared.source.function, config.mode, config.io_type, calibration,
+          prepared.inputs, min_argmax_agreement=config.min_argmax_agreement,
           num_debug_examples=config.num_debug_examples,
           float_layers=config.float_layers, float_ops=config.float_ops,
           max_auto_float_layers=config.max_auto_float_layers,
           max_relative_output_error=config.max_relative_output_error)
-      artifact_io.write_bytes(artifact_io.tflite_path(output.uri),
-                              result.conversion.model_bytes)
+      serving = conversion_input.serving_check(
+          prepared, result.conversion.model_bytes, config.min_argmax_agreement)
+      inputs = prepared.source.inputs
+      tflite_artifact.publish(output, result.conversion, inputs, serving)
       if result.debug is not None:
         artifact_io.write_bytes(
             os.path.join(output.uri, spec.LAYER_ERRORS_CSV),
@@ -70,17 +74,21 @@ class Executor(base_beam_executor.BaseBeamExecutor):
             os.path.join(output.uri, spec.LAYER_ERRORS_JSON), json.dumps(
                 quantization_debug.layer_report_json(result.debug),
                 indent=2).encode())
-      report = _report(config, source.uri, result, stats)
+      report = dict(_report(config, source.uri, result, stats),
+                    **tflite_artifact.report(result.conversion, inputs, serving),
+                    inputs_from=prepared.source.space.description,
+                    source_saved_with=prepared.loaded.info.saved_with)
       artifact_io.write_report(output.uri, report)
       _set_model_properties(output, config, result)
     logging.info("PostTrainingQuantizer wrote %s: %s", output.uri,
                  report["summary"])
 
-  def _calibration_inputs(self, config, examples, specs, sample):
+  def _calibration_inputs(self, config, examples, space, sample):
     """Samples the calibration splits into `sample`; returns inputs and stats."""
     # pylint: disable=g-import-not-at-top
     from tfx_compression.lib import calibration_sampling
     from tfx_compression.lib import examples_io
+    from tfx_compression.lib import tflite_source
     # pylint: enable=g-import-not-at-top
     sample.split_names = artifact_utils.encode_split_names([])
     sample.set_int_custom_property(properties.CALIBRATION_EXAMPLES, 0)
@@ -93,7 +101,12 @@ class Executor(base_beam_executor.BaseBeamExecutor):
              for f in artifact_io.split_files(examples, split)]
     calibration_sampling.check_has_examples(files, source)
     keys = examples_io.feature_keys(files)
-    examples_io.check_inputs_are_features(specs, keys, source)
+    missing = sorted(set(space.parse) - keys)
+    if missing:
+      raise InputMismatchError(
+          f"Feature(s) {missing} the quantized model reads "
+          f"({space.description}) are not features of {source}; features: "
+          f"{sorted(keys)}")
     if config.label_key and config.label_key not in keys:
       raise InputMismatchError(
           f"label_key {config.label_key!r} is not a feature of {source}; "
@@ -105,7 +118,8 @@ class Executor(base_beam_executor.BaseBeamExecutor):
         label_key=config.label_key or None, seed=config.seed,
         make_pipeline=self._make_beam_pipeline, source=source)
     _set_sample_properties(sample, examples, config, stats)
-    return examples_io.read_inputs(stats.files, specs, stats.sampled), stats
+    return tflite_source.read_inputs(
+        space, examples_io.read_serialized(stats.files, stats.sampled)), stats
 
 
 def _check_payload_format(examples) -> None:
@@ -115,18 +129,6 @@ def _check_payload_format(examples) -> None:
     raise InputMismatchError(
         f"Examples {examples.uri} have payload_format {payload!r}; allowed: "
         f"{_TF_EXAMPLE!r} (tf.Example records).")
-
-
-def _validation_inputs(config, examples, specs) -> Optional[Dict[str, Any]]:
-  if examples is None:
-    return None
-  from tfx_compression.lib import calibration_sampling  # pylint: disable=g-import-not-at-top
-  split = config.validation_split
-  calibration_sampling.check_has_examples(
-      artifact_io.split_files(examples, split),
-      f"split {split!r} of Examples {examples.uri}")
-  return artifact_io.read_model_inputs(examples, split, specs,
-                                       config.num_validation_examples)
 
 
 def _set_sample_properties(sample, examples, config, stats) -> None:
@@ -152,8 +154,7 @@ def _report(config, source_uri, result, stats) -> Dict[str, Any]:
   debug = result.debug
   return {
       "source_model": source_uri,
-      "config": dataclasses.asdict(config),
-      "summary": vars(conversion.summary),
+      "config": config_utils.to_jsonable(config),
       "float_size_bytes": result.float_size_bytes,
       "size_ratio": result.size_ratio,
       # Constant tensors only: what quantization shrinks.
@@ -165,8 +166,6 @@ def _report(config, source_uri, result, stats) -> Dict[str, Any]:
           "examples": stats.sampled, "population": stats.population,
           "sample_by_label": stats.sample_by_label,
           "population_by_label": stats.population_by_label},
-      "validation": dict(vars(conversion.agreement),
-                         on_real_examples=conversion.validated_on_examples),
       "float_layers": None if debug is None else {
           "float_nodes": debug.float_nodes, "float_ops": debug.float_ops,
           "decisions": [vars(d) for d in debug.decisions],
@@ -178,33 +177,13 @@ def _report(config, source_uri, result, stats) -> Dict[str, Any]:
 
 
 def _set_model_properties(artifact, config, result) -> None:
-  summary, agreement = result.conversion.summary, result.conversion.agreement
-  artifact.set_string_custom_property(properties.MODEL_FORMAT,
-                                      properties.FORMAT_TFLITE)
   artifact.set_string_custom_property(properties.QUANTIZATION_MODE,
                                       config.mode.value)
-  artifact.set_int_custom_property(properties.SIZE_BYTES, summary.size_bytes)
-  artifact.set_int_custom_property(properties.GZIP_SIZE_BYTES,
-                                   summary.gzip_size_bytes)
   artifact.set_int_custom_property(properties.FLOAT_SIZE_BYTES,
                                    result.float_size_bytes)
   artifact.set_float_custom_property(properties.SIZE_RATIO, result.size_ratio)
-  artifact.set_string_custom_property(
-      properties.TENSOR_DTYPE_COUNTS, json.dumps(summary.tensor_dtype_counts))
-  artifact.set_string_custom_property(properties.INPUT_DTYPES,
-                                      json.dumps(summary.input_dtypes))
-  artifact.set_string_custom_property(properties.OUTPUT_DTYPES,
-                                      json.dumps(summary.output_dtypes))
   artifact.set_int_custom_property(properties.CALIBRATION_EXAMPLES,
                                    result.num_calibration_examples)
-  artifact.set_int_custom_property(
-      properties.VALIDATION_EXAMPLES,
-      agreement.num_examples if result.conversion.validated_on_examples else 0)
-  artifact.set_float_custom_property(properties.VALIDATION_MAX_ABS_DIFF,
-                                     agreement.max_abs_diff)
-  if agreement.argmax_agreement is not None:
-    artifact.set_float_custom_property(properties.VALIDATION_ARGMAX_AGREEMENT,
-                                       agreement.argmax_agreement)
   if result.debug is not None:
     artifact.set_string_custom_property(
         properties.FLOAT_NODES, json.dumps(result.debug.float_nodes))

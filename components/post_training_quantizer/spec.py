@@ -9,6 +9,7 @@ from tfx_compression.post_training_quantizer import config as config_lib
 
 MODEL_KEY = "model"
 EXAMPLES_KEY = "examples"
+TRANSFORM_GRAPH_KEY = "transform_graph"
 QUANTIZED_MODEL_KEY = "quantized_model"
 CALIBRATION_EXAMPLES_KEY = "calibration_examples"
 
@@ -31,6 +32,8 @@ class PostTrainingQuantizerSpec(component_spec.ComponentSpec):
       MODEL_KEY: component_spec.ChannelParameter(type=standard_artifacts.Model),
       EXAMPLES_KEY: component_spec.ChannelParameter(
           type=standard_artifacts.Examples, optional=True),
+      TRANSFORM_GRAPH_KEY: component_spec.ChannelParameter(
+          type=standard_artifacts.TransformGraph, optional=True),
   }
   OUTPUTS = {
       QUANTIZED_MODEL_KEY: component_spec.ChannelParameter(
