@@ -62,7 +62,9 @@ class FineTuning:
       the model's own compiled optimizer.
     learning_rate_scale: Factor on the model's own learning rate.
     loss: Keras loss identifier; None: the model's own compiled loss.
-    label_key: tf.Example feature holding the label (built-in reader).
+    label_key: The label (built-in reader): a feature of the examples or an
+      output of the Transform graph; None derives it (the one feature of the
+      examples that serving_default does not parse and no input reads).
     train_split: Split to fine-tune on.
     eval_split: Split for the before/after evaluation.
     train_unselected_layers: Also train the layers that are not selected
@@ -75,7 +77,7 @@ class FineTuning:
   learning_rate: Optional[float] = None
   learning_rate_scale: float = 1.0
   loss: Optional[str] = None
-  label_key: str = "label"
+  label_key: Optional[str] = None
   train_split: str = "train"
   eval_split: str = "eval"
   train_unselected_layers: bool = False
@@ -96,8 +98,28 @@ class FineTuning:
       raise CompressionConfigError(
           "fine_tuning.learning_rate_scale must be > 0; got "
           f"{self.learning_rate_scale!r}")
-    for field in ("label_key", "train_split", "eval_split"):
+    for field in ("train_split", "eval_split"):
       config_utils.check_nonempty_str(getattr(self, field),
                                       f"fine_tuning.{field}")
+    if self.label_key is not None:
+      config_utils.check_nonempty_str(self.label_key, "fine_tuning.label_key")
     if self.loss is not None:
       config_utils.check_nonempty_str(self.loss, "fine_tuning.loss")
+
+
+def check_user_code(module_file: Optional[str], input_fn: Optional[str],
+                    model_fn: Optional[str]) -> None:
+  """Validates the user-code fields of a fine-tuning config.
+
+  Raises:
+    CompressionConfigError: a field is not a non-empty string, or
+      module_file names no function to call.
+  """
+  for field, value in (("module_file", module_file), ("input_fn", input_fn),
+                       ("model_fn", model_fn)):
+    if value is not None:
+      config_utils.check_nonempty_str(value, field)
+  if module_file is not None and not (input_fn or model_fn):
+    raise CompressionConfigError(
+        "module_file needs input_fn or model_fn, the name of a function in "
+        f"it; got input_fn={input_fn!r}, model_fn={model_fn!r}")

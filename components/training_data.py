@@ -1,7 +1,8 @@
 """Training and evaluation data for components that fine-tune (Pruner, QAT).
 
-Either the built-in reader (tf.Examples parsed by the model's input names plus
-a label key) or the user's own `input_fn`, called like the TFX Trainer
+Either the built-in reader (tf.Examples parsed into what the model reads,
+through the Transform graph when the model reads transformed features, plus
+the label) or the user's own `input_fn`, called like the TFX Trainer
 templates' `_input_fn(file_pattern, data_accessor, tf_transform_output,
 batch_size)`.
 """
@@ -13,7 +14,9 @@ from typing import Any, Dict, Iterator, List, Optional
 from tfx.types import artifact_utils
 
 from tfx_compression import artifact_io
-from tfx_compression.errors import CompressionConfigError
+from tfx_compression.errors import InputMismatchError
+from tfx_compression.errors import InsufficientExamplesError
+from tfx_compression.lib.saved_model_info import FeatureInfo
 from tfx_compression.training_spec import EXAMPLES_KEY
 from tfx_compression.training_spec import MODEL_KEY
 from tfx_compression.training_spec import MODEL_RUN_KEY
@@ -28,7 +31,7 @@ class FineTuningRun:
   examples: Any  # the input Examples
   output: Any  # the output Model
   model_run: Any  # the output ModelRun
-  source_dir: str  # the input's Keras SavedModel directory
+  source_dir: str  # the input's SavedModel directory
 
 
 @contextlib.contextmanager
@@ -37,7 +40,7 @@ def fine_tuning_run(input_dict: Dict[str, List], output_dict: Dict[str, List],
   """Resolves a fine-tuning executor's artifacts; empties its outputs on failure.
 
   Raises:
-    UnsupportedModelError: the input Model holds no Keras SavedModel.
+    UnsupportedModelError: the input Model holds a TFLite model.
   """
   output = artifact_utils.get_single_instance(output_dict[output_key])
   model_run = artifact_utils.get_single_instance(output_dict[MODEL_RUN_KEY])
@@ -51,40 +54,109 @@ def fine_tuning_run(input_dict: Dict[str, List], output_dict: Dict[str, List],
         source_dir=artifact_io.keras_dir(source.uri, component))
 
 
+# Real eval records the input model and the exported model are checked on.
+NUM_CHECK_EXAMPLES = 64
+
+
+@dataclasses.dataclass(frozen=True)
+class CheckSample:
+  """Real eval records, serialized and as model inputs, for equivalence checks."""
+
+  serialized: List[bytes]
+  inputs: Dict[str, Any]  # model input name -> numpy batch
+  # Whether serving_default can parse these records (they are raw examples).
+  servable: bool
+
+
 @dataclasses.dataclass(frozen=True)
 class TrainingData:
   train: Any  # tf.data.Dataset of (features, label) batches; may repeat
   eval: Any  # same, for evaluation
   steps_per_epoch: int
   source: str  # 'built-in reader' or the input_fn's name
+  check: Optional[CheckSample] = None
+  label: Optional[str] = None  # the label the built-in reader yields
+  inputs_from: str = ""  # where the model inputs come from
+  # The model inputs and label of a record (None when the label cannot be
+  # derived for a user input_fn).
+  space: Any = None
+  eval_files: List[str] = dataclasses.field(default_factory=list)
 
 
-def load(input_dict: Dict[str, List], fine_tuning, specs,
+def _check_sample(files, space, serving_features, keys) -> CheckSample:
+  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lib import examples_io
+  from tfx_compression.lib import tflite_source
+  serialized = examples_io.read_serialized(files, NUM_CHECK_EXAMPLES)
+  return CheckSample(
+      serialized=serialized,
+      inputs=tflite_source.read_inputs(space, serialized),
+      servable=serving_features is not None and set(serving_features) <= keys)
+
+
+def load(input_dict: Dict[str, List], fine_tuning, loaded,
          input_fn: Optional[str], module_file: Optional[str]) -> TrainingData:
   """Builds the train/eval datasets for `fine_tuning` from the input artifacts.
 
+  The built-in reader feeds the model what it reads: the examples' features
+  as they are, or raw features through the pipeline's Transform graph; the
+  label is `fine_tuning.label_key` or derived (the feature serving_default
+  does not parse).
+
+  Args:
+    input_dict: The executor's inputs (examples, optional transform_graph).
+    fine_tuning: A `FineTuning` config.
+    loaded: The input `model_loading.LoadedModel`.
+    input_fn: A user input_fn instead of the built-in reader.
+    module_file: Where `input_fn` is defined.
+
   Raises:
-    CompressionConfigError: a split is missing or empty, or the label key is
-      not a feature (built-in reader).
-    InputMismatchError: a model input is not a feature (built-in reader).
+    CompressionConfigError: a split is missing or empty.
+    InputMismatchError: the model inputs or the label cannot be read.
   """
   # pylint: disable=g-import-not-at-top
   from tfx_compression.lib import examples_io
+  from tfx_compression.lib import feature_space
   from tfx_compression.lib import fine_tuning as ft
   examples = artifact_utils.get_single_instance(input_dict[EXAMPLES_KEY])
   train_files = artifact_io.split_files(examples, fine_tuning.train_split)
   eval_files = artifact_io.split_files(examples, fine_tuning.eval_split)
+  num_eval = ft.count_records(eval_files)
+  if not num_eval:
+    raise InsufficientExamplesError(
+        f"split {fine_tuning.eval_split!r} of Examples {examples.uri} holds no "
+        "examples: the model cannot be evaluated before and after "
+        "fine-tuning.")
   steps = fine_tuning.steps_per_epoch or ft.steps_per_epoch(
       ft.count_records(train_files), fine_tuning.batch_size)
+  transform = None
+  if input_dict.get(TRANSFORM_GRAPH_KEY):
+    transform = artifact_utils.get_single_uri(input_dict[TRANSFORM_GRAPH_KEY])
+  source = f"split {fine_tuning.train_split!r} of Examples {examples.uri}"
+  keys = examples_io.feature_keys(train_files)
+  specs = loaded.function.input_specs
+  serving = loaded.info.serving_features
+  space = feature_space.for_model(specs, keys, transform, source)
+  check = _check_sample(eval_files, space, serving, keys)
+  try:
+    label = feature_space.derive_label(fine_tuning.label_key, keys, serving,
+                                       specs, source, transform)
+  except InputMismatchError:
+    if not input_fn:
+      raise
+    label = None  # The user's input_fn yields its own labels.
+  if label is not None:
+    label_info = None
+    if label not in space.parse and label in keys:
+      label_info = FeatureInfo(
+          label, examples_io.feature_dtype(train_files, label), ())
+    space = space.with_label(label, label_info)
   if not input_fn:
-    source = f"split {fine_tuning.train_split!r} of Examples {examples.uri}"
-    examples_io.check_inputs_are_features(
-        specs, examples_io.feature_keys(train_files), source)
-    ft.check_label(train_files, fine_tuning.label_key, source)
-    make = lambda files, shuffle: ft.labelled_dataset(
-        files, specs, fine_tuning.label_key, fine_tuning.batch_size, shuffle)
+    make = lambda files, shuffle: feature_space.dataset(
+        files, space, fine_tuning.batch_size, shuffle)
     return TrainingData(make(train_files, True), make(eval_files, False),
-                        steps, "built-in reader")
+                        steps, "built-in reader", check, label,
+                        space.description, space, eval_files)
   from tfx_compression import user_code
   fn = user_code.load_fn("input_fn", input_fn, module_file)
   from tfx.components.trainer import fn_args_utils
@@ -96,15 +168,13 @@ def load(input_dict: Dict[str, List], fine_tuning, specs,
       "eval_args": proto_utils.proto_to_json(trainer_pb2.EvalArgs(
           splits=[fine_tuning.eval_split])),
   })
-  transform_output = None
-  if input_dict.get(TRANSFORM_GRAPH_KEY):
-    import tensorflow_transform as tft
-    transform_output = tft.TFTransformOutput(
-        artifact_utils.get_single_uri(input_dict[TRANSFORM_GRAPH_KEY]))
+  transform_output = (feature_space.transform_output(transform)
+                      if transform else None)
   make = lambda files: fn(files, args.data_accessor, transform_output,
                           fine_tuning.batch_size)
   # Trainer-style input functions usually repeat forever: bound evaluation.
-  eval_steps = ft.steps_per_epoch(ft.count_records(eval_files),
-                                  fine_tuning.batch_size)
+  eval_steps = ft.steps_per_epoch(num_eval, fine_tuning.batch_size)
   return TrainingData(make(args.train_files),
-                      make(args.eval_files).take(eval_steps), steps, input_fn)
+                      make(args.eval_files).take(eval_steps), steps, input_fn,
+                      check, label, f"input_fn {input_fn}",
+                      space if label is not None else None, eval_files)

@@ -14,6 +14,20 @@ def small_cnn(input_name: str = "image"):
   return keras.Model(image, out)
 
 
+def wider_cnn():
+  """A compiled CNN like `small_cnn` but with 16 filters (another architecture)."""
+  import tf_keras as keras  # pylint: disable=g-import-not-at-top
+  image = keras.Input(shape=(64,), name="image")
+  x = keras.layers.Reshape((8, 8, 1))(image)
+  x = keras.layers.Conv2D(16, 3, activation="relu")(x)
+  x = keras.layers.Flatten()(x)
+  x = keras.layers.Dense(32, activation="relu")(x)
+  out = keras.layers.Dense(10, activation="softmax", name="probabilities")(x)
+  model = keras.Model(image, out)
+  model.compile(loss="sparse_categorical_crossentropy", optimizer="adam")
+  return model
+
+
 def save_keras(model, path: str) -> str:
   """Saves `model` as a Keras SavedModel at `path`; returns `path`."""
   model.save(path, save_format="tf")

@@ -151,7 +151,7 @@ def _assert_empty(*dirs):
 
 def test_missing_label_key(trained_pipeline, tmp_path):
   config = PrunerConfig(fine_tuning=FineTuning(label_key="digit"))
-  with pytest.raises(CompressionConfigError,
+  with pytest.raises(InputMismatchError,
                      match=r"label_key 'digit' is not a feature .*\['image', 'label'\]"):
     _run(trained_pipeline.examples, trained_pipeline.model, str(tmp_path), config)
   _assert_empty(str(tmp_path / "model"), str(tmp_path / "run"))
@@ -167,14 +167,27 @@ def test_model_input_missing_from_examples(trained_pipeline, tmp_path):
   _assert_empty(str(tmp_path / "out" / "model"))
 
 
-def test_non_keras_model(trained_pipeline, tmp_path):
+def test_saved_model_without_keras_metadata_needs_model_fn(trained_pipeline,
+                                                           tmp_path):
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
-  module = tf.Module()
-  module.v = tf.Variable(1.0)
-  tf.saved_model.save(module, str(tmp_path / "src" / "Format-Serving"))
-  with pytest.raises(UnsupportedModelError, match="is not a Keras model"):
+  tf.saved_model.save(small_cnn(), str(tmp_path / "src" / "Format-Serving"))
+  with pytest.raises(UnsupportedModelError,
+                     match=r"saved with tf.saved_model.save .*Set model_fn"):
     _run(trained_pipeline.examples, model_artifact(str(tmp_path / "src")),
          str(tmp_path / "out"), PrunerConfig())
+  _assert_empty(str(tmp_path / "out" / "model"))
+
+
+def test_model_fn_of_another_architecture_is_refused(trained_pipeline,
+                                                    tmp_path):
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  tf.saved_model.save(small_cnn(), str(tmp_path / "src" / "Format-Serving"))
+  with pytest.raises(UnsupportedModelError,
+                     match="does not match the variables saved"):
+    _run(trained_pipeline.examples, model_artifact(str(tmp_path / "src")),
+         str(tmp_path / "out"),
+         PrunerConfig(model_fn="model_factories.wider_cnn"))
+  _assert_empty(str(tmp_path / "out" / "model"))
 
 
 def test_schedule_too_short_for_frequency(trained_pipeline, tmp_path):

@@ -53,9 +53,9 @@ def test_qat_int8_has_int8_kernels_and_keeps_accuracy(qat_default):
   assert report["quantized_layers"][:2] == ["to_image", "conv1"]
   data = open(artifact_io.tflite_path(out.uri), "rb").read()
   assert len(_int8_kernels(data)) == 4  # conv1, conv2, dense1, probabilities
-  assert report["tflite"]["input_dtypes"] == {"image": "float32"}
+  assert report["summary"]["input_dtypes"] == {"image": "float32"}
   # Same output name as the Trainer's model: evaluators find 'probabilities'.
-  assert report["tflite"]["output_names"] == ["probabilities"]
+  assert report["summary"]["output_names"] == ["probabilities"]
   accuracy = report["accuracy"]
   print("float %.4f, QAT int8 TFLite %.4f on %d examples" % (
       accuracy["float_keras"], accuracy["qat_tflite"], accuracy["examples"]))
@@ -105,16 +105,17 @@ def test_prune_preserving_qat_keeps_sparsity_plain_qat_loses_it(
              preserved["input_kernel_sparsity"]) <= 0.02
   assert plain["int8_kernel_sparsity"] < preserved["input_kernel_sparsity"] - 0.1
   # int8 I/O: inputs were quantized with rounding for validation.
-  assert preserved["tflite"]["input_dtypes"] == {"image": "int8"}
+  assert preserved["summary"]["input_dtypes"] == {"image": "int8"}
   assert preserved["accuracy"]["qat_tflite"] > 0.9
 
 
-def test_non_keras_model_is_refused(trained_pipeline, tmp_path):
+def test_saved_model_without_keras_metadata_needs_model_fn(trained_pipeline,
+                                                           tmp_path):
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
-  module = tf.Module()
-  module.v = tf.Variable(1.0)
-  tf.saved_model.save(module, str(tmp_path / "src" / "Format-Serving"))
-  with pytest.raises(UnsupportedModelError, match="is not a Keras model"):
+  from model_factories import small_cnn  # pylint: disable=g-import-not-at-top
+  tf.saved_model.save(small_cnn(), str(tmp_path / "src" / "Format-Serving"))
+  with pytest.raises(UnsupportedModelError,
+                     match=r"QuantizationAwareTrainer fine-tunes .*model_fn"):
     _run(trained_pipeline.examples, model_artifact(str(tmp_path / "src")),
          str(tmp_path / "out"), QatConfig())
   out = tmp_path / "out" / "model"

@@ -28,6 +28,25 @@ def feature_keys(files: Sequence[str], num_records: int = 10) -> Set[str]:
   return keys
 
 
+def feature_dtype(files: Sequence[str], key: str, num_records: int = 10) -> str:
+  """The tf.Example dtype of feature `key`: 'int64', 'float32' or 'string'.
+
+  Raises:
+    InputMismatchError: no record among the first `num_records` has it.
+  """
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  ds = tf.data.TFRecordDataset(list(files), compression_type=compression_of(files))
+  kinds = {"int64_list": "int64", "float_list": "float32",
+           "bytes_list": "string"}
+  for record in ds.take(num_records):
+    feature = tf.train.Example.FromString(record.numpy()).features.feature
+    if key in feature and feature[key].WhichOneof("kind"):
+      return kinds[feature[key].WhichOneof("kind")]
+  raise InputMismatchError(
+      f"feature {key!r} has no value in the first {num_records} records of "
+      f"{files[0]}")
+
+
 def check_inputs_are_features(specs: Mapping[str, InputSpec],
                               keys: Iterable[str], source: str) -> None:
   """Raises InputMismatchError unless every model input is a feature key.

@@ -252,3 +252,22 @@ def derive_label(label_key: Optional[str], example_keys: Iterable[str],
       f"Cannot derive the label of {source}: {read}, so the label is the "
       f"feature it does not parse, but the examples have "
       f"{len(candidates)} such features {candidates}. Set label_key.")
+
+
+def dataset(files, space: FeatureSpace, batch_size: int, shuffle: bool,
+            seed: int = 0):
+  """Batches of `space`'s inputs (and label) from tf.Example TFRecord `files`.
+
+  With `shuffle` (training) the records repeat forever before batching, so
+  every batch is full: a last batch of a few examples would give
+  BatchNormalization layers near-degenerate batch statistics (a MobileNetV2
+  fine-tuned on 1,442 examples in batches of 32 collapsed on the batch of 2).
+  """
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lib import examples_io  # pylint: disable=g-import-not-at-top
+  ds = tf.data.TFRecordDataset(list(files),
+                               compression_type=examples_io.compression_of(files))
+  if shuffle:
+    ds = ds.shuffle(10_000, seed=seed, reshuffle_each_iteration=True).repeat()
+  return ds.batch(batch_size).map(space.parse_fn(),
+                                  num_parallel_calls=tf.data.AUTOTUNE).prefetch(2)

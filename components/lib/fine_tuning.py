@@ -4,7 +4,6 @@ import dataclasses
 import math
 from typing import Dict, List, Mapping, Optional, Sequence
 
-from tfx_compression.errors import CompressionConfigError
 from tfx_compression.errors import UnsupportedModelError
 from tfx_compression.lib import examples_io
 from tfx_compression.lib import tf_setup
@@ -16,33 +15,6 @@ def count_records(files: Sequence[str]) -> int:
   ds = tf.data.TFRecordDataset(list(files),
                                compression_type=examples_io.compression_of(files))
   return int(ds.reduce(0, lambda n, _: n + 1).numpy())
-
-
-def labelled_dataset(files: Sequence[str], specs, label_key: str,
-                     batch_size: int, shuffle: bool, seed: int = 0):
-  """(features, label) batches from tf.Example files, by model input name.
-
-  With `shuffle` (training) the records repeat forever before batching, so
-  every batch is full: a last batch of a few examples would give
-  BatchNormalization layers near-degenerate batch statistics (a MobileNetV2
-  fine-tuned on 1,442 examples in batches of 32 collapsed on the batch of 2).
-  """
-  import tensorflow as tf  # pylint: disable=g-import-not-at-top
-  ds = tf.data.TFRecordDataset(list(files),
-                               compression_type=examples_io.compression_of(files))
-  if shuffle:
-    ds = ds.shuffle(10_000, seed=seed, reshuffle_each_iteration=True).repeat()
-  return ds.batch(batch_size).map(examples_io.parse_fn(specs, label_key),
-                                  num_parallel_calls=tf.data.AUTOTUNE).prefetch(2)
-
-
-def check_label(files: Sequence[str], label_key: str, source: str) -> None:
-  """Raises CompressionConfigError unless `label_key` is a feature of `files`."""
-  keys = examples_io.feature_keys(files)
-  if label_key not in keys:
-    raise CompressionConfigError(
-        f"fine_tuning.label_key {label_key!r} is not a feature of {source}; "
-        f"features: {sorted(keys)}")
 
 
 def _learning_rate(source_model) -> float:

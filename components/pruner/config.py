@@ -15,6 +15,7 @@ from tfx_compression.errors import CompressionConfigError
 from tfx_compression.pruner.channel_config import ChannelPruning
 from tfx_compression.training_config import FineTuning
 from tfx_compression.training_config import LayerSelection
+from tfx_compression.training_config import check_user_code
 
 
 
@@ -118,7 +119,14 @@ class PrunerConfig:
       `input_fn(file_pattern, data_accessor, tf_transform_output, batch_size)`
       like the TFX Trainer templates' `_input_fn`; must yield
       (features, label) batches. None: the built-in tf.Example reader.
-    module_file: Optional path to a Python file that defines `input_fn`.
+    module_file: Optional path to a Python file that defines `input_fn`
+      and/or `model_fn` (e.g. the Trainer's module file).
+    model_fn: Needed when the input model was saved with
+      `tf.saved_model.save` (no Keras metadata, as in TFX's examples): the
+      function that builds the Trainer's Keras model, as 'package.module.fn'
+      or, with `module_file`, a function name in that file; called with no
+      arguments. The artifact's variables are restored into its model, which
+      must reproduce the saved model on real examples.
   """
 
   schedule: Optional[Schedule] = None
@@ -131,6 +139,7 @@ class PrunerConfig:
   fine_tuning: FineTuning = FineTuning()
   input_fn: Optional[str] = None
   module_file: Optional[str] = None
+  model_fn: Optional[str] = None
 
   def __post_init__(self):
     set_ = lambda k, v: object.__setattr__(self, k, v)
@@ -179,10 +188,7 @@ class PrunerConfig:
       raise CompressionConfigError(
           f"block_size applies to granularity 'block' only; got {self.block_size} "
           f"with granularity {self.granularity.value!r}")
-    if self.module_file is not None and not self.input_fn:
-      raise CompressionConfigError(
-          "module_file needs input_fn, the name of the function to call; got "
-          f"input_fn={self.input_fn!r}")
+    check_user_code(self.module_file, self.input_fn, self.model_fn)
 
   @property
   def target_sparsity(self) -> float:

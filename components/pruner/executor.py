@@ -19,14 +19,14 @@ from tfx_compression.pruner.config import PrunerConfig
 
 
 class Executor(base_executor.BaseExecutor):
-  """Prunes the input Keras model with tfmot and exports it with its signatures."""
+  """Prunes the input model with tfmot and exports it with its signatures."""
 
   def Do(self, input_dict: Dict[str, List[Any]],
          output_dict: Dict[str, List[Any]],
          exec_properties: Dict[str, Any]) -> None:
     # pylint: disable=g-import-not-at-top
-    from tfx_compression.lib import keras_export
-    from tfx_compression.lib import keras_io
+    from tfx_compression import fine_tuning_io
+    from tfx_compression.lib import model_loading
     from tfx_compression.pruner import runner
 
     self._log_startup(input_dict, output_dict, exec_properties)
@@ -34,18 +34,22 @@ class Executor(base_executor.BaseExecutor):
     with training_data.fine_tuning_run(input_dict, output_dict,
                                        spec.PRUNED_MODEL_KEY, "Pruner") as run:
       source_dir, output, model_run = run.source_dir, run.output, run.model_run
-      model = keras_io.load_keras_model(source_dir, compile=True)
-      data = training_data.load(input_dict, config.fine_tuning,
-                                keras_io.input_specs(model), config.input_fn,
-                                config.module_file)
+      loaded = model_loading.load_for_training(
+          source_dir, "Pruner", config.model_fn, config.module_file)
+      data = training_data.load(input_dict, config.fine_tuning, loaded,
+                                config.input_fn, config.module_file)
+      reproduced = fine_tuning_io.check_input_model(loaded, data)
       if config.granularity is Granularity.CHANNEL:
-        channel_export.prune_and_export(model, config, data, input_dict, run)
+        channel_export.prune_and_export(loaded.keras_model, config, data,
+                                        input_dict, run)
         return
-      result = runner.prune(model, config, data, model_run.uri)
-      keras_export.save_with_original_signatures(
-          result.stripped_model, source_dir,
-          os.path.join(output.uri, artifact_io.SERVING_DIR))
-      report = _report(config, run.source.uri, data.source, result)
+      result = runner.prune(loaded.keras_model, config, data, model_run.uri)
+      export_dir = os.path.join(output.uri, artifact_io.SERVING_DIR)
+      export_diff = fine_tuning_io.export_with_original_signatures(
+          result.stripped_model, loaded, source_dir, export_dir, data)
+      report = dict(_report(config, run.source.uri, data.source, result),
+                    **fine_tuning_io.report(loaded, data, reproduced,
+                                            export_diff))
       artifact_io.write_report(output.uri, report)
       artifact_io.write_json(
           os.path.join(model_run.uri, training_spec.HISTORY_FILE),

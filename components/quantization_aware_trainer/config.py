@@ -7,9 +7,11 @@ from typing import Any, Mapping, Optional
 
 from tfx_compression import config_utils
 from tfx_compression.errors import CompressionConfigError
+from tfx_compression.lib.conversion_options import TfliteInputs
 from tfx_compression.lib.quantization_options import IoType
 from tfx_compression.training_config import FineTuning
 from tfx_compression.training_config import LayerSelection
+from tfx_compression.training_config import check_user_code
 
 
 class QatScheme(str, enum.Enum):
@@ -45,6 +47,10 @@ class QatConfig:
     min_argmax_agreement: Fail below this share of matching argmax.
     input_fn: See PrunerConfig.input_fn.
     module_file: See PrunerConfig.module_file.
+    model_fn: See PrunerConfig.model_fn.
+    inputs: 'serving' (default): the TFLite model takes the raw features the
+      serving signature parses, with the Transform graph folded in; 'model':
+      the model alone over its own inputs.
   """
 
   scheme: QatScheme = QatScheme.AUTO
@@ -57,11 +63,15 @@ class QatConfig:
   min_argmax_agreement: float = 0.9
   input_fn: Optional[str] = None
   module_file: Optional[str] = None
+  model_fn: Optional[str] = None
+  inputs: TfliteInputs = TfliteInputs.SERVING
 
   def __post_init__(self):
     set_ = lambda k, v: object.__setattr__(self, k, v)
     set_("scheme", config_utils.parse_enum(QatScheme, self.scheme, "scheme"))
     set_("io_type", config_utils.parse_enum(IoType, self.io_type, "io_type"))
+    set_("inputs", config_utils.parse_enum(TfliteInputs, self.inputs,
+                                           "inputs"))
     if self.io_type not in QAT_IO_TYPES:
       raise CompressionConfigError(
           f"io_type must be one of {[t.value for t in QAT_IO_TYPES]}; got "
@@ -81,10 +91,7 @@ class QatConfig:
       raise CompressionConfigError(
           "skip_unsupported_layers must be True or False; got "
           f"{self.skip_unsupported_layers!r}")
-    if self.module_file is not None and not self.input_fn:
-      raise CompressionConfigError(
-          "module_file needs input_fn, the name of the function to call; got "
-          f"input_fn={self.input_fn!r}")
+    check_user_code(self.module_file, self.input_fn, self.model_fn)
 
   def to_json(self) -> str:
     return json.dumps(config_utils.to_jsonable(self), sort_keys=True)

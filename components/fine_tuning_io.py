@@ -1,0 +1,138 @@
+"""Checks and export shared by the executors that fine-tune (Pruner, QAT).
+
+A model rebuilt by the user's `model_fn` must reproduce the artifact before
+training starts, and an exported model must serve what was trained.
+"""
+
+import dataclasses
+from typing import Any, Dict, List, Optional
+
+from absl import logging
+import numpy as np
+
+
+def check_input_model(loaded, data) -> Optional[float]:
+  """Proves a `model_fn`-rebuilt model equals the saved one on real examples.
+
+  Returns:
+    The largest output difference, or None when the Keras model came from
+    the artifact's own Keras metadata (nothing was rebuilt).
+
+  Raises:
+    UnsupportedModelError: the rebuilt model computes something else.
+  """
+  from tfx_compression.lib import model_loading  # pylint: disable=g-import-not-at-top
+  if loaded.info.has_keras_metadata:
+    return None
+  return model_loading.check_reproduces(loaded, data.check.inputs,
+                                        f"model at {loaded.info.path}")
+
+
+def export_with_original_signatures(trained_model, loaded, source_dir: str,
+                                    export_dir: str, data) -> Optional[float]:
+  """Saves `trained_model` under the source's signatures and proves the export.
+
+  Returns:
+    The largest difference between the export's serving_default and
+    `trained_model` on real eval records, or None when the records are not
+    raw examples serving_default can parse (then nothing is compared).
+  """
+  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lib import keras_export
+  from tfx_compression.lib import model_function
+  keras_export.save_with_original_signatures(trained_model, source_dir,
+                                             export_dir)
+  check = data.check
+  if not (check.servable and loaded.info.serving.takes_serialized_examples):
+    logging.warning("Export of %s not compared with serving_default: the "
+                    "examples are not the raw records it parses.", export_dir)
+    return None
+  expected = model_function.from_keras(
+      trained_model, loaded.info.output_keys).predict(check.inputs)
+  return keras_export.check_export(export_dir, expected, check.serialized)
+
+
+def report(loaded, data, reproduced: Optional[float],
+           export_diff: Optional[float]) -> Dict[str, Any]:
+  """The report.json entries about the input model and the export."""
+  return {
+      "source_saved_with": loaded.info.saved_with,
+      "inputs_from": data.inputs_from,
+      "label": data.label,
+      "rebuilt_by_model_fn_max_abs_diff": reproduced,
+      "export_serving_max_abs_diff": export_diff,
+  }
+
+
+@dataclasses.dataclass
+class LabelledSample:
+  """Eval records with their labels, for accuracy before and after."""
+
+  serialized: List[bytes]
+  inputs: Dict[str, np.ndarray]  # model inputs
+  labels: np.ndarray
+
+  @property
+  def size(self) -> int:
+    return len(self.labels)
+
+  def accuracy(self, function) -> float:
+    """Top-1 accuracy of a single-output model function on the sample."""
+    (outputs,) = function.predict(self.inputs).values()
+    return _top1(outputs, self.labels)
+
+  def tflite_accuracy(self, model_bytes: bytes, space) -> float:
+    """Top-1 accuracy of a TFLite model fed through `space`."""
+    # pylint: disable=g-import-not-at-top
+    from tfx_compression.lib import tflite_run
+    from tfx_compression.lib import tflite_source
+    inputs = tflite_source.read_inputs(space, self.serialized)
+    (outputs,) = tflite_run.predict(model_bytes, inputs).values()
+    return _top1(outputs, self.labels)
+
+
+def _top1(outputs, labels) -> float:
+  outputs = np.asarray(outputs)
+  predicted = (np.argmax(outputs, axis=1) if outputs.ndim == 2 and
+               outputs.shape[1] > 1 else np.ravel(outputs) > 0.5)
+  return float(np.mean(predicted == np.ravel(labels)))
+
+
+def labelled_sample(data, limit: int) -> Optional[LabelledSample]:
+  """Up to `limit` eval records with labels; None without a known label."""
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lib import examples_io  # pylint: disable=g-import-not-at-top
+  if data.space is None:
+    return None
+  serialized = examples_io.read_serialized(data.eval_files, limit)
+  inputs, labels = data.space.parse_fn()(tf.constant(serialized))
+  return LabelledSample(serialized, {k: v.numpy() for k, v in inputs.items()},
+                        labels.numpy())
+
+
+def tflite_input(loaded, trained_model, inputs, input_dict, data, limit: int,
+                 component: str):
+  """The conversion input for a fine-tuned Keras model (QAT export).
+
+  The trained model replaces the source model in front of the same feature
+  space: with `TfliteInputs.SERVING` the Transform graph is folded in.
+  """
+  # pylint: disable=g-import-not-at-top
+  from tfx_compression import conversion_input
+  from tfx_compression import training_spec
+  from tfx_compression.lib import examples_io
+  from tfx_compression.lib import model_function
+  from tfx_compression.lib import tflite_source
+  transform = conversion_input.transform_dir(input_dict,
+                                             training_spec.TRANSFORM_GRAPH_KEY)
+  serialized = examples_io.read_serialized(data.eval_files, limit)
+  keys = examples_io.feature_keys(data.eval_files)
+  source = f"the eval split ({data.eval_files[0]})"
+  resolved = tflite_source.resolve(
+      loaded, inputs, transform, keys, source,
+      function=model_function.from_keras(trained_model,
+                                         loaded.info.output_keys))
+  return conversion_input.ConversionInput(
+      loaded=loaded, source=resolved, serialized=serialized,
+      inputs=tflite_source.read_inputs(resolved.space, serialized),
+      examples_source=source)
