@@ -51,3 +51,6 @@ TFLITE_ACCURACY = "tflite_accuracy"  # top-1 on the validation examples
 
 # CompressionEvaluator (on the blessing, besides the stock Evaluator's keys).
 BLESSING_MESSAGE = "blessing_message"
+# The blessed candidate's artifact id (the stock `current_model_id` is left
+# out on purpose: see compression_evaluator/executor.py).
+CANDIDATE_MODEL_ID = "candidate_model_id"

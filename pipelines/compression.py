@@ -33,6 +33,11 @@ class CompressionPlan:
     evaluator: A `CompressionEvaluatorConfig`; None for its defaults.
     push_destination: Base directory; each blessed candidate is pushed to
       `<push_destination>/<variant>`. None: no Pushers.
+    model_fn: For a Trainer that saves with `tf.saved_model.save` (TFX's
+      examples): the function building its Keras model, given to the Pruner
+      and QAT configs that set none (see PrunerConfig.model_fn).
+    module_file: The file defining `model_fn` (e.g. the Trainer's module),
+      given along with it.
   """
 
   lite_optimizations: Sequence[Optimization] = (Optimization.NONE,)
@@ -42,6 +47,8 @@ class CompressionPlan:
   ptq_config: Optional[object] = None
   evaluator: Optional[object] = None
   push_destination: Optional[str] = None
+  model_fn: Optional[str] = None
+  module_file: Optional[str] = None
 
   def __post_init__(self):
     set_ = lambda k, v: object.__setattr__(self, k, v)
@@ -56,6 +63,21 @@ class CompressionPlan:
       raise CompressionConfigError(
           "CompressionPlan builds no branch: set lite_optimizations, "
           "ptq_modes, pruner or qat")
+    for name in ("push_destination", "model_fn", "module_file"):
+      if getattr(self, name) is not None:
+        config_utils.check_nonempty_str(getattr(self, name), name)
+    if self.module_file is not None and not self.model_fn:
+      raise CompressionConfigError(
+          "module_file needs model_fn, the name of the function in it that "
+          f"builds the Keras model; got model_fn={self.model_fn!r}")
+
+  def fine_tuning_config(self, config):
+    """`config` (PrunerConfig/QatConfig) with the plan's model_fn if it has none."""
+    if config is None or config.model_fn or not self.model_fn:
+      return config
+    return dataclasses.replace(config, model_fn=self.model_fn,
+                               module_file=config.module_file or
+                               self.module_file)
 
 
   @classmethod
@@ -95,29 +117,33 @@ def _candidates(examples, model, plan: CompressionPlan, transform_graph=None,
   for optimization in plan.lite_optimizations:
     converter = LiteConverter(
         model=model, examples=examples,
-        config=LiteConverterConfig(optimization=optimization))
+        config=LiteConverterConfig(optimization=optimization),
+        transform_graph=transform_graph)
     yield optimization.value, converter, converter.outputs["tflite_model"]
   template = plan.ptq_config or PostTrainingQuantizerConfig()
   for mode in plan.ptq_modes:
     quantizer = PostTrainingQuantizer(
         model=model, examples=examples,
-        config=dataclasses.replace(template, mode=mode))
+        config=dataclasses.replace(template, mode=mode),
+        transform_graph=transform_graph)
     yield f"ptq_{mode.value}", quantizer, quantizer.outputs["quantized_model"]
   qat_input, qat_variant = model, "qat"
   if plan.pruner is not None:
     from tfx_compression.pruner.component import Pruner
-    pruner = Pruner(examples=examples, model=model, config=plan.pruner,
+    pruner = Pruner(examples=examples, model=model,
+                    config=plan.fine_tuning_config(plan.pruner),
                     transform_graph=transform_graph, schema=schema)
     yield "pruned", pruner, None  # evaluated through its TFLite conversion
     pruned_tflite = LiteConverter(model=pruner.outputs["pruned_model"],
-                                  examples=examples)
+                                  examples=examples,
+                                  transform_graph=transform_graph)
     yield ("pruned_tflite", pruned_tflite,
            pruned_tflite.outputs["tflite_model"])
     qat_input, qat_variant = pruner.outputs["pruned_model"], "pruned_qat"
   if plan.qat is not None:
     from tfx_compression.quantization_aware_trainer.component import QuantizationAwareTrainer
     qat = QuantizationAwareTrainer(examples=examples, model=qat_input,
-                                   config=plan.qat,
+                                   config=plan.fine_tuning_config(plan.qat),
                                    transform_graph=transform_graph,
                                    schema=schema)
     yield qat_variant, qat, qat.outputs["qat_model"]
@@ -128,8 +154,10 @@ def add_compression(examples, model, plan: CompressionPlan = CompressionPlan(),
   """Returns the components that compress, evaluate and push `model`.
 
   Args:
-    examples: The Examples channel the model was trained on (train/eval).
-    model: The baseline Model channel (e.g. `trainer.outputs["model"]`).
+    examples: The raw Examples channel (ExampleGen's output: what the
+      serving signature parses), with train and eval splits.
+    model: The baseline Model channel (e.g. `trainer.outputs["model"]`),
+      saved by tf_keras `model.save` or by `tf.saved_model.save`.
     plan: Which branches to build.
     transform_graph: The pipeline's Transform graph channel, when the Trainer
       trained on transformed features.
@@ -152,7 +180,8 @@ def add_compression(examples, model, plan: CompressionPlan = CompressionPlan(),
       continue
     evaluator = CompressionEvaluator(
         examples=examples, model=candidate, baseline_model=model,
-        config=plan.evaluator).with_id(f"{EVALUATOR_ID}.{variant}")
+        config=plan.evaluator, transform_graph=transform_graph,
+    ).with_id(f"{EVALUATOR_ID}.{variant}")
     components.append(evaluator)
     if plan.push_destination:
       components.append(Pusher(

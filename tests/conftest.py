@@ -81,3 +81,17 @@ def eval_inputs(trained_pipeline, keras_model):
       examples_io.parse_fn(specs, label_key="label"))))
   return {k: v.numpy() for k, v in features.items()}, labels.numpy()
 
+
+
+@pytest.fixture(scope="session")
+def penguin(tmp_path_factory):
+  """TFX's own penguin pipeline (Transform, tf.saved_model.save Trainer,
+  latest-blessed Resolver, Evaluator, Pusher), run once on test data.
+
+  Tests append compression branches to it and re-run it from the cache.
+  """
+  import tfx_examples  # pylint: disable=g-import-not-at-top
+  example = tfx_examples.penguin_pipeline(
+      str(tmp_path_factory.mktemp("penguin")))
+  tfx_examples.run(example)
+  return example

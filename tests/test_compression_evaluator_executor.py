@@ -110,9 +110,17 @@ def test_float_tflite_is_blessed_with_every_check_passing(blessed_run,
   assert os.listdir(blessing.uri) == ["BLESSED"]
   assert blessing.get_int_custom_property("blessed") == 1
   assert blessing.get_string_custom_property("current_model") == float_tflite.uri
-  assert blessing.get_int_custom_property("current_model_id") == 7
+  assert blessing.get_int_custom_property("candidate_model_id") == 7
+  # Not `current_model_id`: a host pipeline's LatestBlessedModelStrategy
+  # pairs models with blessings by it and would take this TFLite candidate.
+  assert "current_model_id" not in blessing.mlmd_artifact.custom_properties
   assert (blessing.get_string_custom_property("baseline_model") ==
           trained_pipeline.model.uri)
+
+
+def metric_examples(report) -> int:
+  (overall,) = [m for m in report["metrics"] if m["slice_name"] == "Overall"]
+  return int(overall["num_examples"])
 
 
 def test_blessed_run_reports_figures_and_tfma_outputs(blessed_run):
@@ -134,12 +142,17 @@ def test_blessed_run_reports_figures_and_tfma_outputs(blessed_run):
     assert memory["over_runtime_bytes"] == (
         memory["increase_bytes"] - memory["runtime_only_increase_bytes"])
   assert report["ratios"]["size_ratio"] == 1.0
-  assert report["tfma"] == {"compared_as": "tflite", "validation_ok": True,
-                            "output_path": uri}
+  tfma = report["tfma"]
+  assert tfma["complete"] and tfma["output_path"] == uri
+  assert (tfma["label_key"], tfma["prediction_key"]) == ("label",
+                                                         "probabilities")
+  assert tfma["examples"] == metric_examples(report)
+  assert cand["runs_as"].startswith("TFLite interpreter")
+  assert base["runs_as"] == "serving_default on the serialized examples"
   files = os.listdir(uri)
-  assert any(f.startswith("validations") for f in files)
   assert any(f.startswith("metrics") for f in files)
-  # The SavedModel baseline was converted for TFMA, in TFMA's layout.
+  assert os.listdir(os.path.join(uri, "predictions"))
+  # The SavedModel baseline was converted to TFLite to be measured.
   assert os.path.isfile(os.path.join(uri, "converted", "baseline",
                                      "Format-Serving", "tflite"))
   page = open(os.path.join(uri, "report.html")).read()
@@ -198,8 +211,10 @@ def test_over_pruned_saved_model_is_refused_on_accuracy(trained_pipeline,
   assert run.failed == [f"{ACCURACY}[Overall]"]
   check = run.checks[f"{ACCURACY}[Overall]"]
   assert check["value"] < -0.1 and "beyond the allowed change -0.02" in check["reason"]
-  # Two SavedModels go straight to TFMA; size is measured on float TFLite.
-  assert run.report["tfma"]["compared_as"] == "saved_model"
+  # Both SavedModels are served by their signatures; sizes are measured on
+  # their float TFLite conversions.
+  assert run.report["candidate"]["runs_as"] == (
+      "serving_default on the serialized examples")
   assert run.report["candidate"]["measured_as"].startswith("float32 TFLite")
   assert run.report["candidate"]["overall_weight_sparsity"] > 0.9
   assert run.report["ratios"]["gzip_size_ratio"] > 3
@@ -245,20 +260,30 @@ def _assert_refused_before_tfma(run, message):
   assert message in run.checks[checks.EVALUATION]["reason"]
   assert os.listdir(run.blessing.uri) == ["NOT_BLESSED"]
   assert run.blessing.get_int_custom_property("blessed") == 0
-  assert not any(f.startswith("validations")
+  assert not any(f.startswith("metrics")
                  for f in os.listdir(run.evaluation.uri))
   assert "Evaluation error" in open(
       os.path.join(run.evaluation.uri, "report.html")).read()
 
 
 def test_input_name_mismatch_is_refused(trained_pipeline, tmp_path):
-  save_keras(small_cnn(input_name="pixels"),
-             str(tmp_path / "pixels" / "Format-Serving"))
-  run = _evaluate(trained_pipeline, model_artifact(str(tmp_path / "pixels")),
+  candidate = _tflite_artifact(small_cnn(input_name="pixels"),
+                               str(tmp_path / "pixels"))
+  run = _evaluate(trained_pipeline, candidate, str(tmp_path / "out"),
+                  CompressionEvaluatorConfig())
+  _assert_refused_before_tfma(
+      run, "InputMismatchError: candidate TFLite input(s) ['pixels'] are "
+      "neither features of the eval examples")
+
+
+def test_saved_model_without_example_signature_is_refused(trained_pipeline,
+                                                          tmp_path):
+  save_keras(small_cnn(), str(tmp_path / "dense" / "Format-Serving"))
+  run = _evaluate(trained_pipeline, model_artifact(str(tmp_path / "dense")),
                   str(tmp_path / "out"), CompressionEvaluatorConfig())
   _assert_refused_before_tfma(
-      run, "InputMismatchError: candidate model input(s) ['pixels'] are not "
-      "features of split 'eval'")
+      run, "the candidate SavedModel's serving_default takes ['image'], not "
+      "serialized tf.Examples")
 
 
 def test_unknown_prediction_key_is_refused(trained_pipeline, float_tflite,
@@ -266,8 +291,8 @@ def test_unknown_prediction_key_is_refused(trained_pipeline, float_tflite,
   run = _evaluate(trained_pipeline, float_tflite, str(tmp_path / "out"),
                   CompressionEvaluatorConfig(prediction_key="logits"))
   _assert_refused_before_tfma(
-      run, "prediction_key 'logits' is not an output of the candidate model "
-      "(outputs: ['probabilities'])")
+      run, "prediction_key 'logits' is not an output of the ['candidate', "
+      "'baseline'] model(s)")
 
 
 @pytest.mark.parametrize("make, message", [
@@ -285,23 +310,31 @@ def test_evaluation_error_is_not_blessed(trained_pipeline, tmp_path, make,
   assert "Traceback" in run.report["traceback"]
 
 
-def test_int8_input_tflite_is_refused(trained_pipeline, eval_inputs, tmp_path):
-  import tensorflow as tf  # pylint: disable=g-import-not-at-top
-  from tfx_compression.lib import tflite_convert  # pylint: disable=g-import-not-at-top
+def _candidate_accuracy(run) -> float:
+  (overall,) = [m for m in run.report["metrics"]
+                if m["slice_name"] == "Overall"]
+  return overall["candidate"]
+
+
+def test_int8_io_tflite_is_evaluated_like_its_float_io_export(
+    trained_pipeline, eval_inputs, tmp_path):
+  from tfx_compression.lib import quantization  # pylint: disable=g-import-not-at-top
   inputs, _ = eval_inputs
-
-  def int8_io(converter):
-    converter.optimizations = [tf.lite.Optimize.DEFAULT]
-    converter.representative_dataset = lambda: (
-        [inputs["image"][i:i + 1]] for i in range(50))
-    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-    converter.inference_input_type = tf.int8
-    converter.inference_output_type = tf.int8
-
-  data = tflite_convert.convert_keras(_fresh_model(trained_pipeline),
-                                      configure=int8_io)
-  artifact_io.write_bytes(artifact_io.tflite_path(str(tmp_path / "int8")), data)
-  run = _evaluate(trained_pipeline, model_artifact(str(tmp_path / "int8")),
-                  str(tmp_path / "out"), CompressionEvaluatorConfig())
-  _assert_refused_before_tfma(
-      run, "candidate TFLite model has integer inputs {'image': 'int8'}")
+  calibration = {"image": inputs["image"][:100]}
+  runs = {}
+  for io_type in ("int8", "float32"):
+    data = quantization.quantize(_fresh_model(trained_pipeline), "int8",
+                                 io_type, calibration).model_bytes
+    uri = str(tmp_path / io_type)
+    artifact_io.write_bytes(artifact_io.tflite_path(uri), data)
+    runs[io_type] = _evaluate(trained_pipeline, model_artifact(uri),
+                              str(tmp_path / f"{io_type}_eval"),
+                              CompressionEvaluatorConfig(benchmark=FAST))
+  int8, float_io = runs["int8"], runs["float32"]
+  assert int8.report["candidate"]["input_dtypes"] == {"image": "int8"}
+  assert int8.report["verdict"] == "BLESSED", int8.report["checks"]
+  # Inputs quantized with the model's own scale and zero point (rounded and
+  # clipped), outputs dequantized: the same accuracy as the float-I/O export.
+  assert _candidate_accuracy(int8) > 0.9
+  assert abs(_candidate_accuracy(int8) -
+             _candidate_accuracy(float_io)) <= 0.005

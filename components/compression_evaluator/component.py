@@ -28,16 +28,22 @@ class CompressionEvaluator(base_beam_component.BaseBeamComponent):
                examples: types.BaseChannel,
                model: types.BaseChannel,
                baseline_model: types.BaseChannel,
-               config: Optional[CompressionEvaluatorConfig] = None):
+               config: Optional[CompressionEvaluatorConfig] = None,
+               transform_graph: Optional[types.BaseChannel] = None):
     """Constructs a CompressionEvaluator.
 
     Args:
-      examples: Examples; `config.example_split` is evaluated.
+      examples: Raw Examples (what serving_default parses);
+        `config.example_split` is evaluated.
       model: The candidate: a TFLite Model (`Format-Serving/tflite`) or a
-        Keras SavedModel Model (Pruner, QAT, Trainer output).
-      baseline_model: The model it would replace (TFLite or Keras SavedModel).
+        SavedModel Model (Pruner or Trainer output).
+      baseline_model: The model it would replace, usually the Trainer's
+        SavedModel (served by its serving_default), or a TFLite Model.
       config: A `CompressionEvaluatorConfig`; defaults to accuracy may drop
         by at most 0.02 and no budget.
+      transform_graph: The pipeline's TransformGraph, for candidates over
+        transformed features and for measuring a SavedModel baseline as
+        TFLite taking the raw serving features.
 
     Raises:
       CompressionConfigError: `config` is not a CompressionEvaluatorConfig.
@@ -45,6 +51,7 @@ class CompressionEvaluator(base_beam_component.BaseBeamComponent):
     config = config_utils.config_or_default(config, CompressionEvaluatorConfig)
     super().__init__(spec=spec.CompressionEvaluatorSpec(
         examples=examples, model=model, baseline_model=baseline_model,
+        transform_graph=transform_graph,
         evaluation=types.Channel(type=standard_artifacts.ModelEvaluation),
         blessing=types.Channel(type=standard_artifacts.ModelBlessing),
         evaluator_config=config.to_json()))

@@ -129,8 +129,12 @@ class CompressionEvaluatorConfig:
   """What CompressionEvaluator checks before it blesses a candidate.
 
   Attributes:
-    label_key: tf.Example feature holding the label.
-    prediction_key: Model output compared with the label.
+    label_key: The label: a feature of the examples, or an output of the
+      Transform graph; None derives it (the one feature of the examples the
+      baseline's serving_default does not parse and no input reads).
+    prediction_key: The output compared with the label (a serving
+      signature output key, which converted TFLite models keep); None: the
+      models' only output.
     example_split: Split of the examples evaluated.
     metrics: Metrics with their accepted drop versus the baseline.
     slices: Feature-key tuples to slice by, e.g. (('label',),); the whole
@@ -139,8 +143,8 @@ class CompressionEvaluatorConfig:
     benchmark: Latency and memory measurement settings.
   """
 
-  label_key: str = "label"
-  prediction_key: str = "probabilities"
+  label_key: Optional[str] = None
+  prediction_key: Optional[str] = None
   example_split: str = "eval"
   metrics: Tuple[MetricThreshold, ...] = (MetricThreshold(),)
   slices: Tuple[Tuple[str, ...], ...] = ()
@@ -149,8 +153,10 @@ class CompressionEvaluatorConfig:
 
   def __post_init__(self):
     set_ = lambda k, v: object.__setattr__(self, k, v)
-    for name in ("label_key", "prediction_key", "example_split"):
-      config_utils.check_nonempty_str(getattr(self, name), name)
+    config_utils.check_nonempty_str(self.example_split, "example_split")
+    for name in ("label_key", "prediction_key"):
+      if getattr(self, name) is not None:
+        config_utils.check_nonempty_str(getattr(self, name), name)
     metrics = tuple(self.metrics) if isinstance(self.metrics, (list, tuple)) else None
     if not metrics or not all(isinstance(m, MetricThreshold) for m in metrics):
       raise CompressionConfigError(

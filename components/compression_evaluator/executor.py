@@ -17,18 +17,24 @@ from tfx.dsl.io import fileio
 from tfx.types import artifact_utils
 
 from tfx_compression import artifact_io
+from tfx_compression import conversion_input
 from tfx_compression import properties
 from tfx_compression.compression_evaluator import checks
 from tfx_compression.compression_evaluator import spec
 from tfx_compression.compression_evaluator.config import CompressionEvaluatorConfig
+from tfx_compression.compression_evaluator.models import ModelSource
 
 # What the stock Evaluator writes (tfx/components/evaluator/constants.py),
-# which the stock Pusher and tfx.dsl.Cond read.
+# which the stock Pusher and tfx.dsl.Cond read: `blessed`, the model uris.
 PROP_BLESSED = "blessed"
 PROP_CURRENT_MODEL = "current_model"
-PROP_CURRENT_MODEL_ID = "current_model_id"
 PROP_BASELINE_MODEL = "baseline_model"
 PROP_BASELINE_MODEL_ID = "baseline_model_id"
+# Not the stock `current_model_id`: TFX's LatestBlessedModelStrategy pairs a
+# Model with a blessing by that property, so a host pipeline's own resolver
+# would take a blessed compressed candidate (a TFLite file) as its baseline
+# and its stock Evaluator would fail. Ours names the candidate differently.
+PROP_CANDIDATE_MODEL_ID = properties.CANDIDATE_MODEL_ID
 PROP_BLESSING_MESSAGE = properties.BLESSING_MESSAGE
 
 
@@ -54,13 +60,14 @@ class Executor(base_beam_executor.BaseBeamExecutor):
 
     report: Dict[str, Any] = {"config": config.to_dict(), "error": None}
     try:
-      sources = [runner.ModelSource(role, a.uri, artifact_io.serving_dir(a.uri),
-                                    artifact_io.is_tflite(a.uri))
+      sources = [ModelSource(role, a.uri, artifact_io.serving_dir(a.uri),
+                             artifact_io.is_tflite(a.uri))
                  for role, a in ((runner.CANDIDATE, model),
                                  (runner.BASELINE, baseline))]
       files = artifact_io.split_files(examples, config.example_split)
-      report.update(runner.evaluate(config, *sources, files, evaluation.uri,
-                                    self._beam_pipeline_args))
+      report.update(runner.evaluate(
+          config, *sources, files, evaluation.uri, self._beam_pipeline_args,
+          conversion_input.transform_dir(input_dict, spec.TRANSFORM_GRAPH_KEY)))
     except Exception as e:  # pylint: disable=broad-except
       logging.exception("CompressionEvaluator: evaluation failed")
       report["error"] = f"{type(e).__name__}: {e}"
@@ -88,14 +95,17 @@ class Executor(base_beam_executor.BaseBeamExecutor):
 
 def _write_blessing(blessing, blessed: bool, model, baseline,
                     message: str) -> None:
-  """Writes the marker file and properties exactly as the stock Evaluator."""
+  """Writes the marker file and properties as the stock Evaluator does.
+
+  All but `current_model_id` (see PROP_CANDIDATE_MODEL_ID).
+  """
   name = spec.VERDICT_BLESSED if blessed else spec.VERDICT_NOT_BLESSED
   fileio.makedirs(blessing.uri)
   with fileio.open(os.path.join(blessing.uri, name), "w") as f:
     f.write("")
   blessing.set_int_custom_property(PROP_BLESSED, 1 if blessed else 0)
   blessing.set_string_custom_property(PROP_CURRENT_MODEL, model.uri)
-  blessing.set_int_custom_property(PROP_CURRENT_MODEL_ID, model.id)
+  blessing.set_int_custom_property(PROP_CANDIDATE_MODEL_ID, model.id)
   blessing.set_string_custom_property(PROP_BASELINE_MODEL, baseline.uri)
   blessing.set_int_custom_property(PROP_BASELINE_MODEL_ID, baseline.id)
   blessing.set_string_custom_property(PROP_BLESSING_MESSAGE, message[:1000])

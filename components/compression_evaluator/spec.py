@@ -6,6 +6,7 @@ from tfx.types import standard_artifacts
 EXAMPLES_KEY = "examples"
 MODEL_KEY = "model"
 BASELINE_MODEL_KEY = "baseline_model"
+TRANSFORM_GRAPH_KEY = "transform_graph"
 EVALUATION_KEY = "evaluation"
 BLESSING_KEY = "blessing"
 CONFIG_KEY = "evaluator_config"  # CompressionEvaluatorConfig.to_json()
@@ -25,6 +26,8 @@ class CompressionEvaluatorSpec(component_spec.ComponentSpec):
       MODEL_KEY: component_spec.ChannelParameter(type=standard_artifacts.Model),
       BASELINE_MODEL_KEY: component_spec.ChannelParameter(
           type=standard_artifacts.Model),
+      TRANSFORM_GRAPH_KEY: component_spec.ChannelParameter(
+          type=standard_artifacts.TransformGraph, optional=True),
   }
   OUTPUTS = {
       EVALUATION_KEY: component_spec.ChannelParameter(

@@ -12,6 +12,7 @@ from typing import Mapping, Optional, Sequence
 import numpy as np
 
 from tfx_compression.lib import lite_conversion
+from tfx_compression.lib import model_function
 from tfx_compression.lib import quantization
 from tfx_compression.lib import quantization_debug
 from tfx_compression.lib import tflite_convert
@@ -93,6 +94,7 @@ def post_training_quantize(
       `quantization_debug.analyze`.
   """
   mode, io_type = QuantizationMode(mode), IoType(io_type)
+  keras_model = model_function.as_function(keras_model)
   # Checks the mode, I/O type and calibration data before any conversion.
   quantization.configure_fn(mode, io_type, calibration_inputs)
   float_model = tflite_convert.convert_keras(keras_model)
@@ -104,7 +106,8 @@ def post_training_quantize(
         float_layers=float_layers, float_ops=float_ops,
         max_auto_float_layers=max_auto_float_layers,
         max_relative_output_error=max_relative_output_error,
-        float_model_bytes=float_model)
+        float_model_bytes=float_model,
+        preprocessing=quantization_debug.preprocessing_tensors(keras_model))
   if debug is not None and debug.model_bytes is not None:
     conversion = lite_conversion.validate(
         debug.model_bytes, keras_model, validation_inputs,

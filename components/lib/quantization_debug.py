@@ -112,6 +112,19 @@ def resolve_float_layers(float_layers: Sequence[str],
   return found
 
 
+def preprocessing_tensors(function) -> List[str]:
+  """Tensor names of a function's Transform graph, as TFLite names them.
+
+  Converted alone (raw features -> model inputs), the Transform graph's ops
+  give the names its tensors also carry in the whole model's graph.
+  """
+  if getattr(function, "preprocess", None) is None:
+    return []
+  interp = tflite_inspect.interpreter(
+      tflite_convert.convert_keras(function.preprocess))
+  return sorted({d["name"] for d in interp.get_tensor_details()})
+
+
 def _parse_layer_errors(dump: str) -> List[LayerError]:
   rows = []
   for row in csv.DictReader(io.StringIO(dump)):
@@ -181,7 +194,8 @@ def analyze(keras_model,
             float_ops: Sequence[str] = (),
             max_auto_float_layers: int = 0,
             max_relative_output_error: Optional[float] = None,
-            float_model_bytes: Optional[bytes] = None) -> DebugResult:
+            float_model_bytes: Optional[bytes] = None,
+            preprocessing: Sequence[str] = ()) -> DebugResult:
   """Reports per-layer int8 error and keeps layers float as asked.
 
   Args:
@@ -197,6 +211,10 @@ def analyze(keras_model,
     max_relative_output_error: The automatic mode's error budget.
     float_model_bytes: The model converted as float32, the reference of the
       relative output error; converted here when None.
+    preprocessing: Tensor names of preprocessing (a Transform graph folded
+      in front of the model) kept float together: raw features have ranges
+      unlike the model's, and e.g. `tft.scale_to_z_score`'s select between a
+      raw and a scaled branch would be quantized on the raw branch's range.
 
   Returns:
     The report, and the selectively quantized model if anything is float.
@@ -207,7 +225,8 @@ def analyze(keras_model,
     ConversionError: the debugger cannot quantize the model.
   """
   io_type = IoType(io_type)
-  selective = bool(float_layers or float_ops or max_auto_float_layers)
+  selective = bool(float_layers or float_ops or max_auto_float_layers or
+                   preprocessing)
   if selective and io_type not in SELECTIVE_IO_TYPES:
     raise CompressionConfigError(
         f"io_type {io_type.value!r} cannot be combined with float layers; "
@@ -232,6 +251,13 @@ def analyze(keras_model,
       tflite_run.predict(session.model(nodes, ops), debug_inputs), reference)
   initial = measure([], [])
   nodes, ops, decisions = _keep_requested_float(float_ops, requested, measure)
+  kept = [l.tensor_name for l in layers if l.tensor_name in set(preprocessing)
+          and l.tensor_name not in nodes]
+  if kept:
+    nodes.extend(kept)
+    decisions.append(FloatDecision(
+        ", ".join(kept), f"preprocessing: the {len(kept)} quantized tensors "
+        "of the Transform graph are kept float", measure(nodes, ops)))
   error = decisions[-1].relative_output_error if decisions else initial
   budget = max_relative_output_error if max_auto_float_layers else None
   if budget is not None:
@@ -289,7 +315,8 @@ def _keep_worst_float(session, nodes, ops, decisions, error, budget,
 
 def layer_report_csv(result: DebugResult) -> str:
   """The per-layer report as CSV, with a `kept_float` and a `reason` column."""
-  reasons = {d.kept_float: d.reason for d in result.decisions}
+  reasons = {name: d.reason for d in result.decisions
+             for name in d.kept_float.split(", ")}
   fields = [f.name for f in dataclasses.fields(LayerError)]
   out = io.StringIO()
   writer = csv.DictWriter(out, fields + ["kept_float", "reason"],

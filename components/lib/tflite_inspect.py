@@ -15,6 +15,7 @@ class TfliteSummary:
   tensor_dtype_counts: Dict[str, int]
   input_names: List[str]
   input_dtypes: Dict[str, str]
+  input_shapes: Dict[str, List[int]]  # per example (without the batch)
   output_names: List[str]
   output_dtypes: Dict[str, str]
   # Whether the default XNNPACK delegate took (part of) the graph. It refuses
@@ -49,6 +50,8 @@ def summarize(model_bytes: bytes) -> TfliteSummary:
       tensor_dtype_counts=dict(sorted(counts.items())),
       input_names=sorted(inputs),
       input_dtypes={k: v["dtype"].__name__ for k, v in sorted(inputs.items())},
+      input_shapes={k: [int(d) for d in v["shape"][1:]]
+                    for k, v in sorted(inputs.items())},
       output_names=sorted(outputs),
       output_dtypes={k: v["dtype"].__name__ for k, v in sorted(outputs.items())},
       xnnpack_delegated=delegated(interp),

@@ -1,7 +1,11 @@
 """Candidate-versus-baseline evaluation with TFMA: config, run, results.
 
-Knows nothing of TFX artifacts: models are directories (a SavedModel, or a
-directory holding a `tflite` file, as TFMA expects for model_type tf_lite).
+Model-agnostic: each model's predictions are features of the evaluated
+records (written by the evaluator, which runs the models itself), named in
+each ModelSpec's `prediction_key`. TFMA computes the metrics per model and
+slice and their differences; the change thresholds are applied here
+(`read_results`), as TFMA only validates them with models it loads itself.
+Knows nothing of TFX artifacts.
 """
 
 import dataclasses
@@ -11,23 +15,6 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 CANDIDATE = "candidate"
 BASELINE = "baseline"
 OVERALL = "Overall"
-TF_LITE = "tf_lite"
-
-
-@dataclasses.dataclass(frozen=True)
-class EvalModel:
-  """A model TFMA evaluates.
-
-  Attributes:
-    path: SavedModel directory, or directory holding a file named `tflite`.
-    is_tflite: Whether `path` holds a TFLite model.
-    prediction_key: Output compared with the label; '' for a single-output
-      TFLite model (TFMA then uses its only output).
-  """
-
-  path: str
-  is_tflite: bool
-  prediction_key: str
 
 
 @dataclasses.dataclass(frozen=True)
@@ -55,64 +42,49 @@ class SliceResult:
   num_examples: Optional[float]
 
 
-def build_eval_config(candidate: EvalModel, baseline: EvalModel, label_key: str,
+def build_eval_config(prediction_keys: Dict[str, str], label_key: str,
                       thresholds: Sequence[Threshold],
                       slices: Sequence[Sequence[str]]):
-  """Returns a `tfma.EvalConfig` comparing `candidate` with `baseline`."""
+  """Returns a model-agnostic `tfma.EvalConfig` comparing CANDIDATE with BASELINE.
+
+  Args:
+    prediction_keys: Role (CANDIDATE, BASELINE) -> feature holding its
+      predictions.
+    label_key: The label feature.
+    thresholds: The metrics to compute (their limits are applied by
+      `read_results`).
+    slices: Feature-key tuples to slice by (the whole split always).
+  """
   import tensorflow_model_analysis as tfma  # pylint: disable=g-import-not-at-top
-
-  def spec(name, model, is_baseline):
-    return tfma.ModelSpec(
-        name=name, label_key=label_key, prediction_key=model.prediction_key,
-        signature_name="" if model.is_tflite else "serving_default",
-        model_type=TF_LITE if model.is_tflite else "",
-        is_baseline=is_baseline)
-
-  overall = tfma.SlicingSpec()
-  sliced = [tfma.SlicingSpec(feature_keys=list(keys)) for keys in slices]
-
-  def change(drop, higher):
-    direction = (tfma.MetricDirection.HIGHER_IS_BETTER if higher else
-                 tfma.MetricDirection.LOWER_IS_BETTER)
-    return tfma.MetricThreshold(change_threshold=tfma.GenericChangeThreshold(
-        direction=direction, absolute={"value": -drop if higher else drop}))
-
-  metrics = [tfma.MetricConfig(class_name="ExampleCount")]
-  for t in thresholds:
-    per_slice = [tfma.PerSliceMetricThreshold(
-        slicing_specs=[overall],
-        threshold=change(t.max_drop, t.higher_is_better))]
-    if sliced:
-      per_slice.append(tfma.PerSliceMetricThreshold(
-          slicing_specs=sliced,
-          threshold=change(t.slice_drop, t.higher_is_better)))
-    metrics.append(tfma.MetricConfig(
-        class_name=t.class_name, config=json.dumps({"name": t.name}),
-        per_slice_thresholds=per_slice))
+  specs = [tfma.ModelSpec(name=role, label_key=label_key, prediction_key=key,
+                          is_baseline=role == BASELINE)
+           for role, key in prediction_keys.items()]
+  metrics = [tfma.MetricConfig(class_name="ExampleCount")] + [
+      tfma.MetricConfig(class_name=t.class_name,
+                        config=json.dumps({"name": t.name}))
+      for t in thresholds]
   return tfma.EvalConfig(
-      model_specs=[spec(CANDIDATE, candidate, False),
-                   spec(BASELINE, baseline, True)],
-      slicing_specs=[overall] + sliced,
+      model_specs=specs,
+      slicing_specs=[tfma.SlicingSpec()] + [
+          tfma.SlicingSpec(feature_keys=list(keys)) for keys in slices],
       metrics_specs=[tfma.MetricsSpec(metrics=metrics)])
 
 
-def run(eval_config, candidate: EvalModel, baseline: EvalModel,
-        data_pattern: str, output_path: str,
+def run(eval_config, data_pattern: str, output_path: str,
         beam_pipeline_args: Optional[List[str]] = None) -> None:
   """Runs TFMA on the tf.Example TFRecords matching `data_pattern`."""
   # pylint: disable=g-import-not-at-top
   import tensorflow_model_analysis as tfma
   from apache_beam.options.pipeline_options import PipelineOptions
-  models = [
-      tfma.default_eval_shared_model(
-          eval_saved_model_path=model.path, model_name=name,
-          eval_config=eval_config)
-      for name, model in ((CANDIDATE, candidate), (BASELINE, baseline))]
   tfma.run_model_analysis(
-      eval_shared_model=models, eval_config=eval_config,
-      data_location=data_pattern, file_format="tfrecords",
-      output_path=output_path,
+      eval_config=eval_config, data_location=data_pattern,
+      file_format="tfrecords", output_path=output_path,
       pipeline_options=PipelineOptions(beam_pipeline_args or []))
+
+
+def within(diff: float, limit: float, higher_is_better: bool) -> bool:
+  """Whether a change `diff` (candidate - baseline) is within its limit."""
+  return diff >= limit if higher_is_better else diff <= limit
 
 
 def read_results(output_path: str, thresholds: Sequence[Threshold],
@@ -121,20 +93,13 @@ def read_results(output_path: str, thresholds: Sequence[Threshold],
   """Reads TFMA's metrics and validation result.
 
   Returns:
-    (validation_ok, one SliceResult per (slice, threshold), problems), where
+    (complete, one SliceResult per (slice, threshold), problems), where
     problems lists what made the evaluation incomplete (missing slices or
-    metrics); TFMA's validation_ok is False whenever problems is not empty.
+    metrics); `complete` is False whenever problems is not empty.
   """
   # pylint: disable=g-import-not-at-top
   import tensorflow_model_analysis as tfma
   from tensorflow_model_analysis.slicer import slicer_lib
-  validation = tfma.load_validation_result(output_path)
-  failed = set()
-  for per_slice in validation.metric_validations_per_slice:
-    name = slicer_lib.stringify_slice_key(
-        slicer_lib.deserialize_slice_key(per_slice.slice_key))
-    for failure in per_slice.failures:
-      failed.add((name, failure.metric_key.name))
   values: Dict[str, Dict[Tuple[str, str, bool], float]] = {}
   columns = set()
   for metrics in tfma.load_metrics(output_path):
@@ -146,9 +111,7 @@ def read_results(output_path: str, thresholds: Sequence[Threshold],
       key = (kv.key.name, kv.key.model_name, kv.key.is_diff)
       if kv.value.HasField("double_value"):
         table[key] = kv.value.double_value.value
-  problems = [f"TFMA reports missing slice {s}"
-              for s in validation.missing_slices]
-  problems += [f"no example has feature(s) {list(keys)} to slice by"
+  problems = [f"no example has feature(s) {list(keys)} to slice by"
                for keys in slices if tuple(sorted(keys)) not in columns]
   results = []
   for slice_name in sorted(values, key=lambda s: (s != OVERALL, _sort_key(s))):
@@ -166,10 +129,10 @@ def read_results(output_path: str, thresholds: Sequence[Threshold],
       results.append(SliceResult(
           slice_name=slice_name, metric=t.name, candidate=cand, baseline=base,
           diff=diff, threshold=limit, num_examples=count,
-          passed=complete and (slice_name, t.name) not in failed))
+          passed=complete and within(diff, limit, t.higher_is_better)))
   if OVERALL not in values:
     problems.append("TFMA wrote no metrics for the whole split")
-  return bool(validation.validation_ok) and not problems, results, problems
+  return not problems, results, problems
 
 
 def _sort_key(slice_name: str) -> Any:

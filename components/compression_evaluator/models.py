@@ -1,0 +1,166 @@
+"""The candidate and the baseline as the evaluator runs and measures them.
+
+Each side gets a predictor (its answers on serialized eval records, as it
+will be deployed) and a TFLite file to measure:
+- a TFLite model runs in the TFLite interpreter, fed the features it takes
+  (raw serving features, or transformed ones through the Transform graph);
+  integer inputs are quantized with their own scale and zero point;
+- a SavedModel runs its `serving_default` on the serialized records, as TF
+  Serving would; for size and latency it is converted to float32 TFLite
+  taking the same kind of inputs as the candidate.
+"""
+
+import dataclasses
+import os
+from typing import Any, Callable, Iterable, Optional, Sequence
+
+import numpy as np
+
+from tfx_compression import artifact_io
+from tfx_compression.errors import InputMismatchError
+from tfx_compression.lib import feature_space
+from tfx_compression.lib.conversion_options import TfliteInputs
+from tfx_compression.lib.keras_io import InputSpec
+from tfx_compression.lib.saved_model_info import FeatureInfo
+
+CONVERTED_DIR = "converted"  # <evaluation uri>/converted/<role>/Format-Serving/tflite
+MEASURED_AS_TFLITE = "tflite"
+MEASURED_AS_CONVERSION = "float32 TFLite conversion of the SavedModel"
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelSource:
+  """A model to evaluate: its `Format-Serving` directory and format."""
+
+  role: str
+  uri: str
+  serving_dir: str
+  is_tflite: bool
+
+
+@dataclasses.dataclass
+class Side:
+  """One evaluated model, ready to predict and to be measured."""
+
+  source: ModelSource
+  output_names: Sequence[str]
+  input_names: Sequence[str]
+  serving_features: Optional[Sequence[str]]  # None: not a tf.Example signature
+  tflite_bytes: bytes  # its own TFLite, or its float32 conversion
+  tflite_inputs: TfliteInputs
+  measured_as: str
+  summary: Any  # tflite_inspect.TfliteSummary of `tflite_bytes`
+  predict: Callable[[Sequence[bytes]], Any]  # records -> {output: array}
+  runs_as: str  # how predictions are computed, for the report
+
+
+def _tflite_space(summary, files, example_keys, transform_dir, role
+                  ) -> feature_space.FeatureSpace:
+  """How records feed a TFLite model, found from its input names."""
+  from tfx_compression.lib import examples_io  # pylint: disable=g-import-not-at-top
+  names = set(summary.input_names)
+  shapes = {n: tuple(s) for n, s in summary.input_shapes.items()}
+  if names <= example_keys:
+    # Integer (quantized) inputs are fed the float features: the predictor
+    # quantizes them with the input's scale and zero point.
+    dtypes = {n: examples_io.feature_dtype(files, n) for n in names}
+    return feature_space.FeatureSpace(
+        parse={n: FeatureInfo(n, dtypes[n], shapes[n]) for n in names},
+        inputs={n: InputSpec(n, shapes[n], dtypes[n]) for n in names},
+        description="raw features of the examples")
+  if transform_dir and names <= feature_space.transformed_names(transform_dir):
+    return feature_space.behind_transform(
+        {n: InputSpec(n, shapes[n], "float32") for n in names}, transform_dir,
+        example_keys)
+  missing = sorted(names - example_keys)
+  raise InputMismatchError(
+      f"{role} TFLite input(s) {missing} are neither features of the eval "
+      f"examples (features: {sorted(example_keys)}) nor outputs of a "
+      "Transform graph (pass transform_graph when the model takes transformed "
+      "features). Feeding them anything else would be evaluated silently "
+      "wrong.")
+
+
+def tflite_side(source: ModelSource, files: Sequence[str],
+                example_keys: Iterable[str], transform_dir: Optional[str]
+                ) -> Side:
+  """A TFLite Model artifact as an evaluated side."""
+  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lib import tflite_inspect
+  from tfx_compression.lib import tflite_run
+  from tfx_compression.lib import tflite_source
+  data = artifact_io.read_bytes(artifact_io.tflite_path(source.uri))
+  summary = tflite_inspect.summarize(data)
+  space = _tflite_space(summary, files, set(example_keys), transform_dir,
+                        source.role)
+  kind = (TfliteInputs.MODEL if space.transform_dir else TfliteInputs.SERVING)
+  return Side(
+      source=source, output_names=summary.output_names,
+      input_names=summary.input_names, serving_features=None,
+      tflite_bytes=data, tflite_inputs=kind, measured_as=MEASURED_AS_TFLITE,
+      summary=summary,
+      predict=lambda records: tflite_run.predict(
+          data, tflite_source.read_inputs(space, records)),
+      runs_as=f"TFLite interpreter on {space.description}")
+
+
+def saved_model_side(source: ModelSource, inputs: TfliteInputs,
+                     transform_dir: Optional[str], output_dir: str) -> Side:
+  """A SavedModel artifact as an evaluated side (served by its signature)."""
+  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lib import model_loading
+  from tfx_compression.lib import tflite_convert
+  from tfx_compression.lib import tflite_inspect
+  from tfx_compression.lib import tflite_source
+  loaded = model_loading.load_for_conversion(source.serving_dir)
+  info = loaded.info
+  resolved = tflite_source.resolve(loaded, inputs, transform_dir, None,
+                                   f"the {source.role}")
+  data = tflite_convert.convert_keras(resolved.function)
+  artifact_io.write_bytes(os.path.join(
+      output_dir, CONVERTED_DIR, source.role, artifact_io.SERVING_DIR,
+      artifact_io.TFLITE_FILE), data)
+  if not info.serving.takes_serialized_examples:
+    raise InputMismatchError(
+        f"the {source.role} SavedModel's serving_default takes "
+        f"{sorted(info.serving.inputs)}, not serialized tf.Examples; the "
+        "evaluator serves SavedModels as TF Serving would, from tf.Examples.")
+  return Side(
+      source=source, output_names=info.output_keys,
+      input_names=sorted(loaded.function.input_specs),
+      serving_features=sorted(info.serving_features or ()),
+      tflite_bytes=data, tflite_inputs=resolved.inputs,
+      measured_as=MEASURED_AS_CONVERSION,
+      summary=tflite_inspect.summarize(data),
+      predict=loaded.serving_outputs,
+      runs_as="serving_default on the serialized examples")
+
+
+def prediction_key(key: Optional[str], sides: Sequence[Side]) -> str:
+  """The output compared with the label: `key`, or every side's only output.
+
+  Raises:
+    InputMismatchError: `key` is not an output of every side, or there are
+      several outputs and no key.
+  """
+  outputs = {s.source.role: list(s.output_names) for s in sides}
+  if key:
+    missing = [role for role, names in outputs.items() if key not in names]
+    if missing:
+      raise InputMismatchError(
+          f"prediction_key {key!r} is not an output of the {missing} model(s) "
+          f"(outputs: {outputs})")
+    return key
+  names = {tuple(v) for v in outputs.values()}
+  if len(names) == 1 and len(next(iter(names))) == 1:
+    return next(iter(names))[0]
+  raise InputMismatchError(
+      f"Cannot derive the prediction key: the models' outputs are {outputs} "
+      "(read from their serving signatures and TFLite signatures); set "
+      "prediction_key to the output holding the predictions.")
+
+
+def as_matrix(values) -> np.ndarray:
+  """Predictions as [examples, values] float32."""
+  values = np.asarray(values, np.float32)
+  return values.reshape(len(values), -1)

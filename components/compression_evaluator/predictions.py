@@ -1,0 +1,94 @@
+"""Every side's predictions on the eval split, written beside the features.
+
+The evaluator runs each model itself (`models.Side.predict`) and writes the
+eval records again with one extra float feature per model,
+`__tfxc_prediction_<role>`, so that TFMA computes metrics, slices and
+comparisons from the predictions as features (model-agnostic evaluation).
+This is how a TFLite candidate is compared with a SavedModel baseline served
+by its own signature (TFMA 0.47 cannot mix the two), and how integer-I/O
+TFLite models are fed correctly quantized inputs.
+"""
+
+import os
+from typing import Dict, Optional, Sequence
+
+import numpy as np
+
+from tfx_compression.errors import ModelValidationError
+
+PREDICTION_PREFIX = "__tfxc_prediction_"
+PREDICTIONS_DIR = "predictions"  # <evaluation uri>/predictions/*.gz
+BATCH_SIZE = 256
+
+
+def feature_name(role: str) -> str:
+  return PREDICTION_PREFIX + role
+
+
+def write(files: Sequence[str], sides, output_key: str, output_dir: str,
+          label_space=None) -> Dict[str, int]:
+  """Writes the eval records with each side's `output_key` predictions.
+
+  Args:
+    files: The eval split's TFRecord files.
+    sides: `models.Side`s.
+    output_key: The output compared with the label.
+    output_dir: Where the gzipped TFRecord goes.
+    label_space: A FeatureSpace computing the label through the Transform
+      graph, when the label is not a raw feature; it is written too.
+
+  Returns:
+    {'examples': records written, 'width': values per prediction}.
+
+  Raises:
+    ModelValidationError: a model returned NaN/inf or a different number of
+      predictions than records.
+  """
+  # pylint: disable=g-import-not-at-top
+  import tensorflow as tf
+  from tfx_compression.compression_evaluator import models
+  from tfx_compression.lib import examples_io
+  ds = tf.data.TFRecordDataset(list(files),
+                               compression_type=examples_io.compression_of(files))
+  tf.io.gfile.makedirs(output_dir)
+  path = os.path.join(output_dir, "predictions.tfrecord.gz")
+  count, width = 0, None
+  options = tf.io.TFRecordOptions(compression_type="GZIP")
+  with tf.io.TFRecordWriter(path, options) as writer:
+    for batch in ds.batch(BATCH_SIZE):
+      records = list(batch.numpy())
+      columns = {}
+      for side in sides:
+        values = models.as_matrix(side.predict(records)[output_key])
+        _check(values, len(records), side.source.role)
+        columns[feature_name(side.source.role)] = values
+        width = values.shape[1]
+      labels = _labels(label_space, records)
+      for i, record in enumerate(records):
+        example = tf.train.Example.FromString(record)
+        features = example.features.feature
+        for name, values in columns.items():
+          features[name].float_list.value[:] = values[i].tolist()
+        if labels is not None:
+          features[label_space.label].int64_list.value[:] = [int(labels[i])]
+        writer.write(example.SerializeToString())
+      count += len(records)
+  return {"examples": count, "width": width or 0}
+
+
+def _labels(label_space, records) -> Optional[np.ndarray]:
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  if label_space is None:
+    return None
+  _, labels = label_space.parse_fn()(tf.constant(records))
+  return labels.numpy()
+
+
+def _check(values: np.ndarray, n: int, role: str) -> None:
+  if len(values) != n:
+    raise ModelValidationError(
+        f"the {role} model returned {len(values)} predictions for {n} records")
+  bad = int(np.sum(~np.isfinite(values)))
+  if bad:
+    raise ModelValidationError(
+        f"the {role} model returned {bad} NaN or infinite prediction values")
