@@ -234,6 +234,50 @@ def compile_kubeflow(args) -> str:
                                    image=args.image or kubeflow.DEFAULT_IMAGE)
 
 
+# What a Trainer module that reads Transform's output contains (TFX's
+# examples: tft.TFTransformOutput(fn_args.transform_output)).
+_READS_TRANSFORM = ("fn_args.transform_output", "fn_args.transform_graph_path",
+                    "TFTransformOutput(")
+
+
+def _existing_file(path: str, flag: str) -> str:
+  from tfx_compression.errors import CompressionConfigError  # pylint: disable=g-import-not-at-top
+  if not os.path.isfile(path):
+    raise CompressionConfigError(f"{flag} {path!r} is not a file")
+  return os.path.abspath(path)
+
+
+def _trainer_sources(args) -> dict:
+  """The Trainer and Transform sources of `run`, checked before anything runs.
+
+  Raises:
+    CompressionConfigError: a missing file or data directory, or a Trainer
+      module that reads the Transform output without --transform-module.
+  """
+  from tfx_compression.errors import CompressionConfigError  # pylint: disable=g-import-not-at-top
+  if not os.path.isdir(args.data) or not os.listdir(args.data):
+    raise CompressionConfigError(
+        f"--data {args.data!r} is not a directory holding data files")
+  sources = {"train_steps": args.train_steps}
+  if args.transform_module:
+    sources["transform_module_file"] = _existing_file(args.transform_module,
+                                                      "--transform-module")
+  if not args.trainer_module:
+    return dict(sources, trainer_run_fn=args.run_fn)
+  path = _existing_file(args.trainer_module, "--trainer-module")
+  with open(path) as f:
+    text = f.read()
+  if not args.transform_module and any(s in text for s in _READS_TRANSFORM):
+    hint = (f"; it defines preprocessing_fn too: add --transform-module {path}"
+            if "preprocessing_fn" in text else
+            ": add --transform-module with your preprocessing_fn module")
+    raise CompressionConfigError(
+        f"--trainer-module {path} reads the Transform output "
+        f"(fn_args.transform_output), but no --transform-module was given"
+        f"{hint}")
+  return dict(sources, trainer_module_file=path)
+
+
 def main(argv=None) -> int:
   args = _parser().parse_args(argv)
   if not args.verbose:
@@ -249,13 +293,10 @@ def main(argv=None) -> int:
       print(f"Kubeflow pipeline written to {compile_kubeflow(args)}")
       return EXIT_OK
     if args.command == "run":
-      trainer = ({"trainer_module_file": os.path.abspath(args.trainer_module)}
-                 if args.trainer_module else {"trainer_run_fn": args.run_fn})
-      if args.transform_module:
-        trainer["transform_module_file"] = os.path.abspath(args.transform_module)
-      trainer["train_steps"] = args.train_steps
+      plan = load_plan(args.config)
+      trainer = _trainer_sources(args)
       run_local(args.pipeline_name, args.workdir, os.path.abspath(args.data),
-                load_plan(args.config), args.epochs, trainer, args.verbose)
+                plan, args.epochs, trainer, args.verbose)
     else:
       run_demo(args.workdir, args.epochs, args.verbose)
   except CompressionError as e:

@@ -1,5 +1,7 @@
 """`tfx-compression run`: the pipeline on the user's data, plan from a file."""
 
+import os
+
 import pytest
 
 from tfx_compression.pipelines import cli
@@ -67,3 +69,54 @@ def test_run_on_user_data_with_yaml_plan(trained_pipeline, tmp_path, capsys):
   assert row[6] == "NOT_BLESSED"  # 57 KB float model, 20 KB budget
   assert "NOT_BLESSED none: failed: size_bytes" in out
 
+
+
+def test_transform_trainer_module_without_transform_module(tmp_path, capsys):
+  import importlib.util  # pylint: disable=g-import-not-at-top
+  module = importlib.util.find_spec(
+      "tfx.examples.penguin.penguin_utils_keras").origin  # TFX's own module
+  (tmp_path / "penguins.csv").write_text("species\n1\n")
+  code = cli.main(["run", "--data", str(tmp_path), "--trainer-module", module])
+  assert code == cli.EXIT_BAD_INPUT
+  err = capsys.readouterr().err.strip()
+  assert len(err.splitlines()) == 1
+  assert "reads the Transform output (fn_args.transform_output)" in err
+  assert f"add --transform-module {module}" in err
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--data", "/nonexistent", "--run-fn", "a.b"],
+     "--data '/nonexistent' is not a directory"),
+    (["--data", "{tmp}", "--trainer-module", "/no/such/module.py"],
+     "--trainer-module '/no/such/module.py' is not a file"),
+])
+def test_missing_inputs_are_refused_before_anything_runs(tmp_path, capsys,
+                                                         args, message):
+  (tmp_path / "x.csv").write_text("a\n1\n")
+  args = [a.replace("{tmp}", str(tmp_path)) for a in args]
+  assert cli.main(["run"] + args + ["--workdir",
+                                    str(tmp_path / "w")]) == cli.EXIT_BAD_INPUT
+  assert message in capsys.readouterr().err
+  assert not (tmp_path / "w").exists()
+
+
+@pytest.mark.e2e
+def test_run_with_tfx_penguin_modules(tmp_path, capsys):
+  """TFX's own penguin module as --trainer-module and --transform-module."""
+  import importlib.util  # pylint: disable=g-import-not-at-top
+  import tfx_examples  # pylint: disable=g-import-not-at-top
+  module = importlib.util.find_spec(
+      "tfx.examples.penguin.penguin_utils_keras").origin
+  data = tfx_examples.write_penguin_csv(str(tmp_path / "data"))
+  config = tmp_path / "plan.yaml"
+  config.write_text("lite_optimizations: [none]\nptq_modes: []\n"
+                    "evaluator:\n  benchmark:\n    measure_memory: false\n")
+  code = cli.main(["run", "--data", os.path.join(data, "labelled"),
+                   "--trainer-module", module, "--transform-module", module,
+                   "--train-steps", "100", "--config", str(config),
+                   "--workdir", str(tmp_path / "work")])
+  assert code == 0, capsys.readouterr().err
+  out = capsys.readouterr().out
+  (row,) = [l.split() for l in out.splitlines() if l.startswith("none ")]
+  assert row[6] == "BLESSED"
+  assert float(row[1]) > 0.9  # accuracy of the raw-feature TFLite model

@@ -53,7 +53,8 @@ def test_defaults():
   (metric,) = config.metrics
   assert (metric.name, metric.max_drop, metric.direction) == (
       "sparse_categorical_accuracy", 0.02, Direction.HIGHER_IS_BETTER)
-  assert (config.label_key, config.prediction_key) == ("label", "probabilities")
+  # None: derived from the baseline's serving signature and the examples.
+  assert (config.label_key, config.prediction_key) == (None, None)
   assert config.benchmark.num_threads == 1
 
 

@@ -1,5 +1,7 @@
-"""The README's drop-in: add_compression appended to a plain user pipeline.
+"""The README's drop-in: add_compression appended to a Transform pipeline.
 
+The README's pipeline is TFX's penguin example; it runs in the session's
+penguin workdir, so its ExampleGen, Transform and Trainer come from the cache.
 Checks MLMD lineage: baseline model -> compressed model -> blessing -> pushed.
 """
 
@@ -36,27 +38,24 @@ def _producer_and_inputs(store, artifact_id):
 
 
 @pytest.mark.e2e
-def test_drop_in_snippet_runs_and_lineage_links_to_push(trained_pipeline,
-                                                       tmp_path):
+def test_drop_in_snippet_runs_and_lineage_links_to_push(penguin, tmp_path):
   # pylint: disable=g-import-not-at-top
-  from conftest import PIPELINE_NAME
+  import tfx_examples
   from ml_metadata import metadata_store
+  from tfx.examples.penguin import penguin_utils_keras
   from tfx.orchestration import metadata
-  from tfx_compression.pipelines import results
   serving = str(tmp_path / "serving")
   exec(_readme_snippet(), {  # pylint: disable=exec-used
-      "DATA_ROOT": trained_pipeline.data_root, "SERVING_DIR": serving,
-      "PIPELINE_NAME": PIPELINE_NAME,
-      "PIPELINE_ROOT": trained_pipeline.pipeline_root,
-      "METADATA_PATH": trained_pipeline.metadata_path})
-  out = lambda node: results.latest_outputs(trained_pipeline.metadata_path,
-                                            PIPELINE_NAME, node)
+      "DATA_ROOT": os.path.join(penguin.workdir, "data", "labelled"),
+      "MODULE_FILE": penguin_utils_keras.__file__, "SERVING_DIR": serving,
+      "PIPELINE_NAME": penguin.name, "PIPELINE_ROOT": penguin.pipeline_root,
+      "METADATA_PATH": penguin.metadata_path})
+  out = lambda node: tfx_examples.outputs(penguin, node)
   (pushed,) = out("Pusher.none")["pushed_model"]
   assert pushed.get_int_custom_property("pushed") == 1
   assert os.listdir(os.path.join(serving, "none"))
-  assert os.listdir(os.path.join(serving, "baseline"))  # the user's Pusher
   store = metadata_store.MetadataStore(
-      metadata.sqlite_metadata_connection_config(trained_pipeline.metadata_path))
+      metadata.sqlite_metadata_connection_config(penguin.metadata_path))
   _, pusher_inputs = _producer_and_inputs(store, pushed.id)
   (tflite_id,) = pusher_inputs["model"]
   (blessing_id,) = pusher_inputs["model_blessing"]
@@ -65,6 +64,11 @@ def test_drop_in_snippet_runs_and_lineage_links_to_push(trained_pipeline,
   (baseline_id,) = evaluator_inputs["baseline_model"]
   _, converter_inputs = _producer_and_inputs(store, tflite_id)
   assert converter_inputs["model"] == [baseline_id]
-  assert baseline_id == trained_pipeline.model.id
+  assert "transform_graph" in converter_inputs
+  # The baseline is the Trainer's model of TFX's own pipeline, from the cache.
+  (trainer_model,) = out("Trainer")["model"]
+  assert baseline_id == trainer_model.id
   (blessing,) = store.get_artifacts_by_id([blessing_id])
   assert blessing.custom_properties["blessed"].int_value == 1
+  (ptq_blessing,) = out("CompressionEvaluator.ptq_int8")["blessing"]
+  assert ptq_blessing.get_int_custom_property("blessed") == 1

@@ -94,7 +94,7 @@ def penguin_pipeline(workdir: str) -> ExamplePipeline:
       enable_tuning=False, enable_bulk_inferrer=False,
       enable_example_diff=False, examplegen_input_config=None,
       examplegen_range_config_date=None, resolver_range_config=None,
-      beam_pipeline_args=["--direct_num_workers=1"],
+      beam_pipeline_args=[],
       enable_transform_input_cache=False)
   return _described(pipeline, workdir, metadata_path)
 

@@ -13,7 +13,7 @@ from tfx_compression import training_spec
 NUM_SIGNATURE_CHECK_EXAMPLES = 64
 
 
-def prune_and_export(model, config, data, input_dict, run) -> None:
+def prune_and_export(loaded, config, data, input_dict, run) -> None:
   """Runs channel pruning and publishes the smaller model into `run.output`.
 
   The smaller model cannot take the original's weights, so its
@@ -22,18 +22,26 @@ def prune_and_export(model, config, data, input_dict, run) -> None:
   """
   # pylint: disable=g-import-not-at-top
   from tfx.types import artifact_utils
+  from tfx_compression import conversion_input
   from tfx_compression.lib import examples_io
+  from tfx_compression.lib import feature_space
   from tfx_compression.lib import serving_signature
   from tfx_compression.pruner import channel_runner
-  result = channel_runner.prune(model, config, data, run.model_run.uri)
+  result = channel_runner.prune(loaded.keras_model, config, data,
+                                run.model_run.uri)
   examples = artifact_utils.get_single_instance(
       input_dict[training_spec.EXAMPLES_KEY])
   serialized = examples_io.read_serialized(
       artifact_io.split_files(examples, config.fine_tuning.eval_split),
       NUM_SIGNATURE_CHECK_EXAMPLES)
+  transform = conversion_input.transform_dir(input_dict,
+                                             training_spec.TRANSFORM_GRAPH_KEY)
   serving_signature.save_with_rebuilt_signature(
-      result.model, run.source_dir,
-      os.path.join(run.output.uri, artifact_io.SERVING_DIR), serialized)
+      result.model, loaded,
+      os.path.join(run.output.uri, artifact_io.SERVING_DIR), serialized,
+      feature_space.transform_layer(transform) if transform and not set(
+          loaded.function.input_specs) <= set(
+              loaded.info.serving_features or ()) else None)
   report = report_of(config, run.source.uri, data.source, result)
   artifact_io.write_report(run.output.uri, report)
   artifact_io.write_json(

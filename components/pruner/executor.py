@@ -40,8 +40,8 @@ class Executor(base_executor.BaseExecutor):
                                 config.input_fn, config.module_file)
       reproduced = fine_tuning_io.check_input_model(loaded, data)
       if config.granularity is Granularity.CHANNEL:
-        channel_export.prune_and_export(loaded.keras_model, config, data,
-                                        input_dict, run)
+        channel_export.prune_and_export(loaded, config, data, input_dict,
+                                        run)
         return
       result = runner.prune(loaded.keras_model, config, data, model_run.uri)
       export_dir = os.path.join(output.uri, artifact_io.SERVING_DIR)
