@@ -122,25 +122,3 @@ def cleared_on_failure(uri: str) -> Iterator[None]:
         else:
           fileio.remove(path)
     raise
-
-
-def read_model_inputs(examples, split: str, specs, limit: int):
-  """Reads up to `limit` examples of `split` as inputs for a model.
-
-  Checks first that every model input is a feature of the examples.
-
-  Args:
-    examples: An Examples artifact.
-    split: The split to read.
-    specs: The model's `keras_io.input_specs`.
-    limit: Maximum number of examples.
-
-  Returns:
-    Input name -> numpy batch.
-  """
-  from tfx_compression.lib import examples_io  # pylint: disable=g-import-not-at-top
-  files = split_files(examples, split)
-  examples_io.check_inputs_are_features(
-      specs, examples_io.feature_keys(files),
-      f"split {split!r} of Examples {examples.uri}")
-  return examples_io.read_inputs(files, specs, limit)

@@ -1,7 +1,8 @@
 """Validation helpers shared by every component's config class."""
 
 import enum
-from typing import Any, Type, TypeVar
+import math
+from typing import Any, Tuple, Type, TypeVar
 
 from tfx_compression.errors import CompressionConfigError
 
@@ -47,9 +48,16 @@ def check_nonempty_str(value: Any, field: str) -> str:
 
 def check_float(value: Any, field: str, minimum: float = None,
                 maximum: float = None) -> float:
-  """Returns `value` as a float if it is a number within [minimum, maximum]."""
+  """Returns `value` as a float if it is a finite number within [minimum, maximum].
+
+  NaN and infinities are refused: NaN passes every comparison, so a NaN
+  limit would accept anything.
+  """
   if isinstance(value, bool) or not isinstance(value, (int, float)):
     raise CompressionConfigError(f"{field} must be a number; got {value!r}")
+  if not math.isfinite(value):
+    raise CompressionConfigError(
+        f"{field} must be a finite number; got {value!r}")
   if minimum is not None and value < minimum:
     raise CompressionConfigError(f"{field} must be >= {minimum}; got {value!r}")
   if maximum is not None and value > maximum:
@@ -63,6 +71,18 @@ def check_fraction(value: Any, field: str) -> float:
       or not 0.0 <= value < 1.0):
     raise CompressionConfigError(f"{field} must be in [0, 1); got {value!r}")
   return float(value)
+
+
+def check_sequence(value: Any, field: str) -> Tuple:
+  """Returns a list or tuple `value` as a tuple (a bare string is refused).
+
+  A string where a list is expected would otherwise be iterated character
+  by character ('none' -> 'n', 'o', ...).
+  """
+  if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple)):
+    raise CompressionConfigError(
+        f"{field} must be a list; got {type(value).__name__} {value!r}")
+  return tuple(value)
 
 
 def to_primitives(config) -> dict:

@@ -53,23 +53,28 @@ def prepare(model_uri: str, examples, transform: Optional[str], inputs,
     loaded: An already loaded model (`model_loading.LoadedModel`).
   """
   # pylint: disable=g-import-not-at-top
+  from tfx_compression.lib import example_stats
   from tfx_compression.lib import examples_io
   from tfx_compression.lib import model_loading
   from tfx_compression.lib import tflite_source
   if loaded is None:
     loaded = model_loading.load_for_conversion(
         artifact_io.keras_dir(model_uri, component))
-  serialized, keys, source = [], None, "no examples"
+  serialized, keys, source, stats = [], None, "no examples", None
   if examples is not None:
     files = artifact_io.split_files(examples, split)
     source = f"split {split!r} of Examples {examples.uri}"
-    keys = examples_io.feature_keys(files)
+    stats = example_stats.scan(files, source)
+    keys = stats.keys
     serialized = examples_io.read_serialized(files, limit)
     if not serialized:
       raise InsufficientExamplesError(
           f"{source} holds no examples (files {files}); it validates the "
           f"{component} output.")
   resolved = tflite_source.resolve(loaded, inputs, transform, keys, source)
+  if stats is not None:
+    example_stats.check_features(stats, resolved.space.parse,
+                                 f"the {component} model")
   return ConversionInput(
       loaded=loaded, source=resolved, serialized=serialized,
       inputs=tflite_source.read_inputs(resolved.space, serialized),

@@ -17,6 +17,10 @@ class InsufficientExamplesError(CompressionConfigError):
   """A split holds no examples, or fewer than the requested sample size."""
 
 
+class WorkdirInUseError(CompressionConfigError):
+  """Another run holds the working directory."""
+
+
 class UnsupportedModelError(CompressionError, ValueError):
   """The model artifact is not a model this step can read or compress."""
 
@@ -25,9 +29,17 @@ class InputMismatchError(CompressionError, ValueError):
   """The model's inputs and the examples' features do not line up."""
 
 
+class DataError(CompressionError, ValueError):
+  """The examples are unreadable, or a record's feature or label is invalid."""
+
+
 class ConversionError(CompressionError, RuntimeError):
   """The TFLite converter failed on a valid model."""
 
 
 class ModelValidationError(CompressionError, RuntimeError):
   """A produced model failed its post-validation on real examples."""
+
+
+class StepFailedError(CompressionError, RuntimeError):
+  """A library under a component (TensorFlow, TFMA, Beam) failed on valid input."""

@@ -11,6 +11,13 @@ from absl import logging
 import numpy as np
 
 
+def set_trust_property(artifact, trusted: bool) -> None:
+  """Records on `artifact` that code stored in its source artifact ran."""
+  from tfx_compression import properties  # pylint: disable=g-import-not-at-top
+  if trusted:
+    artifact.set_int_custom_property(properties.TRUSTED_MODEL_CODE, 1)
+
+
 def check_input_model(loaded, data) -> Optional[float]:
   """Proves a `model_fn`-rebuilt model equals the saved one on real examples.
 
@@ -22,14 +29,16 @@ def check_input_model(loaded, data) -> Optional[float]:
     UnsupportedModelError: the rebuilt model computes something else.
   """
   from tfx_compression.lib import model_loading  # pylint: disable=g-import-not-at-top
-  if loaded.info.has_keras_metadata:
+  if not loaded.rebuilt_by_model_fn:
     return None
   return model_loading.check_reproduces(loaded, data.check.inputs,
                                         f"model at {loaded.info.path}")
 
 
 def export_with_original_signatures(trained_model, loaded, source_dir: str,
-                                    export_dir: str, data) -> Optional[float]:
+                                    export_dir: str, data,
+                                    trust_model_code: bool = False
+                                    ) -> Optional[float]:
   """Saves `trained_model` under the source's signatures and proves the export.
 
   Returns:
@@ -41,7 +50,7 @@ def export_with_original_signatures(trained_model, loaded, source_dir: str,
   from tfx_compression.lib import keras_export
   from tfx_compression.lib import model_function
   keras_export.save_with_original_signatures(trained_model, source_dir,
-                                             export_dir)
+                                             export_dir, trust_model_code)
   check = data.check
   if not (check.servable and loaded.info.serving.takes_serialized_examples):
     logging.warning("Export of %s not compared with serving_default: the "
@@ -53,13 +62,14 @@ def export_with_original_signatures(trained_model, loaded, source_dir: str,
 
 
 def report(loaded, data, reproduced: Optional[float],
-           export_diff: Optional[float]) -> Dict[str, Any]:
+           export_diff: Optional[float], trusted: bool) -> Dict[str, Any]:
   """The report.json entries about the input model and the export."""
   return {
       "source_saved_with": loaded.info.saved_with,
       "inputs_from": data.inputs_from,
       "label": data.label,
       "rebuilt_by_model_fn_max_abs_diff": reproduced,
+      "trusted_model_code": trusted,
       "export_serving_max_abs_diff": export_diff,
   }
 

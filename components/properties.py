@@ -21,6 +21,9 @@ SERVING_MAX_ABS_DIFF = "serving_max_abs_diff"
 FORMAT_TFLITE = "tflite"
 FORMAT_KERAS_SAVED_MODEL = "keras_saved_model"
 
+# Pruner, QAT: 1 when trust_model_code let Lambda layers of the input run.
+TRUSTED_MODEL_CODE = "trusted_model_code"
+
 # Pruner.
 GRANULARITY = "granularity"
 TARGET_SPARSITY = "target_sparsity"

@@ -14,6 +14,7 @@ from typing import Any, Dict, Iterator, List, Optional
 from tfx.types import artifact_utils
 
 from tfx_compression import artifact_io
+from tfx_compression import error_boundary
 from tfx_compression.errors import InputMismatchError
 from tfx_compression.errors import InsufficientExamplesError
 from tfx_compression.lib.saved_model_info import FeatureInfo
@@ -44,9 +45,10 @@ def fine_tuning_run(input_dict: Dict[str, List], output_dict: Dict[str, List],
   """
   output = artifact_utils.get_single_instance(output_dict[output_key])
   model_run = artifact_utils.get_single_instance(output_dict[MODEL_RUN_KEY])
+  source = artifact_utils.get_single_instance(input_dict[MODEL_KEY])
   with artifact_io.cleared_on_failure(output.uri), \
-      artifact_io.cleared_on_failure(model_run.uri):
-    source = artifact_utils.get_single_instance(input_dict[MODEL_KEY])
+      artifact_io.cleared_on_failure(model_run.uri), \
+      error_boundary.reported_as(component, source.uri):
     yield FineTuningRun(
         source=source,
         examples=artifact_utils.get_single_instance(input_dict[EXAMPLES_KEY]),
@@ -94,6 +96,21 @@ def _check_sample(files, space, serving_features, keys) -> CheckSample:
       servable=serving_features is not None and set(serving_features) <= keys)
 
 
+def _check_splits(examples, fine_tuning, train_files, eval_files, space,
+                  label: Optional[str], loaded) -> None:
+  """Scans both splits: features the model reads, and labels in its range."""
+  from tfx_compression.lib import example_stats  # pylint: disable=g-import-not-at-top
+  outputs = loaded.keras_model.outputs if loaded.keras_model else []
+  width = int(outputs[0].shape[-1]) if len(outputs) == 1 else None
+  for split, files in ((fine_tuning.train_split, train_files),
+                       (fine_tuning.eval_split, eval_files)):
+    stats = example_stats.scan(
+        files, f"split {split!r} of Examples {examples.uri}", label)
+    example_stats.check_features(stats, space.parse, "the model")
+    if label is not None:
+      example_stats.check_labels(stats, label, width, "the model")
+
+
 def load(input_dict: Dict[str, List], fine_tuning, loaded,
          input_fn: Optional[str], module_file: Optional[str]) -> TrainingData:
   """Builds the train/eval datasets for `fine_tuning` from the input artifacts.
@@ -137,7 +154,6 @@ def load(input_dict: Dict[str, List], fine_tuning, loaded,
   specs = loaded.function.input_specs
   serving = loaded.info.serving_features
   space = feature_space.for_model(specs, keys, transform, source)
-  check = _check_sample(eval_files, space, serving, keys)
   try:
     label = feature_space.derive_label(fine_tuning.label_key, keys, serving,
                                        specs, source, transform)
@@ -145,6 +161,10 @@ def load(input_dict: Dict[str, List], fine_tuning, loaded,
     if not input_fn:
       raise
     label = None  # The user's input_fn yields its own labels.
+  if not input_fn:
+    _check_splits(examples, fine_tuning, train_files, eval_files, space,
+                  label if label in keys else None, loaded)
+  check = _check_sample(eval_files, space, serving, keys)
   if label is not None:
     label_info = None
     if label not in space.parse and label in keys:

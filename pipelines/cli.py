@@ -1,6 +1,8 @@
 """Command line: `tfx-compression demo` runs the pipeline on the embedded digits data.
 
-Exit codes: 0 success, 1 unexpected failure, 2 invalid input or configuration.
+Exit codes: 0 success, 1 a step failed on valid input (or an unexpected
+error), 2 invalid input or configuration (plan, model, data, flags, a
+workdir in use); see `exit_code`.
 """
 
 import argparse
@@ -153,15 +155,27 @@ def load_plan(path):
     raise CompressionConfigError(f"--config file {path!r} does not exist")
   with open(path) as f:
     text = f.read()
+  import yaml
   try:
     if path.endswith((".yaml", ".yml")):
-      import yaml
       values = yaml.safe_load(text)
     else:
       values = json.loads(text)
-  except ValueError as e:  # json.JSONDecodeError and yaml.YAMLError
-    raise CompressionConfigError(f"--config file {path!r} is not valid: {e}"
-                                 ) from e
+  except json.JSONDecodeError as e:
+    raise CompressionConfigError(
+        f"--config file {path!r} is not valid JSON: {e.msg} at line "
+        f"{e.lineno}, column {e.colno}") from e
+  except yaml.YAMLError as e:
+    mark = getattr(e, "problem_mark", None)
+    where = (f" at line {mark.line + 1}, column {mark.column + 1}"
+             if mark is not None else "")
+    problem = getattr(e, "problem", None) or type(e).__name__
+    raise CompressionConfigError(
+        f"--config file {path!r} is not valid YAML: {problem}{where}") from e
+  if not isinstance(values, dict):
+    raise CompressionConfigError(
+        f"--config file {path!r} must hold a mapping of plan fields; got "
+        f"{type(values).__name__}")
   return CompressionPlan.from_dict(values)
 
 
@@ -278,6 +292,22 @@ def _trainer_sources(args) -> dict:
   return dict(sources, trainer_module_file=path)
 
 
+def exit_code(error: Exception) -> int:
+  """The one exit-code rule: 2 for invalid input, 1 for a failed step.
+
+  Our errors say which by their family (errors.py): ValueError (bad
+  configuration, model or data) or RuntimeError (a step that failed on
+  valid input). Anything else is a failure.
+  """
+  return EXIT_BAD_INPUT if isinstance(error, ValueError) and isinstance(
+      error, _compression_error()) else EXIT_FAILURE
+
+
+def _compression_error():
+  from tfx_compression.errors import CompressionError  # pylint: disable=g-import-not-at-top
+  return CompressionError
+
+
 def main(argv=None) -> int:
   args = _parser().parse_args(argv)
   if not args.verbose:
@@ -287,6 +317,7 @@ def main(argv=None) -> int:
     warnings.filterwarnings("ignore", category=FutureWarning)
     warnings.filterwarnings("ignore", category=DeprecationWarning)
   from tfx_compression.errors import CompressionError  # pylint: disable=g-import-not-at-top
+  from tfx_compression.pipelines import workdir_lock  # pylint: disable=g-import-not-at-top
   start = time.monotonic()
   try:
     if args.command == "compile-kubeflow":
@@ -295,15 +326,17 @@ def main(argv=None) -> int:
     if args.command == "run":
       plan = load_plan(args.config)
       trainer = _trainer_sources(args)
-      run_local(args.pipeline_name, args.workdir, os.path.abspath(args.data),
-                plan, args.epochs, trainer, args.verbose)
+      with workdir_lock.exclusive(os.path.abspath(args.workdir)):
+        run_local(args.pipeline_name, args.workdir, os.path.abspath(args.data),
+                  plan, args.epochs, trainer, args.verbose)
     else:
-      run_demo(args.workdir, args.epochs, args.verbose)
+      with workdir_lock.exclusive(os.path.abspath(args.workdir)):
+        run_demo(args.workdir, args.epochs, args.verbose)
   except CompressionError as e:
     if args.verbose:
       raise
     print(f"error: {e}", file=sys.stderr)
-    return EXIT_BAD_INPUT
+    return exit_code(e)
   except Exception as e:  # pylint: disable=broad-except
     if args.verbose:
       raise

@@ -54,10 +54,11 @@ class CompressionPlan:
     set_ = lambda k, v: object.__setattr__(self, k, v)
     set_("lite_optimizations", tuple(dict.fromkeys(
         config_utils.parse_enum(Optimization, o, "lite_optimizations")
-        for o in self.lite_optimizations)))
+        for o in config_utils.check_sequence(self.lite_optimizations,
+                                             "lite_optimizations"))))
     set_("ptq_modes", tuple(dict.fromkeys(
         config_utils.parse_enum(QuantizationMode, m, "ptq_modes")
-        for m in self.ptq_modes)))
+        for m in config_utils.check_sequence(self.ptq_modes, "ptq_modes"))))
     if not (self.lite_optimizations or self.ptq_modes or self.pruner or
             self.qat):
       raise CompressionConfigError(

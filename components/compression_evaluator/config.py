@@ -17,6 +17,19 @@ class Direction(enum.Enum):
   LOWER_IS_BETTER = "lower_is_better"
 
 
+# Words in a metric's name that fix which way it improves.
+_HIGHER_IS_BETTER = ("accuracy", "auc", "precision", "recall")
+_LOWER_IS_BETTER = ("loss", "crossentropy", "error")
+
+
+def _known_direction(name: str) -> Optional[Direction]:
+  if any(word in name for word in _HIGHER_IS_BETTER):
+    return Direction.HIGHER_IS_BETTER
+  if any(word in name for word in _LOWER_IS_BETTER):
+    return Direction.LOWER_IS_BETTER
+  return None
+
+
 def _optional(value, check, field, **bounds):
   return None if value is None else check(value, field, **bounds)
 
@@ -52,6 +65,12 @@ class MetricThreshold:
                                      "metrics.max_slice_drop", minimum=0.0))
     set_("direction", config_utils.parse_enum(Direction, self.direction,
                                               "metrics.direction"))
+    expected = _known_direction(self.name)
+    if expected is not None and self.direction is not expected:
+      raise CompressionConfigError(
+          f"metrics.direction of {self.class_name} must be "
+          f"{expected.value!r}; got {self.direction.value!r}, which would "
+          "bless every candidate that makes it worse")
 
   @property
   def name(self) -> str:
@@ -190,15 +209,15 @@ class CompressionEvaluatorConfig:
   @classmethod
   def from_dict(cls, d: Mapping[str, Any]) -> "CompressionEvaluatorConfig":
     """Builds a config from `to_dict` output or a hand-written dict."""
-    d = dict(d)
-    _check_fields(cls, d, "CompressionEvaluator config")
-    if "metrics" in d:
-      d["metrics"] = tuple(_build(MetricThreshold, m, "metrics")
-                           for m in d["metrics"])
-    for name, nested in _NESTED.items():
-      if name in d:
-        d[name] = _build(nested, d[name], name)
-    return cls(**d)
+    nested = lambda c, field: lambda v: config_utils.from_mapping(c, v, field)
+    return config_utils.from_mapping(cls, d, "CompressionEvaluator config", {
+        "metrics": lambda v: tuple(
+            config_utils.from_mapping(MetricThreshold, m, "metrics")
+            for m in config_utils.check_sequence(v, "metrics")),
+        "slices": lambda v: config_utils.check_sequence(v, "slices"),
+        "budgets": nested(Budgets, "budgets"),
+        "benchmark": nested(Benchmark, "benchmark"),
+    })
 
   def to_json(self) -> str:
     return json.dumps(self.to_dict(), sort_keys=True)
@@ -222,18 +241,3 @@ def _slices(value) -> Tuple[Tuple[str, ...], ...]:
           f"each slice must be a non-empty tuple of feature keys; got {keys!r}")
     result.append(tuple(keys))
   return tuple(result)
-
-
-def _check_fields(cls, values: Mapping[str, Any], what: str) -> None:
-  names = [f.name for f in dataclasses.fields(cls)]
-  unknown = set(values) - set(names)
-  if unknown:
-    raise CompressionConfigError(
-        f"unknown {what} field(s) {sorted(unknown)}; allowed: {names}")
-
-
-def _build(cls, values: Mapping[str, Any], field: str):
-  if not isinstance(values, Mapping):
-    raise CompressionConfigError(f"{field} must be a mapping; got {values!r}")
-  _check_fields(cls, values, field)
-  return cls(**values)

@@ -18,6 +18,7 @@ from tfx.types import artifact_utils
 
 from tfx_compression import artifact_io
 from tfx_compression import conversion_input
+from tfx_compression import error_boundary
 from tfx_compression import properties
 from tfx_compression.compression_evaluator import checks
 from tfx_compression.compression_evaluator import spec
@@ -70,6 +71,7 @@ class Executor(base_beam_executor.BaseBeamExecutor):
           conversion_input.transform_dir(input_dict, spec.TRANSFORM_GRAPH_KEY)))
     except Exception as e:  # pylint: disable=broad-except
       logging.exception("CompressionEvaluator: evaluation failed")
+      e = error_boundary.translate(e, "CompressionEvaluator", model.uri)
       report["error"] = f"{type(e).__name__}: {e}"
       report["traceback"] = traceback.format_exc()
       report.setdefault("checks", []).append(checks.Check(

@@ -12,7 +12,8 @@ will be deployed) and a TFLite file to measure:
 
 import dataclasses
 import os
-from typing import Any, Callable, Iterable, Optional, Sequence
+import math
+from typing import Any, Callable, Dict, Iterable, Optional, Sequence
 
 import numpy as np
 
@@ -52,6 +53,8 @@ class Side:
   summary: Any  # tflite_inspect.TfliteSummary of `tflite_bytes`
   predict: Callable[[Sequence[bytes]], Any]  # records -> {output: array}
   runs_as: str  # how predictions are computed, for the report
+  reads: Dict[str, FeatureInfo]  # the features it parses from each record
+  output_widths: Dict[str, int]  # values per example of each output
 
 
 def _tflite_space(summary, files, example_keys, transform_dir, role
@@ -101,7 +104,10 @@ def tflite_side(source: ModelSource, files: Sequence[str],
       summary=summary,
       predict=lambda records: tflite_run.predict(
           data, tflite_source.read_inputs(space, records)),
-      runs_as=f"TFLite interpreter on {space.description}")
+      runs_as=f"TFLite interpreter on {space.description}",
+      reads=dict(space.parse),
+      output_widths={k: math.prod(v) for k, v in
+                     summary.output_shapes.items()})
 
 
 def saved_model_side(source: ModelSource, inputs: TfliteInputs,
@@ -133,7 +139,10 @@ def saved_model_side(source: ModelSource, inputs: TfliteInputs,
       measured_as=MEASURED_AS_CONVERSION,
       summary=tflite_inspect.summarize(data),
       predict=loaded.serving_outputs,
-      runs_as="serving_default on the serialized examples")
+      runs_as="serving_default on the serialized examples",
+      reads=dict(info.serving_features or {}),
+      output_widths={k: math.prod(v.shape[1:]) for k, v in
+                     info.serving.outputs.items()})
 
 
 def prediction_key(key: Optional[str], sides: Sequence[Side]) -> str:

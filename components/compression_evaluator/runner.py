@@ -91,6 +91,27 @@ def _label(config, sides, keys, transform_dir: Optional[str], source: str):
   return label, space
 
 
+def _check_eval_split(files, source: str, sides, label: Optional[str],
+                      output_key: str) -> None:
+  """Every record feeds each side and has a label the baseline can predict.
+
+  Raises:
+    InputMismatchError: a feature a side reads is missing (it would be
+      default-filled) or misshaped in a record.
+    DataError: a label outside the baseline's classes.
+  """
+  from tfx_compression.lib import example_stats  # pylint: disable=g-import-not-at-top
+  stats = example_stats.scan(files, source, label)
+  for side in reversed(sides):  # the baseline's serving defaults first
+    example_stats.check_features(stats, side.reads,
+                                 f"the {side.source.role} model")
+  if label is not None:
+    baseline = sides[1]
+    example_stats.check_labels(stats, label,
+                               baseline.output_widths.get(output_key),
+                               f"the baseline model's {output_key!r}")
+
+
 def evaluate(config: CompressionEvaluatorConfig, candidate: ModelSource,
              baseline: ModelSource, example_files: List[str],
              output_dir: str,
@@ -114,6 +135,8 @@ def evaluate(config: CompressionEvaluatorConfig, candidate: ModelSource,
                  output_dir)
   output_key = models.prediction_key(config.prediction_key, sides)
   label, label_space = _label(config, sides, keys, transform_dir, source)
+  _check_eval_split(example_files, source, sides, label if label in keys
+                    else None, output_key)
   written = predictions.write(
       example_files, sides, output_key,
       os.path.join(output_dir, predictions.PREDICTIONS_DIR), label_space)

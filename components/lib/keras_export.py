@@ -16,7 +16,8 @@ EXPORT_TOLERANCE = 1e-4
 
 
 def save_with_original_signatures(trained_model, original_path: str,
-                                  export_path: str) -> None:
+                                  export_path: str,
+                                  trust_model_code: bool = False) -> None:
   """Saves `trained_model`'s weights under the original model's signatures.
 
   Saving `trained_model` directly would replace `serving_default` (e.g. one
@@ -35,10 +36,15 @@ def save_with_original_signatures(trained_model, original_path: str,
       original (e.g. a stripped pruned model).
     original_path: The original SavedModel directory.
     export_path: Where to write the new SavedModel.
+    trust_model_code: Reload an original with Lambda layers through Keras
+      (their bytecode runs); otherwise such an original takes the
+      `tf.saved_model.load` route, which runs no code from the artifact.
   """
-  if saved_model_info.read(original_path).has_keras_metadata:
+  if saved_model_info.read(original_path).has_keras_metadata and (
+      trust_model_code or not keras_io.unsafe_layers(original_path)):
     original = keras_io.load_keras_model(original_path, compile=True,
-                                        signatures=True)
+                                        signatures=True,
+                                        trust_model_code=trust_model_code)
     for layer in original.layers:
       if layer.weights:
         layer.set_weights(trained_model.get_layer(layer.name).get_weights())

@@ -39,8 +39,68 @@ def check_keras_saved_model(path: str) -> None:
         "model.save(path, save_format='tf').")
 
 
+# Keras layers whose config carries Python bytecode, run when the model is
+# rebuilt or called: loading them runs code stored in the artifact.
+UNSAFE_LAYER_CLASSES = ("Lambda",)
+
+
+def _metadata_root(path: str) -> dict:
+  """The root node's config stored in keras_metadata.pb.
+
+  Raises:
+    UnsupportedModelError: the file is damaged (naming it).
+  """
+  import json  # pylint: disable=g-import-not-at-top
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  from tf_keras.protobuf import saved_metadata_pb2  # pylint: disable=g-import-not-at-top
+  file = os.path.join(path, KERAS_METADATA_FILE)
+  try:
+    metadata = saved_metadata_pb2.SavedMetadata()
+    with tf.io.gfile.GFile(file, "rb") as f:
+      metadata.ParseFromString(f.read())
+    return json.loads(next(n.metadata for n in metadata.nodes
+                           if n.node_path == "root"))
+  except Exception as e:  # pylint: disable=broad-except
+    raise UnsupportedModelError(
+        f"{file} is damaged: {type(e).__name__}: {e}") from e
+
+
+def unsafe_layers(path: str) -> list:
+  """Names of the layers whose stored config holds Python bytecode."""
+  found = []
+
+  def walk(node):
+    if isinstance(node, dict):
+      if node.get("class_name") in UNSAFE_LAYER_CLASSES:
+        found.append((node.get("config") or {}).get("name", "?"))
+      for value in node.values():
+        walk(value)
+    elif isinstance(node, list):
+      for value in node:
+        walk(value)
+
+  walk(_metadata_root(path).get("config"))
+  return found
+
+
+def check_safe(path: str, trust_model_code: bool) -> None:
+  """Refuses a model whose loading would run code stored in the artifact.
+
+  Raises:
+    UnsupportedModelError: naming the layers, unless `trust_model_code`.
+  """
+  layers = unsafe_layers(path)
+  if layers and not trust_model_code:
+    raise UnsupportedModelError(
+        f"The Keras model at {path} has Lambda layer(s) {layers}: rebuilding "
+        "it would run Python bytecode stored in the artifact, not your "
+        "module's code. Give model_fn (your function that builds the model; "
+        "the artifact's variables are restored into it), or set "
+        "trust_model_code=True if you trust the artifact's author.")
+
+
 def load_keras_model(path: str, compile: bool = False,  # pylint: disable=redefined-builtin
-                     signatures: bool = False):
+                     signatures: bool = False, trust_model_code: bool = False):
   """Loads the tf_keras model saved at `path`.
 
   Without `signatures`, the model is rebuilt from the config Keras stored
@@ -55,38 +115,42 @@ def load_keras_model(path: str, compile: bool = False,  # pylint: disable=redefi
     signatures: Load with Keras' loader, whose model keeps the exported
       signatures in `.signatures`.
 
+    trust_model_code: Allow Lambda layers (their bytecode runs).
+
   Returns:
     The `tf_keras.Model`.
 
   Raises:
-    UnsupportedModelError: the directory is not a loadable Keras SavedModel.
+    UnsupportedModelError: the directory is not a loadable Keras SavedModel
+      (naming the damaged file), or it has Lambda layers and
+      `trust_model_code` is False.
   """
   check_keras_saved_model(path)
+  check_safe(path, trust_model_code)
   if not signatures:
     model = _load_from_config(path, compile)
     if model is not None:
       return model
   import tf_keras  # pylint: disable=g-import-not-at-top
   try:
+    if trust_model_code:
+      tf_keras.__internal__.enable_unsafe_deserialization()
     return tf_keras.models.load_model(path, compile=compile)
-  except (ValueError, TypeError, KeyError) as e:
+  except Exception as e:  # pylint: disable=broad-except
+    first = str(e).strip().splitlines()[0] if str(e).strip() else ""
     raise UnsupportedModelError(
-        f"tf_keras could not load the model at {path}: {e}") from e
+        f"tf_keras could not load the model at {path} (its saved_model.pb, "
+        f"keras_metadata.pb or variables are damaged or incompatible): "
+        f"{type(e).__name__}: {first}") from e
 
 
 def _load_from_config(path: str, compile: bool):  # pylint: disable=redefined-builtin
   """The model rebuilt from its stored config and variables; None if it can't be."""
   import json  # pylint: disable=g-import-not-at-top
-  import tensorflow as tf  # pylint: disable=g-import-not-at-top
   import tf_keras  # pylint: disable=g-import-not-at-top
-  from tf_keras.protobuf import saved_metadata_pb2  # pylint: disable=g-import-not-at-top
   from tf_keras.src.saving.legacy import saving_utils  # pylint: disable=g-import-not-at-top
+  root = _metadata_root(path)
   try:
-    metadata = saved_metadata_pb2.SavedMetadata()
-    with tf.io.gfile.GFile(os.path.join(path, KERAS_METADATA_FILE), "rb") as f:
-      metadata.ParseFromString(f.read())
-    root = json.loads(next(n.metadata for n in metadata.nodes
-                           if n.node_path == "root"))
     model = tf_keras.models.model_from_json(json.dumps(
         {"class_name": root["class_name"], "config": root["config"]}))
     status = model.load_weights(os.path.join(path, "variables", "variables"))

@@ -34,6 +34,7 @@ class LoadedModel:
   info: saved_model_info.SavedModelInfo
   function: model_function.ModelFunction  # the model alone (model inputs)
   revived_: Any = None  # tf.saved_model.load result, loaded on demand
+  rebuilt_by_model_fn: bool = False  # user code built it; variables restored
 
   @property
   def keras_model(self):
@@ -97,9 +98,13 @@ def load_for_conversion(path: str) -> LoadedModel:
       a Keras model nor a traced Keras call.
   """
   info = saved_model_info.read(path)
-  if info.has_keras_metadata:
+  if info.has_keras_metadata and not keras_io.unsafe_layers(path):
     model = graph_model(keras_io.load_keras_model(path))
-    return LoadedModel(info, model_function.from_keras(model, info.output_keys))
+    if getattr(model, "inputs", None):
+      return LoadedModel(info,
+                         model_function.from_keras(model, info.output_keys))
+  # No Keras metadata, Lambda layers (rebuilding them would run bytecode
+  # from the artifact) or a subclassed model: the traced call serves.
   revived = _revive(path)
   function = model_function.from_revived(revived, _name(path), info.output_keys)
   return LoadedModel(info, function, revived)
@@ -111,7 +116,8 @@ def _name(path: str) -> str:
 
 def load_for_training(path: str, component: str,
                       model_fn: Optional[str] = None,
-                      module_file: Optional[str] = None) -> LoadedModel:
+                      module_file: Optional[str] = None,
+                      trust_model_code: bool = False) -> LoadedModel:
   """The compiled Keras model at `path`, rebuilt by `model_fn` if need be.
 
   Args:
@@ -121,14 +127,24 @@ def load_for_training(path: str, component: str,
       Keras model ('package.module.fn', or a name in `module_file`), called
       with no arguments. Its variables are restored from the artifact.
     module_file: A Python file defining `model_fn`.
+    trust_model_code: Rebuild Lambda layers from the artifact (their
+      bytecode runs); without it such a model needs `model_fn`.
 
   Raises:
     UnsupportedModelError: the Keras model cannot be recovered (saying what
       to pass), or `model_fn` builds a model the variables do not fit.
   """
   info = saved_model_info.read(path)
-  if info.has_keras_metadata:
-    model = graph_model(keras_io.load_keras_model(path, compile=True))
+  if info.has_keras_metadata and not (
+      model_fn and keras_io.unsafe_layers(path) and not trust_model_code):
+    model = graph_model(keras_io.load_keras_model(
+        path, compile=True, trust_model_code=trust_model_code))
+    if not getattr(model, "inputs", None):
+      raise UnsupportedModelError(
+          f"The model at {path} is a subclassed Keras model (no defined "
+          "inputs); tfmot fine-tunes functional and sequential models only. "
+          "Build the Trainer's model with the functional API, or give "
+          "model_fn building a functional equivalent.")
     return LoadedModel(info, model_function.from_keras(model, info.output_keys))
   if not model_fn:
     raise UnsupportedModelError(
@@ -149,7 +165,8 @@ def load_for_training(path: str, component: str,
         f"model_fn {model_fn!r} failed when called with no arguments: "
         f"{type(e).__name__}: {e}") from e
   _restore(model, path, model_fn)
-  return LoadedModel(info, model_function.from_keras(model, info.output_keys))
+  return LoadedModel(info, model_function.from_keras(model, info.output_keys),
+                     rebuilt_by_model_fn=True)
 
 
 def _restore(model, path: str, model_fn: str) -> None:

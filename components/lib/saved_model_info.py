@@ -204,6 +204,10 @@ def _node_value(function_def, ref: str):
   for node in function_def.node_def:
     if node.name == name and node.op == "Const":
       return tensor_util.MakeNdarray(node.attr["value"].tensor)
+    if node.name == name and node.op in ("Reshape", "Identity"):
+      # A default value is reshaped to the feature's shape: its data is
+      # the first input's.
+      return _node_value(function_def, node.input[0]).ravel()
   raise UnsupportedModelError(
       f"the parse op's input {ref!r} is not a constant; cannot read the "
       f"feature spec of {SERVING_DEFAULT}")

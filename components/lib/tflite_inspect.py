@@ -17,6 +17,7 @@ class TfliteSummary:
   input_dtypes: Dict[str, str]
   input_shapes: Dict[str, List[int]]  # per example (without the batch)
   output_names: List[str]
+  output_shapes: Dict[str, List[int]]  # per example (without the batch)
   output_dtypes: Dict[str, str]
   # Whether the default XNNPACK delegate took (part of) the graph. It refuses
   # a graph with any dynamic-sized tensor, which then runs 2-3x slower.
@@ -53,6 +54,8 @@ def summarize(model_bytes: bytes) -> TfliteSummary:
       input_shapes={k: [int(d) for d in v["shape"][1:]]
                     for k, v in sorted(inputs.items())},
       output_names=sorted(outputs),
+      output_shapes={k: [int(d) for d in v["shape"][1:]]
+                     for k, v in sorted(outputs.items())},
       output_dtypes={k: v["dtype"].__name__ for k, v in sorted(outputs.items())},
       xnnpack_delegated=delegated(interp),
   )

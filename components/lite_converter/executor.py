@@ -8,6 +8,7 @@ from tfx.types import artifact_utils
 
 from tfx_compression import artifact_io
 from tfx_compression import conversion_input
+from tfx_compression import error_boundary
 from tfx_compression import properties
 from tfx_compression import tflite_artifact
 from tfx_compression.lite_converter import spec
@@ -28,7 +29,8 @@ class Executor(base_executor.BaseExecutor):
     output = artifact_utils.get_single_instance(
         output_dict[spec.TFLITE_MODEL_KEY])
 
-    with artifact_io.cleared_on_failure(output.uri):
+    with artifact_io.cleared_on_failure(output.uri), \
+        error_boundary.reported_as("LiteConverter", source.uri):
       prepared = conversion_input.prepare(
           source.uri, conversion_input.single(input_dict, spec.EXAMPLES_KEY),
           conversion_input.transform_dir(input_dict, spec.TRANSFORM_GRAPH_KEY),

@@ -11,6 +11,7 @@ from tfx.types import artifact_utils
 from tfx_compression import artifact_io
 from tfx_compression import config_utils
 from tfx_compression import conversion_input
+from tfx_compression import error_boundary
 from tfx_compression import properties
 from tfx_compression import tflite_artifact
 from tfx_compression.errors import CompressionConfigError
@@ -42,7 +43,8 @@ class Executor(base_beam_executor.BaseBeamExecutor):
     examples = conversion_input.single(input_dict, spec.EXAMPLES_KEY)
 
     with artifact_io.cleared_on_failure(output.uri), \
-        artifact_io.cleared_on_failure(sample.uri):
+        artifact_io.cleared_on_failure(sample.uri), \
+        error_boundary.reported_as("PostTrainingQuantizer", source.uri):
       artifact_io.keras_dir(source.uri, "PostTrainingQuantizer")
       if examples is None and needs_calibration(config.mode):
         raise CompressionConfigError(
@@ -87,6 +89,7 @@ class Executor(base_beam_executor.BaseBeamExecutor):
     """Samples the calibration splits into `sample`; returns inputs and stats."""
     # pylint: disable=g-import-not-at-top
     from tfx_compression.lib import calibration_sampling
+    from tfx_compression.lib import example_stats
     from tfx_compression.lib import examples_io
     from tfx_compression.lib import tflite_source
     # pylint: enable=g-import-not-at-top
@@ -100,13 +103,15 @@ class Executor(base_beam_executor.BaseBeamExecutor):
     files = [f for split in config.calibration_splits
              for f in artifact_io.split_files(examples, split)]
     calibration_sampling.check_has_examples(files, source)
-    keys = examples_io.feature_keys(files)
+    stats = example_stats.scan(files, source)
+    keys = stats.keys
     missing = sorted(set(space.parse) - keys)
     if missing:
       raise InputMismatchError(
           f"Feature(s) {missing} the quantized model reads "
           f"({space.description}) are not features of {source}; features: "
           f"{sorted(keys)}")
+    example_stats.check_features(stats, space.parse, "the quantized model")
     if config.label_key and config.label_key not in keys:
       raise InputMismatchError(
           f"label_key {config.label_key!r} is not a feature of {source}; "

@@ -127,6 +127,9 @@ class PrunerConfig:
       or, with `module_file`, a function name in that file; called with no
       arguments. The artifact's variables are restored into its model, which
       must reproduce the saved model on real examples.
+    trust_model_code: Rebuild Keras Lambda layers from the artifact (their
+      Python bytecode runs in this component). False (default): a model with
+      Lambda layers needs `model_fn`. Recorded on the output artifact.
   """
 
   schedule: Optional[Schedule] = None
@@ -140,6 +143,7 @@ class PrunerConfig:
   input_fn: Optional[str] = None
   module_file: Optional[str] = None
   model_fn: Optional[str] = None
+  trust_model_code: bool = False
 
   def __post_init__(self):
     set_ = lambda k, v: object.__setattr__(self, k, v)
@@ -189,6 +193,10 @@ class PrunerConfig:
           f"block_size applies to granularity 'block' only; got {self.block_size} "
           f"with granularity {self.granularity.value!r}")
     check_user_code(self.module_file, self.input_fn, self.model_fn)
+    if not isinstance(self.trust_model_code, bool):
+      raise CompressionConfigError(
+          f"trust_model_code must be True or False; got "
+          f"{self.trust_model_code!r}")
 
   @property
   def target_sparsity(self) -> float:

@@ -35,7 +35,8 @@ class Executor(base_executor.BaseExecutor):
                                        spec.PRUNED_MODEL_KEY, "Pruner") as run:
       source_dir, output, model_run = run.source_dir, run.output, run.model_run
       loaded = model_loading.load_for_training(
-          source_dir, "Pruner", config.model_fn, config.module_file)
+          source_dir, "Pruner", config.model_fn, config.module_file,
+          config.trust_model_code)
       data = training_data.load(input_dict, config.fine_tuning, loaded,
                                 config.input_fn, config.module_file)
       reproduced = fine_tuning_io.check_input_model(loaded, data)
@@ -46,15 +47,18 @@ class Executor(base_executor.BaseExecutor):
       result = runner.prune(loaded.keras_model, config, data, model_run.uri)
       export_dir = os.path.join(output.uri, artifact_io.SERVING_DIR)
       export_diff = fine_tuning_io.export_with_original_signatures(
-          result.stripped_model, loaded, source_dir, export_dir, data)
+          result.stripped_model, loaded, source_dir, export_dir, data,
+          config.trust_model_code)
       report = dict(_report(config, run.source.uri, data.source, result),
                     **fine_tuning_io.report(loaded, data, reproduced,
-                                            export_diff))
+                                            export_diff,
+                                            config.trust_model_code))
       artifact_io.write_report(output.uri, report)
       artifact_io.write_json(
           os.path.join(model_run.uri, training_spec.HISTORY_FILE),
           result.history)
       _set_properties(output, config, result, report)
+      fine_tuning_io.set_trust_property(output, config.trust_model_code)
     logging.info("Pruner wrote %s: sparsity %.3f of pruned layers",
                  output.uri, report["pruned_layers_sparsity"])
 

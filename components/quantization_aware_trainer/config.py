@@ -48,6 +48,7 @@ class QatConfig:
     input_fn: See PrunerConfig.input_fn.
     module_file: See PrunerConfig.module_file.
     model_fn: See PrunerConfig.model_fn.
+    trust_model_code: See PrunerConfig.trust_model_code.
     inputs: 'serving' (default): the TFLite model takes the raw features the
       serving signature parses, with the Transform graph folded in; 'model':
       the model alone over its own inputs.
@@ -64,6 +65,7 @@ class QatConfig:
   input_fn: Optional[str] = None
   module_file: Optional[str] = None
   model_fn: Optional[str] = None
+  trust_model_code: bool = False
   inputs: TfliteInputs = TfliteInputs.SERVING
 
   def __post_init__(self):
@@ -92,6 +94,10 @@ class QatConfig:
           "skip_unsupported_layers must be True or False; got "
           f"{self.skip_unsupported_layers!r}")
     check_user_code(self.module_file, self.input_fn, self.model_fn)
+    if not isinstance(self.trust_model_code, bool):
+      raise CompressionConfigError(
+          f"trust_model_code must be True or False; got "
+          f"{self.trust_model_code!r}")
 
   def to_json(self) -> str:
     return json.dumps(config_utils.to_jsonable(self), sort_keys=True)

@@ -38,7 +38,8 @@ class Executor(base_executor.BaseExecutor):
                                        spec.QAT_MODEL_KEY, component) as run:
       output, model_run = run.output, run.model_run
       loaded = model_loading.load_for_training(
-          run.source_dir, component, config.model_fn, config.module_file)
+          run.source_dir, component, config.model_fn, config.module_file,
+          config.trust_model_code)
       model = loaded.keras_model
       tuning = config.fine_tuning
       data = training_data.load(input_dict, tuning, loaded, config.input_fn,
@@ -64,7 +65,8 @@ class Executor(base_executor.BaseExecutor):
                                 os.path.join(output.uri, spec.KERAS_QAT_DIR))
       report = dict(
           tflite_artifact.report(converted, prepared.source.inputs, serving),
-          **fine_tuning_io.report(loaded, data, reproduced, None),
+          **fine_tuning_io.report(loaded, data, reproduced, None,
+                                  config.trust_model_code),
           source_model=run.source.uri,
           config=json.loads(config.to_json()),
           data=data.source,
@@ -84,6 +86,7 @@ class Executor(base_executor.BaseExecutor):
           os.path.join(model_run.uri, training_spec.HISTORY_FILE),
           result.history)
       _set_properties(output, report)
+      fine_tuning_io.set_trust_property(output, config.trust_model_code)
     logging.info("QuantizationAwareTrainer wrote %s: accuracy %s", output.uri,
                  report["accuracy"])
 

@@ -1,0 +1,183 @@
+"""What a split's tf.Examples really hold, checked before anything uses them.
+
+One pass over the split (up to SCAN_LIMIT records) counts, per feature, the
+records that carry it and the number of values they carry, and collects the
+label's values. The checks then refuse, naming the feature, the split, a
+record index and what is allowed:
+- a feature the model reads that is missing from more than
+  MAX_MISSING_FRACTION of the records: a serving signature with a
+  `default_value` would fill it silently, and both models would be scored
+  on default inputs;
+- a record whose feature has another number of values than the model reads;
+- a label outside the model's classes.
+"""
+
+import dataclasses
+from typing import Dict, Mapping, Optional, Sequence
+
+from tfx_compression.errors import DataError
+from tfx_compression.errors import InputMismatchError
+
+SCAN_LIMIT = 100_000  # records read per split
+MAX_MISSING_FRACTION = 0.01  # of the records, for a feature the model reads
+_KINDS = {"int64_list": "int64", "float_list": "float32", "bytes_list": "string"}
+
+
+@dataclasses.dataclass
+class FeatureStats:
+  present: int = 0  # records carrying at least one value
+  kinds: Dict[str, int] = dataclasses.field(default_factory=dict)
+  # number of values -> (records with that many, first such record index)
+  lengths: Dict[int, list] = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass
+class SplitStats:
+  """Per-feature facts of one split."""
+
+  source: str
+  records: int
+  features: Dict[str, FeatureStats]
+  truncated: bool  # more records than SCAN_LIMIT: only the first were read
+  labels: Dict[object, int]  # label value -> records (when a label was given)
+  first_label_index: Dict[object, int]
+
+  @property
+  def keys(self):
+    return set(self.features)
+
+
+def scan(files: Sequence[str], source: str, label: Optional[str] = None,
+         limit: int = SCAN_LIMIT) -> SplitStats:
+  """Reads up to `limit` records of `files`.
+
+  Raises:
+    DataError: a file is corrupt or truncated, or a record is no tf.Example
+      (naming the file and the record index).
+  """
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  from google.protobuf import message  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lib import examples_io  # pylint: disable=g-import-not-at-top
+  stats = SplitStats(source, 0, {}, False, {}, {})
+  for path in files:
+    ds = tf.data.TFRecordDataset([path], compression_type=
+                                 examples_io.compression_of([path]))
+    iterator = iter(ds)
+    while True:
+      if stats.records >= limit:
+        stats.truncated = True
+        return stats
+      try:
+        record = next(iterator)
+      except StopIteration:
+        break
+      except (tf.errors.DataLossError, tf.errors.InvalidArgumentError) as e:
+        raise DataError(
+            f"{source}: {path} is corrupt or truncated after record "
+            f"{stats.records} ({e.message.splitlines()[0]})") from e
+      try:
+        example = tf.train.Example.FromString(record.numpy())
+      except message.DecodeError as e:
+        raise DataError(
+            f"{source}: record {stats.records} of {path} is not a "
+            f"tf.Example ({e})") from e
+      _count(stats, example, label)
+      stats.records += 1
+  return stats
+
+
+def _count(stats: SplitStats, example, label: Optional[str]) -> None:
+  for name, feature in example.features.feature.items():
+    kind = feature.WhichOneof("kind")
+    if kind is None:
+      continue
+    values = getattr(feature, kind).value
+    entry = stats.features.setdefault(name, FeatureStats())
+    if len(values):
+      entry.present += 1
+    entry.kinds[kind] = entry.kinds.get(kind, 0) + 1
+    seen = entry.lengths.setdefault(len(values), [0, stats.records])
+    seen[0] += 1
+    if name == label and len(values) == 1:
+      value = values[0]
+      stats.labels[value] = stats.labels.get(value, 0) + 1
+      stats.first_label_index.setdefault(value, stats.records)
+
+
+def check_features(stats: SplitStats, parse: Mapping[str, object],
+                   what: str) -> None:
+  """Refuses features `what` reads that are missing, misshaped or mistyped.
+
+  Args:
+    stats: The split's `scan`.
+    parse: Feature name -> `saved_model_info.FeatureInfo` read from it.
+    what: Who reads them, for messages (e.g. 'the candidate TFLite model').
+
+  Raises:
+    InputMismatchError: naming the feature, the split and a record index.
+  """
+  import math  # pylint: disable=g-import-not-at-top
+  if not stats.records:
+    return
+  for name, info in parse.items():
+    entry = stats.features.get(name)
+    present = entry.present if entry else 0
+    missing = stats.records - present
+    if missing > MAX_MISSING_FRACTION * stats.records:
+      filled = (" serving_default would fill them with its default value"
+                if getattr(info, "has_default", False) else "")
+      raise InputMismatchError(
+          f"feature {name!r}, which {what} reads, is missing from {missing} "
+          f"of {stats.records} records of {stats.source};{filled} at most "
+          f"{MAX_MISSING_FRACTION:.0%} may lack it.")
+    if entry is None:
+      continue
+    size = math.prod(info.shape)
+    wrong = {n: where for n, where in entry.lengths.items()
+             if n not in (size, 0)}
+    if wrong:
+      n, (count, index) = sorted(wrong.items())[0]
+      raise InputMismatchError(
+          f"feature {name!r} has {n} value(s) in record {index} of "
+          f"{stats.source} ({count} records like it); {what} reads "
+          f"{info.dtype}{list(info.shape)} = {size} value(s).")
+    expected_kind = {"float32": "float_list", "int64": "int64_list",
+                     "string": "bytes_list"}.get(info.dtype)
+    other = sorted(k for k in entry.kinds if k != expected_kind)
+    if expected_kind and other:
+      raise InputMismatchError(
+          f"feature {name!r} holds {_KINDS[other[0]]} values in "
+          f"{entry.kinds[other[0]]} records of {stats.source}; {what} reads "
+          f"{info.dtype}.")
+
+
+def check_labels(stats: SplitStats, label: str, num_classes: Optional[int],
+                 what: str) -> None:
+  """Refuses labels outside [0, num_classes) (or {0, 1} for one output).
+
+  Args:
+    num_classes: The width of the model's prediction (1: a binary score);
+      None skips the range check.
+
+  Raises:
+    DataError: a record without exactly one label value, or one outside the
+      range, naming the split, the value and a record index.
+  """
+  entry = stats.features.get(label)
+  unlabelled = stats.records - (entry.lengths.get(1, [0])[0] if entry else 0)
+  if unlabelled:
+    raise DataError(
+        f"{unlabelled} of {stats.records} records of {stats.source} have no "
+        f"single value for the label {label!r}")
+  if num_classes is None:
+    return
+  allowed = range(2) if num_classes == 1 else range(num_classes)
+  bad = sorted(v for v in stats.labels if v not in allowed)
+  if bad:
+    value = bad[0]
+    raise DataError(
+        f"label {label!r} is {value!r} in record "
+        f"{stats.first_label_index[value]} of {stats.source} "
+        f"({stats.labels[value]} records like it); {what} predicts "
+        f"{num_classes} class(es): allowed labels are "
+        f"{allowed.start}..{allowed.stop - 1}.")

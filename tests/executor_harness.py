@@ -1,0 +1,85 @@
+"""Runs a component's executor on artifacts, its outputs built from its spec.
+
+One harness for every executor test: the output artifacts come from the
+component's ComponentSpec (keys and types), placed under `out_dir/<key>`,
+and the exec properties from the config object, as TFX would pass them.
+"""
+
+import json
+import os
+from typing import Dict, Optional
+
+from tfx_compression.compression_evaluator import executor as evaluator_executor
+from tfx_compression.compression_evaluator import spec as evaluator_spec
+from tfx_compression.lite_converter import executor as lite_executor
+from tfx_compression.lite_converter import spec as lite_spec
+from tfx_compression.post_training_quantizer import executor as ptq_executor
+from tfx_compression.post_training_quantizer import spec as ptq_spec
+from tfx_compression.pruner import executor as pruner_executor
+from tfx_compression.pruner import spec as pruner_spec
+from tfx_compression.quantization_aware_trainer import executor as qat_executor
+from tfx_compression.quantization_aware_trainer import spec as qat_spec
+
+_COMPONENTS = {
+    "LiteConverter": (lite_executor.Executor, lite_spec.LiteConverterSpec),
+    "PostTrainingQuantizer": (ptq_executor.Executor,
+                              ptq_spec.PostTrainingQuantizerSpec),
+    "Pruner": (pruner_executor.Executor, pruner_spec.PrunerSpec),
+    "QuantizationAwareTrainer": (qat_executor.Executor,
+                                 qat_spec.QuantizationAwareTrainerSpec),
+    "CompressionEvaluator": (evaluator_executor.Executor,
+                             evaluator_spec.CompressionEvaluatorSpec),
+}
+
+
+def exec_properties(component: str, config) -> Dict[str, object]:
+  if component in ("LiteConverter", "PostTrainingQuantizer"):
+    return config.to_exec_properties()
+  key = {"Pruner": pruner_spec.CONFIG_KEY,
+         "QuantizationAwareTrainer": qat_spec.CONFIG_KEY,
+         "CompressionEvaluator": evaluator_spec.CONFIG_KEY}[component]
+  return {key: config.to_json()}
+
+
+def run(component: str, inputs: Dict[str, object], out_dir: str, config):
+  """Runs `component`'s executor; returns {output key: artifact}.
+
+  Args:
+    inputs: Input key -> artifact (None or absent: not given).
+    out_dir: Parent of the output artifacts' uris.
+    config: The component's config object.
+  """
+  executor_class, spec_class = _COMPONENTS[component]
+  outputs = {}
+  for key, channel in spec_class.OUTPUTS.items():
+    artifact = channel.type()
+    artifact.uri = os.path.join(out_dir, key)
+    outputs[key] = artifact
+  for i, artifact in enumerate(a for a in inputs.values() if a is not None):
+    if not artifact.id:
+      artifact.id = 1000 + i
+  executor_class().Do(
+      {k: [v] for k, v in inputs.items() if v is not None},
+      {k: [v] for k, v in outputs.items()},
+      exec_properties(component, config))
+  return outputs
+
+
+def published(outputs) -> Dict[str, list]:
+  """The files left in each output (empty lists: nothing published)."""
+  return {k: sorted(os.listdir(a.uri)) if os.path.isdir(a.uri) else []
+          for k, a in outputs.items()}
+
+
+def report(artifact) -> Optional[dict]:
+  path = os.path.join(artifact.uri, "report.json")
+  return json.load(open(path)) if os.path.exists(path) else None
+
+
+def nothing_published(out_dir: str) -> bool:
+  """Whether every output directory under `out_dir` is absent or empty."""
+  if not os.path.isdir(out_dir):
+    return True
+  return all(not os.listdir(os.path.join(out_dir, d))
+             for d in os.listdir(out_dir)
+             if os.path.isdir(os.path.join(out_dir, d)))
