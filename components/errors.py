@@ -43,3 +43,7 @@ class ModelValidationError(CompressionError, RuntimeError):
 
 class StepFailedError(CompressionError, RuntimeError):
   """A library under a component (TensorFlow, TFMA, Beam) failed on valid input."""
+
+
+class BenchmarkError(StepFailedError):
+  """A model could not be measured (resized, invoked or its memory probed)."""

@@ -52,6 +52,16 @@ QAT_SCHEME = "qat_scheme"
 INT8_KERNEL_SPARSITY = "int8_kernel_sparsity"
 TFLITE_ACCURACY = "tflite_accuracy"  # top-1 on the validation examples
 
+# CompressionEvaluator, on the evaluation (one set of names for every
+# candidate): the verdict, `metric_<name>` (the candidate's overall value)
+# and `metric_<name>_diff` (minus the baseline's), and the candidate's
+# size_bytes, gzip_size_bytes, latency_median_us, peak_memory_bytes.
+EVAL_VERDICT = "verdict"
+EVAL_METRIC_PREFIX = "metric_"
+EVAL_DIFF_SUFFIX = "_diff"
+LATENCY_MEDIAN_US = "latency_median_us"
+PEAK_MEMORY_BYTES = "peak_memory_bytes"
+
 # CompressionEvaluator (on the blessing, besides the stock Evaluator's keys).
 BLESSING_MESSAGE = "blessing_message"
 # The blessed candidate's artifact id (the stock `current_model_id` is left

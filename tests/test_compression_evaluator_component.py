@@ -105,24 +105,52 @@ def _figures(size, latency_us, memory):
           "peak_memory_bytes": memory}
 
 
+def _comparison(ratio, low, high):
+  return {"ratio": ratio, "ratio_ci_low": low, "ratio_ci_high": high,
+          "rounds": 10}
+
+
 def test_budget_checks_name_each_failure_with_figures():
   budgets = Budgets(max_size_bytes=1000, min_size_ratio=2.0, max_latency_ms=0.1,
                     min_latency_ratio=1.5, max_peak_memory_bytes=10**6)
   result = {c.name: c for c in checks.budget_checks(
-      budgets, _figures(1500, 200.0, 2 * 10**6), _figures(2000, 240.0, 0))}
-  assert not any(c.passed for c in result.values())
+      budgets, 0.05, _figures(1500, 200.0, 2 * 10**6),
+      {"baseline": _figures(2000, 240.0, 0),
+       "blessed_baseline": _figures(3000, 240.0, 0)},
+      {"baseline": _comparison(1.2, 1.15, 1.25),
+       "blessed_baseline": _comparison(1.6, 1.5, 1.7)})}
+  assert [n for n, c in result.items() if c.passed] == [
+      "size_ratio@blessed_baseline", "latency_ratio@blessed_baseline"]
   assert result[checks.SIZE_BYTES].value == 1500
   assert "exceeds the budget 1000" in result[checks.SIZE_BYTES].reason
   assert result[checks.SIZE_RATIO].value == pytest.approx(2000 / 1500)
   assert result[checks.LATENCY_MS].value == pytest.approx(0.2)
+  assert result[checks.LATENCY_MS].threshold == 0.1
   assert result[checks.LATENCY_RATIO].value == pytest.approx(1.2)
-  assert "below the minimum 1.5" in result[checks.LATENCY_RATIO].reason
+  assert "below the minimum 1.5 even with 5% tolerance" in (
+      result[checks.LATENCY_RATIO].reason)
   assert result[checks.PEAK_MEMORY].threshold == 10**6
-  passing = checks.budget_checks(budgets, _figures(500, 50.0, 10),
-                                 _figures(2000, 100.0, 0))
+  passing = checks.budget_checks(budgets, 0.05, _figures(500, 50.0, 10),
+                                 {"baseline": _figures(2000, 100.0, 0)},
+                                 {"baseline": _comparison(2.0, 1.9, 2.1)})
   assert [c.passed for c in passing] == [True] * 5
-  assert checks.budget_checks(Budgets(), _figures(1, 1.0, None),
-                              _figures(1, 1.0, None)) == []
+  assert checks.budget_checks(Budgets(), 0.05, _figures(1, 1.0, None),
+                              {"baseline": _figures(1, 1.0, None)},
+                              {"baseline": _comparison(1, 1, 1)}) == []
+
+
+@pytest.mark.parametrize("ratio, low, high, passed", [
+    (0.97, 0.93, 1.02, True),   # the same model: noise around 1
+    (0.93, 0.90, 0.96, True),   # within the 5 % tolerance
+    (0.5, 0.48, 0.52, False),   # twice as slow
+])
+def test_latency_ratio_gate_tolerates_noise_not_slowness(ratio, low, high,
+                                                         passed):
+  (check,) = checks.budget_checks(
+      Budgets(min_latency_ratio=1.0), 0.05, _figures(1, 1.0, None),
+      {"baseline": _figures(1, 1.0, None)},
+      {"baseline": _comparison(ratio, low, high)})
+  assert check.passed is passed
 
 
 def _report(verdict="NOT_BLESSED"):

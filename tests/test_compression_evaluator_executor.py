@@ -141,7 +141,8 @@ def test_blessed_run_reports_figures_and_tfma_outputs(blessed_run):
     assert memory["runtime_only_increase_bytes"] > 0
     assert memory["over_runtime_bytes"] == (
         memory["increase_bytes"] - memory["runtime_only_increase_bytes"])
-  assert report["ratios"]["size_ratio"] == 1.0
+  assert report["ratios"]["baseline"]["size_ratio"] == 1.0
+  assert report["baselines"] == ["baseline"]
   tfma = report["tfma"]
   assert tfma["complete"] and tfma["output_path"] == uri
   assert (tfma["label_key"], tfma["prediction_key"]) == ("label",
@@ -217,7 +218,7 @@ def test_over_pruned_saved_model_is_refused_on_accuracy(trained_pipeline,
       "serving_default on the serialized examples")
   assert run.report["candidate"]["measured_as"].startswith("float32 TFLite")
   assert run.report["candidate"]["overall_weight_sparsity"] > 0.9
-  assert run.report["ratios"]["gzip_size_ratio"] > 3
+  assert run.report["ratios"]["baseline"]["gzip_size_ratio"] > 3
 
 
 def test_one_suppressed_class_fails_its_slice_only(trained_pipeline, workdir):

@@ -29,7 +29,8 @@ class CompressionEvaluator(base_beam_component.BaseBeamComponent):
                model: types.BaseChannel,
                baseline_model: types.BaseChannel,
                config: Optional[CompressionEvaluatorConfig] = None,
-               transform_graph: Optional[types.BaseChannel] = None):
+               transform_graph: Optional[types.BaseChannel] = None,
+               blessed_baseline_model: Optional[types.BaseChannel] = None):
     """Constructs a CompressionEvaluator.
 
     Args:
@@ -44,6 +45,10 @@ class CompressionEvaluator(base_beam_component.BaseBeamComponent):
       transform_graph: The pipeline's TransformGraph, for candidates over
         transformed features and for measuring a SavedModel baseline as
         TFLite taking the raw serving features.
+      blessed_baseline_model: Optional second baseline, e.g. the host
+        pipeline's latest blessed model from a Resolver with
+        LatestBlessedModelStrategy (empty on a first run); every metric and
+        ratio check then runs against both baselines.
 
     Raises:
       CompressionConfigError: `config` is not a CompressionEvaluatorConfig.
@@ -52,6 +57,7 @@ class CompressionEvaluator(base_beam_component.BaseBeamComponent):
     super().__init__(spec=spec.CompressionEvaluatorSpec(
         examples=examples, model=model, baseline_model=baseline_model,
         transform_graph=transform_graph,
+        blessed_baseline_model=blessed_baseline_model,
         evaluation=types.Channel(type=standard_artifacts.ModelEvaluation),
         blessing=types.Channel(type=standard_artifacts.ModelBlessing),
         evaluator_config=config.to_json()))

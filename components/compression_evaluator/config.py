@@ -86,12 +86,19 @@ class MetricThreshold:
 class Budgets:
   """Limits on the candidate; None switches a check off (figures are reported anyway).
 
+  Latency budgets gate batch 1 (other batch sizes are measured and reported
+  as not gated) within `Benchmark.latency_tolerance`, so that measurement
+  noise cannot fail a candidate: a model compared with itself passes.
+
   Attributes:
     max_size_bytes: Largest accepted .tflite size in bytes.
     min_size_ratio: Smallest accepted baseline size / candidate size.
-    max_latency_ms: Largest accepted median latency at batch 1, in ms.
-    min_latency_ratio: Smallest accepted baseline median / candidate median
-      at batch 1 (speed-up; 1.0 = not slower).
+    max_latency_ms: Largest accepted median latency at batch 1, in ms
+      (passes up to max_latency_ms x (1 + latency_tolerance)).
+    min_latency_ratio: Smallest accepted baseline / candidate latency at
+      batch 1 (speed-up; 1.0 = not slower): the median of per-round ratios
+      passes when the upper bound of its 95 % confidence interval is at
+      least min_latency_ratio x (1 - latency_tolerance).
     max_peak_memory_bytes: Largest accepted peak memory of the interpreter
       (resident set growth of a process that loads and runs the model).
   """
@@ -119,21 +126,30 @@ class Benchmark:
   Attributes:
     num_threads: Interpreter threads (1 gives repeatable figures).
     warmup_runs: Invocations before timing starts.
-    runs: Timed invocations; median and p90 are reported.
-    batch_size: A second batch size measured besides batch 1.
+    runs: Timed invocations per model and batch size; median and p90 are
+      reported.
+    rounds: The runs are split into this many rounds, candidate and
+      baseline alternating, to spread machine drift over both.
+    batch_size: A second batch size measured besides batch 1 (not gated).
     measure_memory: Measure peak memory in a child process per model.
+    latency_tolerance: Relative slack of the latency budgets (see Budgets).
   """
 
   num_threads: int = 1
   warmup_runs: int = 10
   runs: int = 100
+  rounds: int = 10
   batch_size: int = 32
   measure_memory: bool = True
+  latency_tolerance: float = 0.05
 
   def __post_init__(self):
     config_utils.check_int(self.num_threads, "benchmark.num_threads", 1, 64)
     config_utils.check_int(self.warmup_runs, "benchmark.warmup_runs", 0)
     config_utils.check_int(self.runs, "benchmark.runs", 1, 100_000)
+    config_utils.check_int(self.rounds, "benchmark.rounds", 1, 1000)
+    object.__setattr__(self, "latency_tolerance", config_utils.check_float(
+        self.latency_tolerance, "benchmark.latency_tolerance", 0.0, 0.5))
     config_utils.check_int(self.batch_size, "benchmark.batch_size", 1, 4096)
     if not isinstance(self.measure_memory, bool):
       raise CompressionConfigError(
@@ -160,6 +176,11 @@ class CompressionEvaluatorConfig:
       split is always evaluated too.
     budgets: Size, latency and memory limits.
     benchmark: Latency and memory measurement settings.
+    eval_config: Your own `tfma.EvalConfig` (the proto, or its JSON) instead
+      of `metrics` and `slices`: its metrics, value and change thresholds
+      (per slice too), slicing specs and options are used, and the label
+      and prediction keys of its first model spec when `label_key` /
+      `prediction_key` are None. Model specs are ours (see eval_config.py).
   """
 
   label_key: Optional[str] = None
@@ -169,6 +190,7 @@ class CompressionEvaluatorConfig:
   slices: Tuple[Tuple[str, ...], ...] = ()
   budgets: Budgets = Budgets()
   benchmark: Benchmark = Benchmark()
+  eval_config: Optional[str] = None
 
   def __post_init__(self):
     set_ = lambda k, v: object.__setattr__(self, k, v)
@@ -190,6 +212,13 @@ class CompressionEvaluatorConfig:
       if not isinstance(getattr(self, name), cls):
         raise CompressionConfigError(
             f"{name} must be a {cls.__name__}; got {getattr(self, name)!r}")
+    if self.eval_config is not None:
+      set_("eval_config", _eval_config_json(self.eval_config))
+      if self.metrics != (MetricThreshold(),) or self.slices:
+        raise CompressionConfigError(
+            "set metrics and slices in eval_config or in metrics/slices, not "
+            "both; got eval_config with metrics="
+            f"{[m.class_name for m in self.metrics]} and slices={self.slices}")
     if (self.budgets.max_peak_memory_bytes is not None and
         not self.benchmark.measure_memory):
       raise CompressionConfigError(
@@ -204,6 +233,7 @@ class CompressionEvaluatorConfig:
         "slices": [list(s) for s in self.slices],
         "budgets": dataclasses.asdict(self.budgets),
         "benchmark": dataclasses.asdict(self.benchmark),
+        "eval_config": self.eval_config,
     }
 
   @classmethod
@@ -225,6 +255,27 @@ class CompressionEvaluatorConfig:
   @classmethod
   def from_json(cls, text: str) -> "CompressionEvaluatorConfig":
     return cls.from_dict(json.loads(text))
+
+
+def _eval_config_json(value) -> str:
+  """A tfma.EvalConfig proto or its JSON, as JSON text."""
+  if hasattr(value, "DESCRIPTOR"):
+    from google.protobuf import json_format  # pylint: disable=g-import-not-at-top
+    return json_format.MessageToJson(value, sort_keys=True)
+  if isinstance(value, dict):
+    return json.dumps(value, sort_keys=True)
+  if not isinstance(value, str):
+    raise CompressionConfigError(
+        "eval_config must be a tfma.EvalConfig, its JSON text or a mapping; "
+        f"got {type(value).__name__}")
+  try:
+    parsed = json.loads(value)
+  except ValueError as e:
+    raise CompressionConfigError(f"eval_config is not JSON: {e}") from e
+  if not isinstance(parsed, dict):
+    raise CompressionConfigError(
+        f"eval_config must be a JSON object; got {type(parsed).__name__}")
+  return value
 
 
 def _slices(value) -> Tuple[Tuple[str, ...], ...]:

@@ -21,6 +21,7 @@ from tfx_compression import conversion_input
 from tfx_compression import error_boundary
 from tfx_compression import properties
 from tfx_compression.compression_evaluator import checks
+from tfx_compression.compression_evaluator import evaluation_properties
 from tfx_compression.compression_evaluator import spec
 from tfx_compression.compression_evaluator.config import CompressionEvaluatorConfig
 from tfx_compression.compression_evaluator.models import ModelSource
@@ -55,20 +56,24 @@ class Executor(base_beam_executor.BaseBeamExecutor):
     model = artifact_utils.get_single_instance(input_dict[spec.MODEL_KEY])
     baseline = artifact_utils.get_single_instance(
         input_dict[spec.BASELINE_MODEL_KEY])
+    blessed = conversion_input.single(input_dict,
+                                      spec.BLESSED_BASELINE_MODEL_KEY)
     evaluation = artifact_utils.get_single_instance(
         output_dict[spec.EVALUATION_KEY])
     blessing = artifact_utils.get_single_instance(output_dict[spec.BLESSING_KEY])
 
     report: Dict[str, Any] = {"config": config.to_dict(), "error": None}
     try:
-      sources = [ModelSource(role, a.uri, artifact_io.serving_dir(a.uri),
-                             artifact_io.is_tflite(a.uri))
-                 for role, a in ((runner.CANDIDATE, model),
-                                 (runner.BASELINE, baseline))]
+      source = lambda role, a: ModelSource(
+          role, a.uri, artifact_io.serving_dir(a.uri),
+          artifact_io.is_tflite(a.uri))
       files = artifact_io.split_files(examples, config.example_split)
       report.update(runner.evaluate(
-          config, *sources, files, evaluation.uri, self._beam_pipeline_args,
-          conversion_input.transform_dir(input_dict, spec.TRANSFORM_GRAPH_KEY)))
+          config, source(runner.CANDIDATE, model),
+          source(runner.BASELINE, baseline), files, evaluation.uri,
+          self._beam_pipeline_args,
+          conversion_input.transform_dir(input_dict, spec.TRANSFORM_GRAPH_KEY),
+          source(runner.BLESSED_BASELINE, blessed) if blessed else None))
     except Exception as e:  # pylint: disable=broad-except
       logging.exception("CompressionEvaluator: evaluation failed")
       e = error_boundary.translate(e, "CompressionEvaluator", model.uri)
@@ -79,18 +84,23 @@ class Executor(base_beam_executor.BaseBeamExecutor):
           f"evaluation failed, so the candidate is not blessed: "
           f"{type(e).__name__}: {e}").to_dict())
     failed = [c["name"] for c in report["checks"] if not c["passed"]]
-    blessed = not failed and report["error"] is None and bool(report["checks"])
+    is_blessed = (not failed and report["error"] is None and
+                  bool(report["checks"]))
     report["failed_checks"] = failed
-    report["verdict"] = (spec.VERDICT_BLESSED if blessed
+    report["verdict"] = (spec.VERDICT_BLESSED if is_blessed
                          else spec.VERDICT_NOT_BLESSED)
     artifact_io.write_report(evaluation.uri, report)
     with fileio.open(os.path.join(evaluation.uri, spec.REPORT_HTML_FILE),
                      "w") as f:
       f.write(report_html.render(report))
-    _write_blessing(blessing, blessed, model, baseline,
-                    "all checks passed" if blessed else "failed: " + "; ".join(
-                        f"{c['name']} ({c.get('reason') or 'failed'})"
-                        for c in report["checks"] if not c["passed"]))
+    evaluation_properties.set_on(evaluation, report)
+    not_gated = report.get("not_gated") or []
+    message = ("all checks passed" if is_blessed else "failed: " + "; ".join(
+        f"{c['name']} ({c.get('reason') or 'failed'})"
+        for c in report["checks"] if not c["passed"]))
+    if not_gated:
+      message += f"; not gated (no budget set): {', '.join(not_gated)}"
+    _write_blessing(blessing, is_blessed, model, baseline, message)
     logging.info("CompressionEvaluator: %s (%s)", report["verdict"],
                  ", ".join(failed) or "all checks passed")
 

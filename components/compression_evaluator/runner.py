@@ -9,7 +9,7 @@ sizes, latency and memory are measured on each side's TFLite file.
 import dataclasses
 import os
 import tempfile
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 
@@ -17,29 +17,31 @@ from tfx_compression.compression_evaluator import checks as checks_lib
 from tfx_compression.compression_evaluator import models
 from tfx_compression.compression_evaluator import predictions
 from tfx_compression.compression_evaluator.config import CompressionEvaluatorConfig
-from tfx_compression.compression_evaluator.config import Direction
 from tfx_compression.compression_evaluator.models import ModelSource
 from tfx_compression.lib import tfma_eval  # Imports TFMA lazily.
 
 CANDIDATE = tfma_eval.CANDIDATE  # Roles, also the TFMA model names.
 BASELINE = tfma_eval.BASELINE
+BLESSED_BASELINE = tfma_eval.BLESSED_BASELINE
 TFLITE = "tflite"
 
 
-def _measure(side: models.Side, config,
-             runtime_bytes: Optional[int]) -> Dict[str, Any]:
+def _memory(side, config, runtime_bytes):
   from tfx_compression.lib import benchmark_tflite as bench  # pylint: disable=g-import-not-at-top
-  b = config.benchmark
-  latency = {str(size): dataclasses.asdict(bench.measure_latency(
-      side.tflite_bytes, b.num_threads, size, b.warmup_runs, b.runs))
-             for size in sorted({1, b.batch_size})}
-  memory = None
-  if b.measure_memory:  # The child needs a local file (the uri may be remote).
-    with tempfile.TemporaryDirectory() as tmp:
-      path = os.path.join(tmp, TFLITE)
-      with open(path, "wb") as f:
-        f.write(side.tflite_bytes)
-      memory = bench.measure_peak_memory(path, b.num_threads)
+  if not config.benchmark.measure_memory:
+    return None
+  with tempfile.TemporaryDirectory() as tmp:  # The child needs a local file.
+    path = os.path.join(tmp, TFLITE)
+    with open(path, "wb") as f:
+      f.write(side.tflite_bytes)
+    memory = bench.measure_peak_memory(path, config.benchmark.num_threads)
+  return dict(dataclasses.asdict(memory),
+              runtime_only_increase_bytes=runtime_bytes,
+              over_runtime_bytes=memory.increase_bytes - runtime_bytes)
+
+
+def _figures(side, latency, memory) -> Dict[str, Any]:
+  from tfx_compression.lib import benchmark_tflite as bench  # pylint: disable=g-import-not-at-top
   sparsity = bench.weight_sparsity(side.tflite_bytes)
   return {
       "uri": side.source.uri,
@@ -52,35 +54,65 @@ def _measure(side: models.Side, config,
       "input_dtypes": side.summary.input_dtypes,
       "latency": latency,
       "latency_median_us": latency["1"]["median_us"],
-      "memory": dict(
-          dataclasses.asdict(memory), runtime_only_increase_bytes=runtime_bytes,
-          over_runtime_bytes=memory.increase_bytes - runtime_bytes,
-      ) if memory else None,
-      "peak_memory_bytes": memory.increase_bytes if memory else None,
+      "memory": memory,
+      "peak_memory_bytes": memory["increase_bytes"] if memory else None,
       "weight_sparsity": sparsity,
       "overall_weight_sparsity": (float(np.mean(list(sparsity.values())))
                                   if sparsity else None),
   }
 
 
-def _sides(candidate: ModelSource, baseline: ModelSource, files: List[str],
-           keys, transform_dir: Optional[str], output_dir: str):
-  """Both sides; a SavedModel side is measured in the candidate's input kind."""
+def _measure(sides, config) -> Tuple[Dict[str, Any], Dict[str, Any]]:
+  """Every side's figures, and the candidate's latency against each baseline.
+
+  Latency is timed in alternating rounds, candidate and one baseline at a
+  time, at batch 1 (gated) and at `benchmark.batch_size` (not gated).
+  """
+  from tfx_compression.lib import benchmark_tflite as bench  # pylint: disable=g-import-not-at-top
+  b = config.benchmark
+  runtime = (bench.measure_runtime_memory(b.num_threads).increase_bytes
+             if b.measure_memory else None)
+  candidate, baselines = sides[0], sides[1:]
+  latency = {s.source.role: {} for s in sides}
+  comparisons = {}
+  for base in baselines:
+    for size in sorted({1, b.batch_size}):
+      comp = bench.compare_latency(candidate.tflite_bytes, base.tflite_bytes,
+                                   b.num_threads, size, b.warmup_runs, b.runs,
+                                   b.rounds)
+      gated = size == 1
+      latency[base.source.role][str(size)] = dict(
+          dataclasses.asdict(comp.baseline), gated=gated)
+      latency[CANDIDATE].setdefault(str(size), dict(
+          dataclasses.asdict(comp.candidate), gated=gated))
+      comparisons.setdefault(base.source.role, {})[str(size)] = {
+          "ratio": comp.ratio, "ratio_ci_low": comp.ratio_ci_low,
+          "ratio_ci_high": comp.ratio_ci_high, "rounds": comp.rounds,
+          "round_ratios": comp.round_ratios, "gated": gated}
+  figures = {s.source.role: _figures(s, latency[s.source.role],
+                                     _memory(s, config, runtime))
+             for s in sides}
+  return figures, comparisons
+
+
+def _sides(sources: List[ModelSource], files: List[str], keys,
+           transform_dir: Optional[str], output_dir: str):
+  """Every side; a SavedModel side is measured in the candidate's input kind."""
   from tfx_compression.lib.conversion_options import TfliteInputs  # pylint: disable=g-import-not-at-top
   tflite_sides = {m.role: models.tflite_side(m, files, keys, transform_dir)
-                  for m in (candidate, baseline) if m.is_tflite}
+                  for m in sources if m.is_tflite}
   kind = (tflite_sides[CANDIDATE].tflite_inputs if CANDIDATE in tflite_sides
           else TfliteInputs.SERVING)
   return [tflite_sides.get(m.role) or models.saved_model_side(
-      m, kind, transform_dir, output_dir) for m in (candidate, baseline)]
+      m, kind, transform_dir, output_dir) for m in sources]
 
 
-def _label(config, sides, keys, transform_dir: Optional[str], source: str):
+def _label(label_key, sides, keys, transform_dir: Optional[str], source: str):
   """The label's name and, when only the Transform graph computes it, its space."""
   from tfx_compression.lib import feature_space  # pylint: disable=g-import-not-at-top
   baseline = sides[1]
   label = feature_space.derive_label(
-      config.label_key, keys, baseline.serving_features,
+      label_key, keys, baseline.serving_features,
       baseline.input_names, source, transform_dir)
   if label in keys:
     return label, None
@@ -116,64 +148,68 @@ def evaluate(config: CompressionEvaluatorConfig, candidate: ModelSource,
              baseline: ModelSource, example_files: List[str],
              output_dir: str,
              beam_pipeline_args: Optional[List[str]] = None,
-             transform_dir: Optional[str] = None) -> Dict[str, Any]:
-  """Evaluates `candidate` against `baseline`; returns the report (no verdict).
+             transform_dir: Optional[str] = None,
+             blessed_baseline: Optional[ModelSource] = None) -> Dict[str, Any]:
+  """Evaluates `candidate` against `baseline` (and `blessed_baseline`).
 
-  TFMA output goes to `output_dir`, with the records and both sides'
-  predictions under `output_dir/predictions`.
+  Returns the report (no verdict). TFMA output goes to `output_dir`, with
+  the records and every side's predictions under `output_dir/predictions`.
 
   Raises:
-    InputMismatchError, UnsupportedModelError: a model cannot be fed from
-      the examples, or the label or prediction key cannot be found.
+    InputMismatchError, UnsupportedModelError, DataError: a model cannot be
+      fed from the examples, the label or prediction key cannot be found, or
+      the records are invalid.
+    CompressionConfigError: the EvalConfig cannot be used.
     Any error of TFMA, the converter or the interpreter.
   """
   # pylint: disable=g-import-not-at-top
+  from tfx_compression.compression_evaluator import eval_config as eval_config_lib
   from tfx_compression.lib import examples_io
+  eval_config, rules = eval_config_lib.build(config)
+  label_key, prediction_key = eval_config_lib.keys(config, eval_config)
   source = f"split {config.example_split!r} ({example_files[0]})"
   keys = examples_io.feature_keys(example_files)
-  sides = _sides(candidate, baseline, example_files, keys, transform_dir,
-                 output_dir)
-  output_key = models.prediction_key(config.prediction_key, sides)
-  label, label_space = _label(config, sides, keys, transform_dir, source)
+  sources = [candidate, baseline] + ([blessed_baseline] if blessed_baseline
+                                     else [])
+  sides = _sides(sources, example_files, keys, transform_dir, output_dir)
+  output_key = models.prediction_key(prediction_key, sides)
+  label, label_space = _label(label_key, sides, keys, transform_dir, source)
   _check_eval_split(example_files, source, sides, label if label in keys
                     else None, output_key)
   written = predictions.write(
       example_files, sides, output_key,
       os.path.join(output_dir, predictions.PREDICTIONS_DIR), label_space)
-  thresholds = [tfma_eval.Threshold(
-      m.class_name, m.name, m.max_drop, m.slice_drop,
-      m.direction == Direction.HIGHER_IS_BETTER) for m in config.metrics]
-  eval_config = tfma_eval.build_eval_config(
-      {s.source.role: predictions.feature_name(s.source.role) for s in sides},
-      label, thresholds, config.slices)
-  tfma_eval.run(eval_config,
-                os.path.join(output_dir, predictions.PREDICTIONS_DIR, "*"),
-                output_dir, beam_pipeline_args)
-  complete, results, problems = tfma_eval.read_results(output_dir, thresholds,
-                                                       config.slices)
-  runtime = None
-  if config.benchmark.measure_memory:  # The baseline child (runtime only).
-    from tfx_compression.lib import benchmark_tflite  # pylint: disable=g-import-not-at-top
-    runtime = benchmark_tflite.measure_runtime_memory(
-        config.benchmark.num_threads).increase_bytes
-  figures = {CANDIDATE: _measure(sides[0], config, runtime),
-             BASELINE: _measure(sides[1], config, runtime)}
-  c, b = figures[CANDIDATE], figures[BASELINE]
+  tfma_eval.run(
+      tfma_eval.with_models(eval_config, {
+          s.source.role: predictions.feature_name(s.source.role)
+          for s in sides}, label),
+      os.path.join(output_dir, predictions.PREDICTIONS_DIR, "*"),
+      output_dir, beam_pipeline_args)
+  baseline_roles = [s.source.role for s in sides[1:]]
+  results, problems = tfma_eval.read_results(output_dir, rules, baseline_roles)
+  figures, comparisons = _measure(sides, config)
   checks = [checks_lib.metric_check(r) for r in results]
   if problems:
     checks.append(checks_lib.Check(checks_lib.EVALUATION, False, None, None,
                                    "; ".join(problems)))
-  checks += checks_lib.budget_checks(config.budgets, c, b)
+  checks += checks_lib.budget_checks(
+      config.budgets, config.benchmark.latency_tolerance, figures[CANDIDATE],
+      {r: figures[r] for r in baseline_roles},
+      {r: comparisons[r]["1"] for r in baseline_roles})
+  c = figures[CANDIDATE]
   return dict(
       figures,
+      baselines=baseline_roles,
       tfma={"compared_as": "predictions of each model as deployed",
-            "complete": complete, "output_path": output_dir,
+            "complete": not problems, "output_path": output_dir,
             "label_key": label, "prediction_key": output_key,
             "examples": written["examples"]},
       metrics=[dataclasses.asdict(r) for r in results],
-      ratios={
-          "size_ratio": b["size_bytes"] / c["size_bytes"],
-          "gzip_size_ratio": b["gzip_size_bytes"] / c["gzip_size_bytes"],
-          "latency_ratio": b["latency_median_us"] / c["latency_median_us"],
-      },
+      ratios={role: {
+          "size_ratio": figures[role]["size_bytes"] / c["size_bytes"],
+          "gzip_size_ratio": (figures[role]["gzip_size_bytes"] /
+                              c["gzip_size_bytes"]),
+          "latency_ratio": comparisons[role]["1"]["ratio"],
+          "latency": comparisons[role]} for role in baseline_roles},
+      not_gated=checks_lib.not_gated(config.budgets),
       checks=[x.to_dict() for x in checks])

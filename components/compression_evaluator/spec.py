@@ -6,6 +6,8 @@ from tfx.types import standard_artifacts
 EXAMPLES_KEY = "examples"
 MODEL_KEY = "model"
 BASELINE_MODEL_KEY = "baseline_model"
+# The host pipeline's latest blessed model (a second baseline).
+BLESSED_BASELINE_MODEL_KEY = "blessed_baseline_model"
 TRANSFORM_GRAPH_KEY = "transform_graph"
 EVALUATION_KEY = "evaluation"
 BLESSING_KEY = "blessing"
@@ -28,6 +30,8 @@ class CompressionEvaluatorSpec(component_spec.ComponentSpec):
           type=standard_artifacts.Model),
       TRANSFORM_GRAPH_KEY: component_spec.ChannelParameter(
           type=standard_artifacts.TransformGraph, optional=True),
+      BLESSED_BASELINE_MODEL_KEY: component_spec.ChannelParameter(
+          type=standard_artifacts.Model, optional=True),
   }
   OUTPUTS = {
       EVALUATION_KEY: component_spec.ChannelParameter(

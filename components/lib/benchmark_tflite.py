@@ -16,15 +16,11 @@ from typing import Dict
 
 import numpy as np
 
-from tfx_compression.errors import CompressionError
+from tfx_compression.errors import BenchmarkError  # pylint: disable=unused-import
 from tfx_compression.lib import tflite_memory_probe
 
 # Weight tensors smaller than this are left out of the sparsity figures.
 MIN_SPARSITY_TENSOR_SIZE = 64
-
-
-class BenchmarkError(CompressionError, RuntimeError):
-  """The model could not be measured."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -97,6 +93,94 @@ def measure_latency(model_bytes: bytes, num_threads: int = 1,
                  median_us=float(np.median(times)),
                  p90_us=float(np.percentile(times, 90)),
                  mean_us=float(times.mean()), min_us=float(times.min()))
+
+
+@dataclasses.dataclass(frozen=True)
+class LatencyComparison:
+  """Candidate and baseline timed in alternating rounds, and their ratio.
+
+  `ratio` is baseline / candidate (> 1: the candidate is faster): the median
+  of the per-round ratios, with a bootstrap 95 % confidence interval.
+  """
+
+  candidate: Latency
+  baseline: Latency
+  rounds: int
+  round_ratios: list
+  ratio: float
+  ratio_ci_low: float
+  ratio_ci_high: float
+
+
+class _Timer:
+  """One model, resized to a batch, with fixed random feeds."""
+
+  def __init__(self, model_bytes: bytes, num_threads: int, batch_size: int):
+    import tensorflow as tf  # pylint: disable=g-import-not-at-top
+    try:
+      self.interp = tf.lite.Interpreter(model_content=model_bytes,
+                                        num_threads=num_threads)
+      for index, value in _inputs(self.interp, batch_size).items():
+        self.interp.set_tensor(index, value)
+    except (ValueError, RuntimeError) as e:
+      raise BenchmarkError(
+          f"could not run the model at batch size {batch_size}: {e}") from e
+
+  def time(self, runs: int) -> np.ndarray:
+    times = np.empty(runs)
+    for i in range(runs):
+      start = time.perf_counter_ns()
+      self.interp.invoke()
+      times[i] = (time.perf_counter_ns() - start) / 1000.0
+    return times
+
+
+def _latency(times: np.ndarray, batch_size: int, num_threads: int) -> Latency:
+  return Latency(batch_size=batch_size, num_threads=num_threads,
+                 runs=len(times), median_us=float(np.median(times)),
+                 p90_us=float(np.percentile(times, 90)),
+                 mean_us=float(times.mean()), min_us=float(times.min()))
+
+
+def compare_latency(candidate_bytes: bytes, baseline_bytes: bytes,
+                    num_threads: int = 1, batch_size: int = 1,
+                    warmup_runs: int = 10, runs: int = 100,
+                    rounds: int = 10, seed: int = 0) -> LatencyComparison:
+  """Times both models in `rounds` alternating rounds of `runs // rounds`.
+
+  Alternating (candidate first in even rounds, baseline first in odd ones)
+  spreads drifts of the machine (other load, frequency) over both models,
+  so that a model compared with itself gets a ratio near 1 with a tight
+  interval.
+
+  Raises:
+    BenchmarkError: a model cannot be resized or invoked.
+  """
+  timers = [_Timer(candidate_bytes, num_threads, batch_size),
+            _Timer(baseline_bytes, num_threads, batch_size)]
+  for timer in timers:
+    timer.time(warmup_runs)
+  per_round = max(1, runs // rounds)
+  samples = [[], []]
+  ratios = []
+  for r in range(rounds):
+    order = (0, 1) if r % 2 == 0 else (1, 0)
+    medians = {}
+    for i in order:
+      times = timers[i].time(per_round)
+      samples[i].append(times)
+      medians[i] = float(np.median(times))
+    ratios.append(medians[1] / medians[0])
+  rng = np.random.default_rng(seed)
+  boot = np.median(rng.choice(ratios, size=(2000, len(ratios))), axis=1)
+  cand, base = (np.concatenate(s) for s in samples)
+  return LatencyComparison(
+      candidate=_latency(cand, batch_size, num_threads),
+      baseline=_latency(base, batch_size, num_threads),
+      rounds=rounds, round_ratios=[float(r) for r in ratios],
+      ratio=float(np.median(ratios)),
+      ratio_ci_low=float(np.percentile(boot, 2.5)),
+      ratio_ci_high=float(np.percentile(boot, 97.5)))
 
 
 def measure_peak_memory(model_path: str, num_threads: int = 1, runs: int = 10,
