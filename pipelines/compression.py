@@ -33,6 +33,9 @@ class CompressionPlan:
     evaluator: A `CompressionEvaluatorConfig`; None for its defaults.
     push_destination: Base directory; each blessed candidate is pushed to
       `<push_destination>/<variant>`. None: no Pushers.
+    resources: A `resources.ResourcePlan` (container image, CPU, memory and
+      accelerators per component) read when compiling for Kubeflow or
+      Vertex AI; None for its defaults.
   """
 
   lite_optimizations: Sequence[Optimization] = (Optimization.NONE,)
@@ -42,6 +45,7 @@ class CompressionPlan:
   ptq_config: Optional[object] = None
   evaluator: Optional[object] = None
   push_destination: Optional[str] = None
+  resources: Optional[object] = None
 
   def __post_init__(self):
     set_ = lambda k, v: object.__setattr__(self, k, v)
@@ -70,6 +74,7 @@ class CompressionPlan:
     from tfx_compression.compression_evaluator.config import CompressionEvaluatorConfig
     from tfx_compression.post_training_quantizer.config import PostTrainingQuantizerConfig
     from tfx_compression.pruner.config import PrunerConfig
+    from tfx_compression.pipelines.resources import ResourcePlan
     from tfx_compression.quantization_aware_trainer.config import QatConfig
     return config_utils.from_mapping(cls, values, "plan", {
         "pruner": PrunerConfig.from_dict,
@@ -77,6 +82,7 @@ class CompressionPlan:
         "ptq_config": lambda v: config_utils.from_mapping(
             PostTrainingQuantizerConfig, v, "ptq_config"),
         "evaluator": CompressionEvaluatorConfig.from_dict,
+        "resources": ResourcePlan.from_dict,
     })
 
 
