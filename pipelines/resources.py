@@ -39,9 +39,10 @@ class ComponentKind(str, enum.Enum):
   PUSHER = "Pusher"
 
 
-# The base class that makes a component of a kind, where it is not the kind's
-# own name (every file-based ExampleGen is a BaseExampleGen).
-_KIND_CLASS_NAMES = {ComponentKind.EXAMPLE_GEN: "BaseExampleGen"}
+# The base classes that make a component of a kind, where they are not the
+# kind's own name (ImportExampleGen and CsvExampleGen are FileBasedExampleGens).
+_KIND_CLASS_NAMES = {
+    ComponentKind.EXAMPLE_GEN: ("FileBasedExampleGen", "QueryBasedExampleGen")}
 
 # registry (a host with a dot or a port, or localhost) / path [:tag] [@digest]
 _IMAGE_REFERENCE = re.compile(
@@ -139,7 +140,7 @@ def kind_of(component) -> Optional[ComponentKind]:
   """The kind of a TFX component (by its class or a base class), or None."""
   names = {cls.__name__ for cls in type(component).__mro__}
   for kind in ComponentKind:
-    if _KIND_CLASS_NAMES.get(kind, kind.value) in names:
+    if names.intersection(_KIND_CLASS_NAMES.get(kind, (kind.value,))):
       return kind
   return None
 
