@@ -1,4 +1,6 @@
-"""Command line: `tfx-compression demo` runs the pipeline on the embedded digits data.
+"""Command line: `tfx-compression demo` runs the pipeline on the embedded digits
+data; `run` runs it on your data and Trainer; `compile-kubeflow` compiles what
+`run` runs for Kubeflow Pipelines v2 or Vertex AI Pipelines.
 
 Exit codes: 0 success, 1 unexpected failure, 2 invalid input or configuration.
 """

@@ -7,10 +7,12 @@ counts when it installs on the image: CPython 3.10, x86_64, glibc 2.36
 (manylinux_2_36 or older), or pure Python.
 """
 
+import json
 import os
 import re
 import shutil
 import subprocess
+import sys
 
 import pytest
 import tomli
@@ -48,12 +50,17 @@ def _uv() -> str:
   pytest.fail("uv not found: run the tests with `uv run` or `make test`")
 
 
-def _runtime_packages():
-  """(name, version) of what the Dockerfile installs, from `uv export`."""
+def _runtime_packages(prune: bool = True):
+  """(name, version) of what the Dockerfile installs, from `uv export`.
+
+  Args:
+    prune: Leave out the Dockerfile's PRUNE packages, as it does.
+  """
   prunes = [a for p in _dockerfile_arg("PRUNE").split() for a in ("--prune", p)]
   out = subprocess.run(
       [_uv(), "export", "--frozen", "--no-dev", "--no-emit-project",
-       "--no-hashes", "--format", "requirements-txt", *prunes],
+       "--no-hashes", "--format", "requirements-txt",
+       *(prunes if prune else [])],
       cwd=REPO, check=True, capture_output=True, text=True).stdout
   return [(utils.canonicalize_name(n), v) for n, v in
           re.findall(r"^([A-Za-z0-9_.-]+)==([^\s;\\]+)", out, re.M)]
@@ -87,9 +94,11 @@ def test_export_keeps_the_pins_and_drops_the_notebook_stack():
                         ("tensorflow-model-optimization", "0.8.1"),
                         ("pyfarmhash", "0.3.2")):
     assert packages[name] == version, name
-  for name in ("notebook", "jupyterlab", "ipywidgets", "ipykernel",
+  for name in ("notebook", "jupyterlab", "jupyter-server", "nbconvert",
                "libclang", "kfp", "pytest"):
     assert name not in packages, name
+  # TFMA imports ipywidgets, which imports ipykernel.
+  assert "ipywidgets" in packages and "ipykernel" in packages
   # The dev group's kfp caps urllib3 below 2; the runtime keeps urllib3 2.
   assert packages["urllib3"].startswith("2.")
 
@@ -107,3 +116,44 @@ def test_export_keeps_the_pins_and_drops_the_notebook_stack():
 ])
 def test_wheel_tags_the_image_installs(wheel, installs):
   assert installs_on_image(wheel) == installs
+
+
+# Imports what the image's containers import: the launcher, ExampleGen's
+# driver, every executor of the pipeline and the libraries they load inside
+# Do(); prints the distributions that provided the imported modules.
+_PROBE = """
+import importlib, importlib.metadata, json, sys
+for module in (
+    "tfx.orchestration.kubeflow.v2.container.kubeflow_v2_run_executor",
+    "tfx.orchestration.kubeflow.v2.file_based_example_gen.driver",
+    "tfx.components.example_gen.import_example_gen.executor",
+    "tfx.components.example_gen.csv_example_gen.executor",
+    "tfx.components.statistics_gen.executor",
+    "tfx.components.schema_gen.executor", "tfx.components.transform.executor",
+    "tfx.components.trainer.executor", "tfx.components.pusher.executor",
+    "tfx_compression.pruner.executor",
+    "tfx_compression.quantization_aware_trainer.executor",
+    "tfx_compression.post_training_quantizer.executor",
+    "tfx_compression.lite_converter.executor",
+    "tfx_compression.compression_evaluator.executor",
+    "tensorflow_model_analysis", "tensorflow_model_optimization",
+    "tensorflow_data_validation", "tensorflow_transform", "apache_beam"):
+  importlib.import_module(module)
+import tensorflow_model_analysis as tfma
+tfma.default_eval_shared_model  # gone when TFMA's own imports failed
+top = {name.split(".")[0] for name in list(sys.modules)}
+dists = importlib.metadata.packages_distributions()
+print(json.dumps(sorted({d for name in top for d in dists.get(name, [])})))
+"""
+
+
+def test_no_pruned_package_is_imported_by_the_containers():
+  pruned = {n for n, _ in _runtime_packages(prune=False)} - {
+      n for n, _ in _runtime_packages()}
+  assert "notebook" in pruned
+  out = subprocess.run([sys.executable, "-c", _PROBE], check=True,
+                       capture_output=True, text=True).stdout
+  imported = {utils.canonicalize_name(d)
+              for d in json.loads(out.strip().splitlines()[-1])}
+  assert "ipywidgets" in imported and "tensorflow" in imported
+  assert imported & pruned == set()
