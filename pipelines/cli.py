@@ -1,4 +1,6 @@
-"""Command line: `tfx-compression demo` runs the pipeline on the embedded digits data.
+"""Command line: `tfx-compression demo` runs the pipeline on the embedded digits
+data; `run` runs it on your data and Trainer; `compile-kubeflow` compiles what
+`run` runs for Kubeflow Pipelines v2 or Vertex AI Pipelines.
 
 Exit codes: 0 success, 1 a step failed on valid input (or an unexpected
 error), 2 invalid input or configuration (plan, model, data, flags, a
@@ -26,7 +28,50 @@ def _positive_int(flag: str):
   return parse
 
 
+def _pipeline_options() -> argparse.ArgumentParser:
+  """The options of `run` and `compile-kubeflow`: both build one pipeline."""
+  options = argparse.ArgumentParser(add_help=False)
+  options.add_argument("--data", "--data-root", dest="data", required=True,
+                       help="directory of tf.Example TFRecord files, or of CSV "
+                       "files with a header (for Kubeflow: a gs:// path)")
+  trainer = options.add_mutually_exclusive_group(required=True)
+  trainer.add_argument("--trainer-module",
+                       help="Trainer module file that defines run_fn (for "
+                       "Kubeflow: packaged into a wheel under the pipeline "
+                       "root when compiling, see kubeflow/README.md)")
+  trainer.add_argument("--run-fn", help="dotted path of a Trainer run_fn "
+                       "(for Kubeflow: importable in the image)")
+  options.add_argument("--transform-module", default=None,
+                       help="module file defining preprocessing_fn: adds "
+                       "StatisticsGen, SchemaGen and Transform, and the Trainer "
+                       "trains on the transformed examples (as in TFX's examples)")
+  options.add_argument("--train-steps", type=_positive_int("--train-steps"),
+                       default=None,
+                       help="the Trainer's TrainArgs.num_steps (needed by "
+                       "Trainer modules whose input_fn repeats, like TFX's "
+                       "examples)")
+  options.add_argument("--config", default=None,
+                       help="JSON or YAML file holding a CompressionPlan "
+                       "(lite_optimizations, ptq_modes, pruner, qat, "
+                       "ptq_config, evaluator, push_destination, resources)")
+  options.add_argument("--pipeline-name", default="tfx-compression",
+                       help="pipeline name, also its MLMD context "
+                       "(default: %(default)s)")
+  options.add_argument("--epochs", type=_positive_int("--epochs"), default=12,
+                       help="passed to the Trainer as custom_config['epochs'] "
+                       "(default: %(default)s)")
+  options.add_argument("--beam-arg", action="append", default=[],
+                       dest="beam_args", metavar="ARG",
+                       help="Beam pipeline argument, repeatable, e.g. "
+                       "--beam-arg=--runner=DataflowRunner")
+  options.add_argument("--push-destination", default=None,
+                       help="where blessed models are pushed, instead of the "
+                       "plan's push_destination")
+  return options
+
+
 def _parser() -> argparse.ArgumentParser:
+  from tfx_compression.pipelines.kubeflow import Target  # pylint: disable=g-import-not-at-top
   parser = argparse.ArgumentParser(prog="tfx-compression", description=__doc__)
   parser.add_argument("--verbose", action="store_true",
                       help="show TFX logs and full tracebacks")
@@ -38,50 +83,32 @@ def _parser() -> argparse.ArgumentParser:
                     "(default: %(default)s)")
   demo.add_argument("--epochs", type=_positive_int("--epochs"), default=12,
                     help="Trainer epochs (default: %(default)s)")
+  options = _pipeline_options()
   run = commands.add_parser(
-      "run", help="run the pipeline locally on your own data and Trainer")
-  run.add_argument("--data", required=True,
-                   help="directory of tf.Example TFRecord files, or of CSV "
-                   "files with a header")
-  trainer = run.add_mutually_exclusive_group(required=True)
-  trainer.add_argument("--trainer-module",
-                       help="Trainer module file that defines run_fn")
-  trainer.add_argument("--run-fn", help="dotted path of a Trainer run_fn")
-  run.add_argument("--transform-module", default=None,
-                   help="module file defining preprocessing_fn: adds "
-                   "StatisticsGen, SchemaGen and Transform, and the Trainer "
-                   "trains on the transformed examples (as in TFX's examples)")
-  run.add_argument("--train-steps", type=_positive_int("--train-steps"),
-                   default=None,
-                   help="the Trainer's TrainArgs.num_steps (needed by Trainer "
-                   "modules whose input_fn repeats, like TFX's examples)")
-  run.add_argument("--config", default=None,
-                   help="JSON or YAML file holding a CompressionPlan "
-                   "(lite_optimizations, ptq_modes, pruner, qat, ptq_config, "
-                   "evaluator, push_destination)")
+      "run", parents=[options],
+      help="run the pipeline locally on your own data and Trainer")
   run.add_argument("--workdir", default="tfx_compression_run",
                    help="artifacts and MLMD database (default: %(default)s)")
-  run.add_argument("--pipeline-name", default="tfx-compression")
-  run.add_argument("--epochs", type=_positive_int("--epochs"), default=12,
-                   help="passed to the Trainer as custom_config['epochs']")
   kfp = commands.add_parser(
-      "compile-kubeflow",
-      help="write the Kubeflow Pipelines v2 JSON of the demo pipeline")
+      "compile-kubeflow", parents=[options],
+      help="compile the pipeline `run` runs for open-source Kubeflow "
+      "Pipelines v2 (YAML) or Vertex AI Pipelines (JSON)")
   kfp.add_argument("--pipeline-root", required=True,
-                   help="artifact root the cluster can write, e.g. gs://bucket/root")
-  kfp.add_argument("--data-root", required=True,
-                   help="directory of tf.Example TFRecords the cluster can read")
+                   help="artifact root the cluster can write, e.g. "
+                   "gs://bucket/root (the kfp target's default root)")
   kfp.add_argument("--image", default=None,
-                   help="container image with tfx-compression installed")
-  kfp.add_argument("--output", default="tfx_compression_pipeline.json",
-                   help="pipeline JSON to write (default: %(default)s)")
-  kfp.add_argument("--beam-arg", action="append", default=[],
-                   dest="beam_args", metavar="ARG",
-                   help="Beam pipeline argument, repeatable, e.g. "
-                   "--beam-arg=--runner=DataflowRunner")
-  kfp.add_argument("--epochs", type=_positive_int("--epochs"), default=12)
-  kfp.add_argument("--push-destination", default=None,
-                   help="where blessed models are pushed (default: no Pusher)")
+                   help="fully qualified image with tfx-compression "
+                   "installed, e.g. europe-docker.pkg.dev/project/repo/"
+                   "tfx-compression:0.1.0 (default: the plan's "
+                   "resources.image)")
+  kfp.add_argument("--target", choices=[t.value for t in Target],
+                   default="kfp",
+                   help="kfp: pipeline spec YAML for open-source Kubeflow "
+                   "Pipelines; vertex: PipelineJob JSON for Vertex AI "
+                   "(default: %(default)s)")
+  kfp.add_argument("--output", default=None,
+                   help="file to write (default: pipeline.yaml for kfp, "
+                   "pipeline.json for vertex)")
   return parser
 
 
@@ -135,12 +162,52 @@ class _Progress:
 
 def run_demo(workdir: str, epochs: int, verbose: bool = False) -> str:
   """Runs the demo pipeline in `workdir`; returns the final table as text."""
-  from tfx_compression.pipelines import digits_data  # pylint: disable=g-import-not-at-top
+  # pylint: disable=g-import-not-at-top
+  from tfx_compression.pipelines import digits_data
+  from tfx_compression.pipelines import pipeline
   workdir = os.path.abspath(workdir)
   data_root = digits_data.write_digits_tfrecords(os.path.join(workdir, "data"))
   plan = demo_plan(push_destination=os.path.join(workdir, "serving"))
-  return run_local(PIPELINE_NAME, workdir, data_root, plan, epochs, {},
-                   verbose)
+  metadata_path = os.path.join(workdir, "metadata.sqlite")
+  return run_local(pipeline.create_pipeline(
+      pipeline_name=PIPELINE_NAME,
+      pipeline_root=os.path.join(workdir, "pipeline_root"),
+      data_root=data_root, metadata_path=metadata_path, plan=plan,
+      train_epochs=epochs), metadata_path, plan, verbose)
+
+
+def _path(path):
+  """A local path made absolute; a URI (gs://...) or None as it is."""
+  return path if path is None or "://" in path else os.path.abspath(path)
+
+
+def build_pipeline(args, plan, pipeline_root: str, metadata_path=None):
+  """The tfx Pipeline that `run` runs and `compile-kubeflow` compiles.
+
+  Args:
+    args: Parsed options of `_pipeline_options`.
+    plan: The CompressionPlan from `--config` (see `load_plan`).
+    pipeline_root: Root directory of the artifacts.
+    metadata_path: SQLite MLMD file; None when the orchestrator provides MLMD.
+  """
+  from tfx_compression.pipelines import pipeline  # pylint: disable=g-import-not-at-top
+  trainer = ({"trainer_module_file": _path(args.trainer_module)}
+             if args.trainer_module else {"trainer_run_fn": args.run_fn})
+  return pipeline.create_pipeline(
+      pipeline_name=args.pipeline_name, pipeline_root=pipeline_root,
+      data_root=_path(args.data), metadata_path=metadata_path, plan=plan,
+      train_epochs=args.epochs, beam_pipeline_args=args.beam_args,
+      transform_module_file=_path(args.transform_module),
+      train_steps=args.train_steps, **trainer)
+
+
+def _plan(args):
+  """The plan of `--config`, with `--push-destination` applied."""
+  import dataclasses  # pylint: disable=g-import-not-at-top
+  plan = load_plan(args.config)
+  if args.push_destination:
+    plan = dataclasses.replace(plan, push_destination=args.push_destination)
+  return plan
 
 
 def load_plan(path):
@@ -179,21 +246,13 @@ def load_plan(path):
   return CompressionPlan.from_dict(values)
 
 
-def run_local(pipeline_name: str, workdir: str, data_root: str, plan,
-              epochs: int, trainer: dict, verbose: bool) -> str:
-  """Runs create_pipeline(plan) with LocalDagRunner; prints and returns the table."""
+def run_local(tfx_pipeline, metadata_path: str, plan, verbose: bool) -> str:
+  """Runs `tfx_pipeline` with LocalDagRunner; prints and returns the table."""
   # pylint: disable=g-import-not-at-top
   import logging as std_logging
   from tfx.orchestration.local import local_dag_runner
   from tfx_compression.pipelines import demo_report
-  from tfx_compression.pipelines import pipeline
-  workdir = os.path.abspath(workdir)
-  metadata_path = os.path.join(workdir, "metadata.sqlite")
-  tfx_pipeline = pipeline.create_pipeline(
-      pipeline_name=pipeline_name,
-      pipeline_root=os.path.join(workdir, "pipeline_root"),
-      data_root=data_root, metadata_path=metadata_path, train_epochs=epochs,
-      plan=plan, **trainer)
+  pipeline_name = tfx_pipeline.pipeline_info.pipeline_name
   print(f"Running {len(tfx_pipeline.components)} components "
         f"(cached ones finish at once):", flush=True)
   from absl import logging  # pylint: disable=g-import-not-at-top
@@ -212,7 +271,7 @@ def run_local(pipeline_name: str, workdir: str, data_root: str, plan,
   table = demo_report.format_table(
       demo_report.rows(metadata_path, pipeline_name, variants))
   print(f"MLMD database: {metadata_path}")
-  print(f"Artifacts:     {os.path.join(workdir, 'pipeline_root')}")
+  print(f"Artifacts:     {tfx_pipeline.pipeline_info.pipeline_root}")
   print(f"Pushed models: {plan.push_destination}")
   for variant in variants:
     html = _html_report(metadata_path, pipeline_name, variant)
@@ -235,17 +294,18 @@ def _html_report(metadata_path: str, pipeline_name: str, variant: str):
 
 
 def compile_kubeflow(args) -> str:
-  """Compiles the demo pipeline for Kubeflow; returns the JSON path."""
-  # pylint: disable=g-import-not-at-top
-  from tfx_compression.pipelines import kubeflow
-  from tfx_compression.pipelines import pipeline
-  tfx_pipeline = pipeline.create_pipeline(
-      pipeline_name=PIPELINE_NAME, pipeline_root=args.pipeline_root,
-      data_root=args.data_root, metadata_path=None, train_epochs=args.epochs,
-      plan=demo_plan(push_destination=args.push_destination),
-      beam_pipeline_args=args.beam_args)
-  return kubeflow.compile_pipeline(tfx_pipeline, args.output,
-                                   image=args.image or kubeflow.DEFAULT_IMAGE)
+  """Compiles the pipeline of `args` for `args.target`; returns the file."""
+  from tfx_compression.pipelines import kubeflow  # pylint: disable=g-import-not-at-top
+  plan = _plan(args)
+  target = kubeflow.Target(args.target)
+  output = args.output or f"pipeline{kubeflow.OUTPUT_SUFFIXES[target][0]}"
+  # Fail on the image or the file name before building (TFX imports ~20 s).
+  image = kubeflow.resolve_image(args.image, plan.resources)
+  kubeflow.check_output_path(output, target)
+  check_sources(args, local_data=False)
+  return kubeflow.compile_pipeline(
+      build_pipeline(args, plan, args.pipeline_root), output, target=target,
+      image=image, resources=plan.resources)
 
 
 # What a Trainer module that reads Transform's output contains (TFX's
@@ -261,23 +321,25 @@ def _existing_file(path: str, flag: str) -> str:
   return os.path.abspath(path)
 
 
-def _trainer_sources(args) -> dict:
-  """The Trainer and Transform sources of `run`, checked before anything runs.
+def check_sources(args, local_data: bool) -> None:
+  """Checks the data and module options before anything runs.
+
+  Args:
+    args: Parsed options of `run` or `compile-kubeflow`.
+    local_data: `--data` must be a local directory holding files (`run`).
 
   Raises:
     CompressionConfigError: a missing file or data directory, or a Trainer
       module that reads the Transform output without --transform-module.
   """
   from tfx_compression.errors import CompressionConfigError  # pylint: disable=g-import-not-at-top
-  if not os.path.isdir(args.data) or not os.listdir(args.data):
+  if local_data and (not os.path.isdir(args.data) or not os.listdir(args.data)):
     raise CompressionConfigError(
         f"--data {args.data!r} is not a directory holding data files")
-  sources = {"train_steps": args.train_steps}
   if args.transform_module:
-    sources["transform_module_file"] = _existing_file(args.transform_module,
-                                                      "--transform-module")
+    _existing_file(args.transform_module, "--transform-module")
   if not args.trainer_module:
-    return dict(sources, trainer_run_fn=args.run_fn)
+    return
   path = _existing_file(args.trainer_module, "--trainer-module")
   with open(path) as f:
     text = f.read()
@@ -289,7 +351,6 @@ def _trainer_sources(args) -> dict:
         f"--trainer-module {path} reads the Transform output "
         f"(fn_args.transform_output), but no --transform-module was given"
         f"{hint}")
-  return dict(sources, trainer_module_file=path)
 
 
 def exit_code(error: Exception) -> int:
@@ -321,14 +382,17 @@ def main(argv=None) -> int:
   start = time.monotonic()
   try:
     if args.command == "compile-kubeflow":
-      print(f"Kubeflow pipeline written to {compile_kubeflow(args)}")
+      print(f"{args.target} pipeline written to {compile_kubeflow(args)}")
       return EXIT_OK
     if args.command == "run":
-      plan = load_plan(args.config)
-      trainer = _trainer_sources(args)
-      with workdir_lock.exclusive(os.path.abspath(args.workdir)):
-        run_local(args.pipeline_name, args.workdir, os.path.abspath(args.data),
-                  plan, args.epochs, trainer, args.verbose)
+      workdir, plan = os.path.abspath(args.workdir), _plan(args)
+      check_sources(args, local_data=True)
+      metadata_path = os.path.join(workdir, "metadata.sqlite")
+      with workdir_lock.exclusive(workdir):
+        run_local(build_pipeline(args, plan,
+                                 os.path.join(workdir, "pipeline_root"),
+                                 metadata_path),
+                  metadata_path, plan, args.verbose)
     else:
       with workdir_lock.exclusive(os.path.abspath(args.workdir)):
         run_demo(args.workdir, args.epochs, args.verbose)

@@ -38,6 +38,9 @@ class CompressionPlan:
       and QAT configs that set none (see PrunerConfig.model_fn).
     module_file: The file defining `model_fn` (e.g. the Trainer's module),
       given along with it.
+    resources: A `resources.ResourcePlan` (container image, CPU, memory and
+      accelerators per component) read when compiling for Kubeflow or
+      Vertex AI; None for its defaults.
   """
 
   lite_optimizations: Sequence[Optimization] = (Optimization.NONE,)
@@ -49,6 +52,7 @@ class CompressionPlan:
   push_destination: Optional[str] = None
   model_fn: Optional[str] = None
   module_file: Optional[str] = None
+  resources: Optional[object] = None
 
   def __post_init__(self):
     set_ = lambda k, v: object.__setattr__(self, k, v)
@@ -93,6 +97,7 @@ class CompressionPlan:
     from tfx_compression.compression_evaluator.config import CompressionEvaluatorConfig
     from tfx_compression.post_training_quantizer.config import PostTrainingQuantizerConfig
     from tfx_compression.pruner.config import PrunerConfig
+    from tfx_compression.pipelines.resources import ResourcePlan
     from tfx_compression.quantization_aware_trainer.config import QatConfig
     return config_utils.from_mapping(cls, values, "plan", {
         "pruner": PrunerConfig.from_dict,
@@ -100,6 +105,7 @@ class CompressionPlan:
         "ptq_config": lambda v: config_utils.from_mapping(
             PostTrainingQuantizerConfig, v, "ptq_config"),
         "evaluator": CompressionEvaluatorConfig.from_dict,
+        "resources": ResourcePlan.from_dict,
     })
 
 

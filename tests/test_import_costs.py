@@ -25,9 +25,14 @@ p = pipeline.create_pipeline("p", "/tmp/root", "/tmp/data", None,
                              plan=cli.demo_plan(push_destination="/tmp/push"))
 report["pipeline"] = (time.monotonic() - t, heavy())
 t = time.monotonic()
-from tfx_compression.pipelines import kubeflow
 import tempfile, os
-kubeflow.compile_pipeline(p, os.path.join(tempfile.mkdtemp(), "p.json"))
+out = tempfile.mkdtemp()
+for target in ("kfp", "vertex"):
+  assert cli.main(["compile-kubeflow", "--target", target,
+                   "--data", "gs://b/data", "--pipeline-root", "gs://b/root",
+                   "--run-fn", "tfx_compression.pipelines.digits_trainer.run_fn",
+                   "--image", "registry.example/tfx-compression:1",
+                   "--output", os.path.join(out, "p." + ("yaml" if target == "kfp" else "json"))]) == 0
 report["kubeflow_compile"] = (time.monotonic() - t, heavy())
 import tensorflow as tf
 report["tf.keras"] = (0.0, tf.keras.__name__)
@@ -49,6 +54,6 @@ def test_package_components_and_pipeline_import_no_tfmot():
   assert report["components"][1] == ["tensorflow"]
   # TFX's own ImportExampleGen, Trainer and Pusher import TFMA (through
   # tfx.types.standard_component_specs); our pipeline code, every component
-  # of ours included, and the Kubeflow compilation add no tfmot.
+  # of ours included, and `compile-kubeflow` (both targets) add no tfmot.
   assert "tensorflow_model_optimization" not in report["pipeline"][1]
   assert "tensorflow_model_optimization" not in report["kubeflow_compile"][1]
