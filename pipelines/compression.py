@@ -38,6 +38,11 @@ class CompressionPlan:
       and QAT configs that set none (see PrunerConfig.model_fn).
     module_file: The file defining `model_fn` (e.g. the Trainer's module),
       given along with it.
+    compare_with_latest_blessed: Also compare every candidate with the
+      pipeline's latest blessed model (a Resolver with TFX's
+      LatestBlessedModelStrategy; our blessings are never picked, see
+      compression_evaluator/executor.py), a second baseline the checks run
+      against too. Nothing to compare with on a first run.
     resources: A `resources.ResourcePlan` (container image, CPU, memory and
       accelerators per component) read when compiling for Kubeflow or
       Vertex AI; None for its defaults.
@@ -52,6 +57,7 @@ class CompressionPlan:
   push_destination: Optional[str] = None
   model_fn: Optional[str] = None
   module_file: Optional[str] = None
+  compare_with_latest_blessed: bool = False
   resources: Optional[object] = None
 
   def __post_init__(self):
@@ -71,6 +77,10 @@ class CompressionPlan:
     for name in ("push_destination", "model_fn", "module_file"):
       if getattr(self, name) is not None:
         config_utils.check_nonempty_str(getattr(self, name), name)
+    if not isinstance(self.compare_with_latest_blessed, bool):
+      raise CompressionConfigError(
+          "compare_with_latest_blessed must be True or False; got "
+          f"{self.compare_with_latest_blessed!r}")
     if self.module_file is not None and not self.model_fn:
       raise CompressionConfigError(
           "module_file needs model_fn, the name of the function in it that "
@@ -111,6 +121,21 @@ class CompressionPlan:
 
 EVALUATOR_ID = "CompressionEvaluator"
 PUSHER_ID = "Pusher"
+LATEST_BLESSED_ID = "CompressionLatestBlessedBaseline"
+
+
+def latest_blessed_resolver():
+  """A Resolver of the pipeline's latest blessed Model (TFX's strategy)."""
+  # pylint: disable=g-import-not-at-top
+  from tfx.dsl.components.common.resolver import Resolver
+  from tfx.dsl.input_resolution.strategies.latest_blessed_model_strategy import LatestBlessedModelStrategy
+  from tfx.types import channel
+  from tfx.types import standard_artifacts
+  return Resolver(
+      strategy_class=LatestBlessedModelStrategy,
+      model=channel.Channel(type=standard_artifacts.Model),
+      model_blessing=channel.Channel(type=standard_artifacts.ModelBlessing),
+  ).with_id(LATEST_BLESSED_ID)
 
 
 def _candidates(examples, model, plan: CompressionPlan, transform_graph=None,
@@ -179,7 +204,11 @@ def add_compression(examples, model, plan: CompressionPlan = CompressionPlan(),
   from tfx.components.pusher.component import Pusher
   from tfx.proto import pusher_pb2
   from tfx_compression.compression_evaluator.component import CompressionEvaluator
-  components = []
+  components, blessed = [], None
+  if plan.compare_with_latest_blessed:
+    resolver = latest_blessed_resolver()
+    components.append(resolver)
+    blessed = resolver.outputs["model"]
   for variant, producer, candidate in _candidates(examples, model, plan,
                                                   transform_graph, schema):
     components.append(producer.with_id(f"{type(producer).__name__}.{variant}"))
@@ -188,6 +217,7 @@ def add_compression(examples, model, plan: CompressionPlan = CompressionPlan(),
     evaluator = CompressionEvaluator(
         examples=examples, model=candidate, baseline_model=model,
         config=plan.evaluator, transform_graph=transform_graph,
+        blessed_baseline_model=blessed,
     ).with_id(f"{EVALUATOR_ID}.{variant}")
     components.append(evaluator)
     if plan.push_destination:

@@ -72,10 +72,9 @@ def _raw_feature_tflite(example, variant, serving_features):
 
 
 def _host_still_works(example, trainer_model_id):
-  """The host's resolver picks the Trainer's model; its Evaluator blessed it."""
-  resolved = tfx_examples.outputs(example, "latest_blessed_model_resolver")
-  for model in resolved.get("model", []):
-    assert model.id == trainer_model_id
+  """The host's resolver gave its Evaluator the Trainer's model, blessed."""
+  resolved = tfx_examples.resolved_ids(example, "latest_blessed_model_resolver")
+  assert resolved and set(resolved) == {trainer_model_id}
   evaluator = next(i for i in example.ids if i.startswith("Evaluator"))
   (blessing,) = tfx_examples.outputs(example, evaluator)["blessing"]
   assert blessing.get_int_custom_property("blessed") == 1
@@ -84,7 +83,8 @@ def _host_still_works(example, trainer_model_id):
 @pytest.mark.e2e
 def test_penguin_example_with_every_branch(penguin):
   plan = _plan(os.path.join(penguin.workdir, "compressed"),
-               model_fn="build", module_file=tfx_examples.PENGUIN_MODEL_FN_FILE)
+               model_fn="build", module_file=tfx_examples.PENGUIN_MODEL_FN_FILE,
+               compare_with_latest_blessed=True)
   branches = _branches(penguin, plan)
   (trainer_model,) = tfx_examples.outputs(penguin, "Trainer")["model"]
   tfx_examples.run(penguin, branches)
@@ -110,9 +110,17 @@ def test_penguin_example_with_every_branch(penguin):
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
   exported = tf.saved_model.load(os.path.join(pruned.uri, "Format-Serving"))
   assert set(exported.signatures) == {"serving_default", "transform_features"}
-  # A second run (our candidates now blessed) leaves the host working.
+  # The host's Evaluator blessed its Trainer's model: the second baseline.
+  assert verdicts["none"]["baselines"] == ["baseline", "blessed_baseline"]
+  assert "sparse_categorical_accuracy[Overall]@blessed_baseline" in {
+      c["name"] for c in verdicts["none"]["checks"]}
+  # A second run (our candidates now blessed) leaves the host working, and
+  # our resolver still takes the host's model, not a candidate.
   tfx_examples.run(penguin, branches)
   _host_still_works(penguin, trainer_model.id)
+  resolved = tfx_examples.resolved_ids(penguin,
+                                       "CompressionLatestBlessedBaseline")
+  assert resolved and set(resolved) == {trainer_model.id}
   assert os.listdir(os.path.join(penguin.workdir, "compressed", "none"))
 
 

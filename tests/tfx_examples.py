@@ -143,3 +143,22 @@ def run(example: ExamplePipeline, extra_components=()) -> None:
 def outputs(example: ExamplePipeline, node_id: str):
   from tfx_compression.pipelines import results  # pylint: disable=g-import-not-at-top
   return results.latest_outputs(example.metadata_path, example.name, node_id)
+
+
+def resolved_ids(example: ExamplePipeline, resolver_id: str,
+                 key: str = "model") -> List[int]:
+  """Ids of the artifacts every execution of the Resolver `resolver_id` gave.
+
+  (A consumer's input events cannot say it: MLMD records one event per
+  artifact and execution, so a model given under two keys shows under one.)
+  """
+  # pylint: disable=g-import-not-at-top
+  from ml_metadata import metadata_store
+  from tfx.orchestration import metadata
+  store = metadata_store.MetadataStore(
+      metadata.sqlite_metadata_connection_config(example.metadata_path))
+  context = store.get_context_by_type_and_name(
+      "node", f"{example.name}.{resolver_id}")
+  executions = [e.id for e in store.get_executions_by_context(context.id)]
+  return [e.artifact_id for e in store.get_events_by_execution_ids(executions)
+          if e.path.steps and e.path.steps[0].key == key]
