@@ -339,3 +339,63 @@ def test_int8_io_tflite_is_evaluated_like_its_float_io_export(
   assert _candidate_accuracy(int8) > 0.9
   assert abs(_candidate_accuracy(int8) -
              _candidate_accuracy(float_io)) <= 0.005
+
+
+def test_user_eval_config_value_and_change_thresholds(trained_pipeline,
+                                                      float_tflite, workdir):
+  import tensorflow_model_analysis as tfma  # pylint: disable=g-import-not-at-top
+  accuracy = lambda lower: tfma.MetricConfig(
+      class_name="SparseCategoricalAccuracy",
+      threshold=tfma.MetricThreshold(
+          value_threshold=tfma.GenericValueThreshold(
+              lower_bound={"value": lower}),
+          change_threshold=tfma.GenericChangeThreshold(
+              direction=tfma.MetricDirection.HIGHER_IS_BETTER,
+              absolute={"value": -0.01})))
+  runs = {}
+  for lower in (0.9, 0.999):
+    eval_config = tfma.EvalConfig(
+        model_specs=[tfma.ModelSpec(label_key="label")],
+        slicing_specs=[tfma.SlicingSpec()],
+        metrics_specs=[tfma.MetricsSpec(metrics=[accuracy(lower)])])
+    runs[lower] = _evaluate(
+        trained_pipeline, float_tflite, str(workdir / f"user_{lower}"),
+        CompressionEvaluatorConfig(eval_config=eval_config, benchmark=FAST))
+  ok, strict = runs[0.9], runs[0.999]
+  assert ok.report["verdict"] == "BLESSED", ok.report["checks"]
+  assert {f"{ACCURACY}[Overall]", f"{ACCURACY}[Overall]:value"} <= set(
+      ok.checks)
+  assert strict.failed == [f"{ACCURACY}[Overall]:value"]
+  assert "outside its bounds" in strict.checks[f"{ACCURACY}[Overall]:value"][
+      "reason"]
+  # The key figures are on the evaluation for every candidate alike.
+  evaluation = ok.evaluation
+  assert evaluation.get_string_custom_property("verdict") == "BLESSED"
+  assert evaluation.get_float_custom_property(f"metric_{ACCURACY}") > 0.9
+  assert evaluation.get_float_custom_property("size_bytes") > 10_000
+
+
+def test_second_baseline_is_checked_too(trained_pipeline, float_tflite,
+                                        workdir):
+  from tfx.types import standard_artifacts  # pylint: disable=g-import-not-at-top
+  evaluation = standard_artifacts.ModelEvaluation()
+  evaluation.uri = str(workdir / "second" / "evaluation")
+  blessing = standard_artifacts.ModelBlessing()
+  blessing.uri = str(workdir / "second" / "blessing")
+  blessed = model_artifact(trained_pipeline.model.uri)
+  blessed.id = 11
+  executor.Executor().Do(
+      {"examples": [trained_pipeline.examples], "model": [float_tflite],
+       "baseline_model": [trained_pipeline.model],
+       "blessed_baseline_model": [blessed]},
+      {"evaluation": [evaluation], "blessing": [blessing]},
+      {"evaluator_config": CompressionEvaluatorConfig(
+          budgets=Budgets(min_size_ratio=0.9, min_latency_ratio=0.5),
+          benchmark=FAST).to_json()})
+  run = Run(evaluation, blessing)
+  assert run.report["baselines"] == ["baseline", "blessed_baseline"]
+  assert run.report["verdict"] == "BLESSED", run.failed
+  assert {f"{ACCURACY}[Overall]@blessed_baseline",
+          "size_ratio@blessed_baseline",
+          "latency_ratio@blessed_baseline"} <= set(run.checks)
+  assert set(run.report["ratios"]) == {"baseline", "blessed_baseline"}
