@@ -137,7 +137,7 @@ def test_blessed_run_reports_figures_and_tfma_outputs(blessed_run):
     assert fig["latency"]["1"]["num_threads"] == 1
     assert 0 < fig["peak_memory_bytes"] < 10**9
     memory = fig["memory"]
-    assert memory["loader"] == "interpreter_wrapper"
+    assert memory["loader"] == "ai-edge-litert"
     assert memory["runtime_only_increase_bytes"] > 0
     assert memory["over_runtime_bytes"] == (
         memory["increase_bytes"] - memory["runtime_only_increase_bytes"])

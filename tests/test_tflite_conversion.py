@@ -10,6 +10,7 @@ from tfx_compression.errors import UnsupportedModelError
 from tfx_compression.lib import lite_conversion
 from tfx_compression.lib import tflite_convert
 from tfx_compression.lib import tflite_inspect
+from tfx_compression.lib import tflite_runtime
 from tfx_compression.lib import tflite_run
 from tfx_compression.lib import tflite_validate
 from tfx_compression.lib.conversion_options import Optimization
@@ -89,11 +90,19 @@ def test_dynamic_graph_is_reported_as_not_delegated():
 
   model_bytes = tf.lite.TFLiteConverter.from_concrete_functions(
       [dynamic.get_concrete_function()], dynamic).convert()
-  assert not tflite_inspect.delegated(tflite_inspect.interpreter(model_bytes))
+  delegated = {}
+  for runtime in (tflite_runtime.TENSORFLOW, tflite_runtime.LITERT):
+    interp = tflite_runtime.interpreter(model_bytes, runtime=runtime)
+    interp.allocate_tensors()
+    delegated[runtime] = tflite_inspect.delegated(interp)
+  # TF 2.16's XNNPACK refuses a dynamic-sized tensor; LiteRT 2.3's takes it.
+  assert delegated == {tflite_runtime.TENSORFLOW: False,
+                       tflite_runtime.LITERT: True}
 
 
-def test_a_graph_xnnpack_refuses_is_warned_about(caplog):
+def test_a_graph_xnnpack_refuses_is_warned_about(caplog, monkeypatch):
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  monkeypatch.setenv(tflite_runtime.RUNTIME_ENV, tflite_runtime.TENSORFLOW)
   import tf_keras as keras  # pylint: disable=g-import-not-at-top
   image = keras.Input(shape=(6,), name="image")
   scores = keras.layers.Lambda(

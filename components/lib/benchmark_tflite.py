@@ -1,7 +1,7 @@
 """Latency, peak memory and weight sparsity of a TFLite model.
 
-Latency is measured in this process with `tf.lite.Interpreter` (default
-delegates, i.e. XNNPACK, on) at a fixed thread count, after warm-up; peak
+Latency is measured in this process with the `tflite_runtime` interpreter
+(LiteRT; default delegates, i.e. XNNPACK, on) at a fixed thread count, after warm-up; peak
 memory in a child process (see `tflite_memory_probe`), so that what this
 process already holds (TensorFlow, TFMA, Beam) does not hide it.
 """
@@ -72,10 +72,9 @@ def measure_latency(model_bytes: bytes, num_threads: int = 1,
   Raises:
     BenchmarkError: the model cannot be resized or invoked.
   """
-  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lib import tflite_runtime  # pylint: disable=g-import-not-at-top
   try:
-    interp = tf.lite.Interpreter(model_content=model_bytes,
-                                 num_threads=num_threads)
+    interp = tflite_runtime.interpreter(model_bytes, num_threads=num_threads)
     feeds = _inputs(interp, batch_size)
     for index, value in feeds.items():
       interp.set_tensor(index, value)
@@ -116,10 +115,10 @@ class _Timer:
   """One model, resized to a batch, with fixed random feeds."""
 
   def __init__(self, model_bytes: bytes, num_threads: int, batch_size: int):
-    import tensorflow as tf  # pylint: disable=g-import-not-at-top
+    from tfx_compression.lib import tflite_runtime  # pylint: disable=g-import-not-at-top
     try:
-      self.interp = tf.lite.Interpreter(model_content=model_bytes,
-                                        num_threads=num_threads)
+      self.interp = tflite_runtime.interpreter(model_bytes,
+                                               num_threads=num_threads)
       for index, value in _inputs(self.interp, batch_size).items():
         self.interp.set_tensor(index, value)
     except (ValueError, RuntimeError) as e:
@@ -247,8 +246,8 @@ def weight_sparsity(model_bytes: bytes) -> Dict[str, float]:
   when equal to their zero point. Returns {} when the interpreter does not
   expose its ops.
   """
-  import tensorflow as tf  # pylint: disable=g-import-not-at-top
-  interp = tf.lite.Interpreter(model_content=model_bytes)
+  from tfx_compression.lib import tflite_runtime  # pylint: disable=g-import-not-at-top
+  interp = tflite_runtime.interpreter(model_bytes)
   interp.allocate_tensors()
   try:
     ops = interp._get_ops_details()  # pylint: disable=protected-access

@@ -22,6 +22,7 @@ class TfliteSummary:
   # Whether the default XNNPACK delegate took (part of) the graph. It refuses
   # a graph with any dynamic-sized tensor, which then runs 2-3x slower.
   xnnpack_delegated: bool
+  runtime: Dict[str, str]  # the TFLite runtime that measured it, and version
 
 
 def compressed_size(data: bytes) -> int:
@@ -30,15 +31,16 @@ def compressed_size(data: bytes) -> int:
 
 
 def interpreter(model_bytes: bytes, num_threads: int = 1):
-  """Returns an allocated `tf.lite.Interpreter` for `model_bytes`."""
-  import tensorflow as tf  # pylint: disable=g-import-not-at-top
-  interp = tf.lite.Interpreter(model_content=model_bytes, num_threads=num_threads)
+  """Returns an allocated interpreter (`tflite_runtime`) for `model_bytes`."""
+  from tfx_compression.lib import tflite_runtime  # pylint: disable=g-import-not-at-top
+  interp = tflite_runtime.interpreter(model_bytes, num_threads=num_threads)
   interp.allocate_tensors()
   return interp
 
 
 def summarize(model_bytes: bytes) -> TfliteSummary:
   """Loads `model_bytes` in the interpreter and describes it."""
+  from tfx_compression.lib import tflite_runtime  # pylint: disable=g-import-not-at-top
   interp = interpreter(model_bytes)
   counts = collections.Counter(
       d["dtype"].__name__ for d in interp.get_tensor_details())
@@ -58,6 +60,7 @@ def summarize(model_bytes: bytes) -> TfliteSummary:
                      for k, v in sorted(outputs.items())},
       output_dtypes={k: v["dtype"].__name__ for k, v in sorted(outputs.items())},
       xnnpack_delegated=delegated(interp),
+      runtime=tflite_runtime.describe(),
   )
 
 

@@ -6,9 +6,11 @@ peak resident set (VmHWM, see `_peak_bytes`) after the model is loaded, allocate
 and invoked RUNS times, and which interpreter binding was used. Loading the
 runtime itself makes a transient peak far above any small model; on Linux the
 peak is reset (/proc/self/clear_refs) before the model is loaded, so the peak
-measured afterwards is the model's. It loads only the TFLite interpreter extension
-(0.1 s) instead of all of TensorFlow (15-40 s), falling back to
-`tf.lite.Interpreter` if the extension cannot be loaded on its own.
+measured afterwards is the model's. It loads LiteRT (`ai-edge-litert`), the
+runtime devices run, when installed and not overridden by
+TFX_COMPRESSION_TFLITE_RUNTIME=tensorflow; else only TensorFlow's TFLite
+interpreter extension (0.1 s) instead of all of TensorFlow (15-40 s),
+falling back to `tf.lite.Interpreter` if it cannot be loaded on its own.
 Keep this file free of tfx_compression imports: it runs without the package.
 """
 
@@ -61,8 +63,29 @@ def _load_wrapper():
   return module
 
 
+def _litert():
+  if os.environ.get("TFX_COMPRESSION_TFLITE_RUNTIME",
+                    "ai-edge-litert") != "ai-edge-litert":
+    return None
+  try:
+    from ai_edge_litert import interpreter  # pylint: disable=g-import-not-at-top
+  except ImportError:
+    return None
+  return interpreter
+
+
 def main(argv) -> None:
   model_path, num_threads, runs = argv[1], int(argv[2]), int(argv[3])
+  litert = _litert()
+  if litert is not None:
+    before = _current_bytes()
+    interp = litert.Interpreter(model_path=model_path, num_threads=num_threads)
+    interp.allocate_tensors()
+    for _ in range(runs):
+      interp.invoke()
+    print(json.dumps({"before_bytes": before, "peak_bytes": _peak_bytes(),
+                      "loader": "ai-edge-litert"}))
+    return
   try:
     wrapper = _load_wrapper()
     loader = "interpreter_wrapper"
