@@ -1,8 +1,9 @@
 """Validation helpers shared by every component's config class."""
 
 import enum
+import json
 import math
-from typing import Any, Tuple, Type, TypeVar
+from typing import Any, Mapping, Tuple, Type, TypeVar
 
 from tfx_compression.errors import CompressionConfigError
 
@@ -152,3 +153,59 @@ def config_or_default(config: Any, cls: type):
     raise CompressionConfigError(
         f"config must be a {cls.__name__}; got {type(config).__name__}")
   return config
+
+
+# The one config contract: every component stores its config as one JSON
+# exec property, `dump` writes and `load` reads it, with a schema version so
+# that a compiled pipeline and a newer image can tell a config they do not
+# understand from a wrong one.
+SCHEMA_VERSION = 1
+SCHEMA_VERSION_KEY = "schema_version"
+
+
+def dump(config) -> str:
+  """`config.to_dict()` with the schema version, as sorted JSON."""
+  return json.dumps(dict(config.to_dict(), **{SCHEMA_VERSION_KEY:
+                                              SCHEMA_VERSION}),
+                    sort_keys=True)
+
+
+def load(cls, text: Any, what: str):
+  """The config `dump` wrote (`cls.from_dict` of it).
+
+  Raises:
+    CompressionConfigError: not JSON, not a mapping, or written by a newer
+      tfx-compression (a schema version above SCHEMA_VERSION).
+  """
+  try:
+    values = json.loads(text)
+  except (TypeError, ValueError) as e:
+    raise CompressionConfigError(f"{what} is not JSON: {e}") from e
+  if not isinstance(values, dict):
+    raise CompressionConfigError(
+        f"{what} must be a JSON object; got {type(values).__name__}")
+  version = values.pop(SCHEMA_VERSION_KEY, 1)
+  if not isinstance(version, int) or version > SCHEMA_VERSION:
+    raise CompressionConfigError(
+        f"{what} has schema version {version!r}, written by a newer "
+        f"tfx-compression; this one reads up to version {SCHEMA_VERSION}. "
+        "Run the pipeline with the image it was compiled for, or recompile "
+        "it with this version.")
+  return cls.from_dict(values)
+
+
+def load_exec_property(cls, props: Mapping[str, Any], key: str, what: str):
+  """A component's config from its exec properties.
+
+  Pipelines compiled before the one-property contract passed a config's
+  fields as separate exec properties; those are read as such.
+  """
+  if key in props:
+    return load(cls, props[key], what)
+  import dataclasses  # pylint: disable=g-import-not-at-top
+  names = {f.name for f in dataclasses.fields(cls)}
+  legacy = {k: v for k, v in props.items() if k in names}
+  for k, v in legacy.items():
+    if isinstance(v, str) and v.startswith("["):  # tuples as JSON lists
+      legacy[k] = json.loads(v)
+  return cls.from_dict(legacy)

@@ -7,9 +7,7 @@ the Keras Input is named after the feature it reads (`image`), so TFLite
 conversion and TFMA feed it by name.
 """
 
-import os
 
-os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
 
 # pylint: disable=g-import-not-at-top
 from tfx_compression.lib import keras_io

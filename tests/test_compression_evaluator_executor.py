@@ -299,7 +299,7 @@ def test_unknown_prediction_key_is_refused(trained_pipeline, float_tflite,
 @pytest.mark.parametrize("make, message", [
     (lambda p: (p / "m" / "Format-Serving").mkdir(parents=True) or
      (p / "m" / "Format-Serving" / "tflite").write_bytes(b"not a flatbuffer"),
-     "ValueError"),
+     "UnsupportedModelError: "),
     (lambda p: (p / "m").mkdir(), "has no Format-Serving directory"),
 ])
 def test_evaluation_error_is_not_blessed(trained_pipeline, tmp_path, make,
@@ -399,3 +399,22 @@ def test_second_baseline_is_checked_too(trained_pipeline, float_tflite,
           "size_ratio@blessed_baseline",
           "latency_ratio@blessed_baseline"} <= set(run.checks)
   assert set(run.report["ratios"]) == {"baseline", "blessed_baseline"}
+
+
+def test_blessing_keys_are_the_stock_evaluators():
+  from tfx.components.evaluator import constants  # pylint: disable=g-import-not-at-top
+  assert executor.PROP_BLESSED == constants.ARTIFACT_PROPERTY_BLESSED_KEY
+  assert executor.PROP_CURRENT_MODEL == (
+      constants.ARTIFACT_PROPERTY_CURRENT_MODEL_URI_KEY)
+  assert executor.PROP_BASELINE_MODEL == (
+      constants.ARTIFACT_PROPERTY_BASELINE_MODEL_URI_KEY)
+  assert executor.PROP_BASELINE_MODEL_ID == (
+      constants.ARTIFACT_PROPERTY_BASELINE_MODEL_ID_KEY)
+  assert executor.PROP_BLESSING_MESSAGE == (
+      constants.ARTIFACT_PROPERTY_BLESSING_MESSAGE_KEY)
+  # Deliberately another name than the stock current_model_id (see the
+  # executor): TFX's LatestBlessedModelStrategy pairs models by it.
+  assert executor.PROP_CANDIDATE_MODEL_ID != (
+      constants.ARTIFACT_PROPERTY_CURRENT_MODEL_ID_KEY)
+  assert (constants.BLESSED_FILE_NAME, constants.NOT_BLESSED_FILE_NAME) == (
+      executor.spec.VERDICT_BLESSED, executor.spec.VERDICT_NOT_BLESSED)

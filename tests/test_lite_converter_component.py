@@ -22,16 +22,18 @@ def test_outputs_and_exec_properties():
                                 optimization="dynamic_range",
                                 num_validation_examples=50))
   assert converter.outputs["tflite_model"].type_name == "Model"
-  assert converter.exec_properties == {
-      "optimization": "dynamic_range", "op_set": "builtins", "inputs": "serving",
-      "num_validation_examples": 50, "validation_split": "eval",
-      "min_argmax_agreement": 0.9}
+  (key,) = converter.exec_properties
+  assert key == "lite_converter_config"
+  assert LiteConverterConfig.from_exec_properties(
+      converter.exec_properties) == LiteConverterConfig(
+          optimization="dynamic_range", num_validation_examples=50)
 
 
 def test_examples_are_optional_and_config_defaults_to_float():
   model, _ = _channels()
   converter = LiteConverter(model=model)
-  assert converter.exec_properties["optimization"] == "none"
+  assert LiteConverterConfig.from_exec_properties(
+      converter.exec_properties).optimization.value == "none"
   assert "examples" not in converter.inputs or not converter.inputs["examples"]
 
 

@@ -27,15 +27,13 @@ def test_outputs_and_exec_properties():
           label_key="label", seed=3, float_ops=("CONV_2D",)))
   assert quantizer.outputs["quantized_model"].type_name == "Model"
   assert quantizer.outputs["calibration_examples"].type_name == "Examples"
-  assert quantizer.exec_properties == {
-      "mode": "int8", "io_type": "int8", "inputs": "serving",
-      "calibration_splits": '["train", "extra"]',
-      "num_calibration_examples": 50, "sampling": "per_class",
-      "label_key": "label", "seed": 3, "num_validation_examples": 500,
-      "validation_split": "eval", "min_argmax_agreement": 0.9,
-      "num_debug_examples": 100, "float_layers": "[]",
-      "float_ops": '["CONV_2D"]', "max_auto_float_layers": 0,
-      "max_relative_output_error": 0.05}
+  (key,) = quantizer.exec_properties
+  assert key == "quantizer_config"
+  config = PostTrainingQuantizerConfig.from_exec_properties(
+      quantizer.exec_properties)
+  assert (config.io_type.value, config.calibration_splits, config.float_ops,
+          config.inputs.value) == ("int8", ("train", "extra"), ("CONV_2D",),
+                                   "serving")
 
 
 def test_is_a_beam_component_that_takes_beam_pipeline_args():
@@ -63,7 +61,8 @@ def test_calibration_free_modes_need_no_examples(mode):
   model, _ = _channels()
   quantizer = PostTrainingQuantizer(
       model=model, config=PostTrainingQuantizerConfig(mode=mode))
-  assert quantizer.exec_properties["mode"] == mode
+  assert PostTrainingQuantizerConfig.from_exec_properties(
+      quantizer.exec_properties).mode.value == mode
 
 
 def test_config_must_be_a_config_object():

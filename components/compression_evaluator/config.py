@@ -250,11 +250,11 @@ class CompressionEvaluatorConfig:
     })
 
   def to_json(self) -> str:
-    return json.dumps(self.to_dict(), sort_keys=True)
+    return config_utils.dump(self)
 
   @classmethod
   def from_json(cls, text: str) -> "CompressionEvaluatorConfig":
-    return cls.from_dict(json.loads(text))
+    return config_utils.load(cls, text, "CompressionEvaluator config")
 
 
 def _eval_config_json(value) -> str:

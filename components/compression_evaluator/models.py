@@ -19,6 +19,7 @@ import numpy as np
 
 from tfx_compression import artifact_io
 from tfx_compression.errors import InputMismatchError
+from tfx_compression.errors import UnsupportedModelError
 from tfx_compression.lib import feature_space
 from tfx_compression.lib.conversion_options import TfliteInputs
 from tfx_compression.lib.keras_io import InputSpec
@@ -92,8 +93,14 @@ def tflite_side(source: ModelSource, files: Sequence[str],
   from tfx_compression.lib import tflite_inspect
   from tfx_compression.lib import tflite_run
   from tfx_compression.lib import tflite_source
-  data = artifact_io.read_bytes(artifact_io.tflite_path(source.uri))
-  summary = tflite_inspect.summarize(data)
+  path = artifact_io.tflite_path(source.uri)
+  data = artifact_io.read_bytes(path)
+  try:
+    summary = tflite_inspect.summarize(data)
+  except (ValueError, RuntimeError) as e:
+    raise UnsupportedModelError(
+        f"{path} is not a readable TFLite model: "
+        f"{str(e).strip().splitlines()[0]}") from e
   space = _tflite_space(summary, files, set(example_keys), transform_dir,
                         source.role)
   kind = (TfliteInputs.MODEL if space.transform_dir else TfliteInputs.SERVING)

@@ -1,10 +1,8 @@
 """Process-wide TensorFlow set-up shared by every library that trains or converts."""
 
-import os
 
 from absl import logging
 
-os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
 
 _AUTOGRAPH_RULE_MODULE = "tf_keras"
 

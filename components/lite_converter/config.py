@@ -1,4 +1,4 @@
-"""LiteConverter configuration: validated on construction, flat for TFX."""
+"""LiteConverter configuration: validated on construction, one JSON property."""
 
 import dataclasses
 from typing import Any, Mapping
@@ -8,6 +8,9 @@ from tfx_compression.lib.conversion_options import Optimization
 from tfx_compression.lib.conversion_options import OpSet
 from tfx_compression.lib.conversion_options import TfliteInputs
 
+
+# The component's one exec property (its spec's parameter).
+CONFIG_KEY = "lite_converter_config"
 
 @dataclasses.dataclass(frozen=True)
 class LiteConverterConfig:
@@ -51,10 +54,24 @@ class LiteConverterConfig:
     set_("min_argmax_agreement", config_utils.check_float(
         self.min_argmax_agreement, "min_argmax_agreement", 0.0, 1.0))
 
+  def to_dict(self) -> dict:
+    return config_utils.to_jsonable(self)
+
+  @classmethod
+  def from_dict(cls, values: Mapping[str, Any]) -> "LiteConverterConfig":
+    return config_utils.from_mapping(cls, dict(values), "LiteConverter config")
+
+  def to_json(self) -> str:
+    return config_utils.dump(self)
+
+  @classmethod
+  def from_json(cls, text: str) -> "LiteConverterConfig":
+    return config_utils.load(cls, text, "LiteConverter config")
+
   def to_exec_properties(self) -> dict:
-    return config_utils.to_primitives(self)
+    """The component's one exec property: {'lite_converter_config': to_json()}."""
+    return {CONFIG_KEY: self.to_json()}
 
   @classmethod
   def from_exec_properties(cls, props: Mapping[str, Any]) -> "LiteConverterConfig":
-    names = {f.name for f in dataclasses.fields(cls)}
-    return cls(**{k: v for k, v in props.items() if k in names})
+    return config_utils.load_exec_property(cls, props, CONFIG_KEY, 'LiteConverter config')

@@ -7,6 +7,7 @@ from tfx.dsl.components.base import base_executor
 from tfx.types import artifact_utils
 
 from tfx_compression import artifact_io
+from tfx_compression import config_utils
 from tfx_compression import conversion_input
 from tfx_compression import error_boundary
 from tfx_compression import properties
@@ -48,7 +49,7 @@ class Executor(base_executor.BaseExecutor):
                                         config.optimization.value)
       report = dict(tflite_artifact.report(result, inputs, serving),
                     source_model=source.uri,
-                    config=config.to_exec_properties(),
+                    config=config.to_dict(),
                     inputs_from=prepared.source.space.description,
                     source_saved_with=prepared.loaded.info.saved_with)
       artifact_io.write_report(output.uri, report)

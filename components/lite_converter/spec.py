@@ -1,12 +1,9 @@
 """LiteConverter keys and ComponentSpec (imports no TensorFlow library of ours)."""
 
-import dataclasses
-
 from tfx.types import component_spec
 from tfx.types import standard_artifacts
 
-from tfx_compression import config_utils
-from tfx_compression.lite_converter.config import LiteConverterConfig
+from tfx_compression.lite_converter.config import CONFIG_KEY  # pylint: disable=unused-import
 
 MODEL_KEY = "model"
 EXAMPLES_KEY = "examples"
@@ -17,11 +14,7 @@ TFLITE_MODEL_KEY = "tflite_model"
 class LiteConverterSpec(component_spec.ComponentSpec):
   """LiteConverter: a SavedModel Model (+ Examples, TransformGraph) in, TFLite Model out."""
 
-  PARAMETERS = {
-      f.name: component_spec.ExecutionParameter(
-          type=config_utils.primitive_type(f.type))
-      for f in dataclasses.fields(LiteConverterConfig)
-  }
+  PARAMETERS = {CONFIG_KEY: component_spec.ExecutionParameter(type=str)}
   INPUTS = {
       MODEL_KEY: component_spec.ChannelParameter(type=standard_artifacts.Model),
       EXAMPLES_KEY: component_spec.ChannelParameter(

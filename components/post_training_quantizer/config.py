@@ -1,8 +1,4 @@
-"""PostTrainingQuantizer configuration: validated on construction, flat for TFX.
-
-List-valued fields travel as JSON strings in exec properties (TFX execution
-parameters are scalars); users only ever see tuples.
-"""
+"""PostTrainingQuantizer configuration: validated on construction, one JSON property."""
 
 import dataclasses
 import json
@@ -37,6 +33,9 @@ def _check_names(value: Any, field: str, pattern=None) -> Tuple[str, ...]:
     raise CompressionConfigError(f"{field} has duplicates; got {value!r}")
   return tuple(value)
 
+
+# The component's one exec property (its spec's parameter).
+CONFIG_KEY = "quantizer_config"
 
 @dataclasses.dataclass(frozen=True)
 class PostTrainingQuantizerConfig:
@@ -147,30 +146,26 @@ class PostTrainingQuantizerConfig:
           f"{[t.value for t in SELECTIVE_IO_TYPES]}; got "
           f"{self.io_type.value!r}")
 
-  def to_exec_properties(self) -> dict:
-    props = config_utils.to_primitives(self)
-    for f in dataclasses.fields(self):
-      if _is_tuple(f.type):
-        props[f.name] = json.dumps(list(props[f.name]))
-    return props
+  def to_dict(self) -> dict:
+    return config_utils.to_jsonable(self)
 
   @classmethod
-  def from_exec_properties(
-      cls, props: Mapping[str, Any]) -> "PostTrainingQuantizerConfig":
-    kwargs = {}
-    for f in dataclasses.fields(cls):
-      if f.name in props:
-        value = props[f.name]
-        kwargs[f.name] = (tuple(json.loads(value)) if _is_tuple(f.type)
-                          else value)
-    return cls(**kwargs)
+  def from_dict(cls, values: Mapping[str, Any]
+                ) -> "PostTrainingQuantizerConfig":
+    return config_utils.from_mapping(cls, dict(values),
+                                     "PostTrainingQuantizer config")
 
+  def to_json(self) -> str:
+    return config_utils.dump(self)
 
-def _is_tuple(field_type) -> bool:
-  return getattr(field_type, "__origin__", None) is tuple
+  @classmethod
+  def from_json(cls, text: str) -> "PostTrainingQuantizerConfig":
+    return config_utils.load(cls, text, "PostTrainingQuantizer config")
 
+  def to_exec_properties(self) -> dict:
+    """The component's one exec property: {'quantizer_config': to_json()}."""
+    return {CONFIG_KEY: self.to_json()}
 
-def exec_property_type(field_type) -> type:
-  """The TFX execution-parameter type of a config field (tuples as JSON str)."""
-  return str if _is_tuple(field_type) else config_utils.primitive_type(
-      field_type)
+  @classmethod
+  def from_exec_properties(cls, props: Mapping[str, Any]) -> "PostTrainingQuantizerConfig":
+    return config_utils.load_exec_property(cls, props, CONFIG_KEY, 'PostTrainingQuantizer config')

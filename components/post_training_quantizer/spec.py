@@ -1,11 +1,9 @@
 """PostTrainingQuantizer keys and ComponentSpec (no TensorFlow library of ours)."""
 
-import dataclasses
-
 from tfx.types import component_spec
 from tfx.types import standard_artifacts
 
-from tfx_compression.post_training_quantizer import config as config_lib
+from tfx_compression.post_training_quantizer.config import CONFIG_KEY  # pylint: disable=unused-import
 
 MODEL_KEY = "model"
 EXAMPLES_KEY = "examples"
@@ -23,11 +21,7 @@ LAYER_ERRORS_JSON = "layer_errors.json"
 class PostTrainingQuantizerSpec(component_spec.ComponentSpec):
   """PostTrainingQuantizer: Keras Model (+ Examples) in, TFLite Model out."""
 
-  PARAMETERS = {
-      f.name: component_spec.ExecutionParameter(
-          type=config_lib.exec_property_type(f.type))
-      for f in dataclasses.fields(config_lib.PostTrainingQuantizerConfig)
-  }
+  PARAMETERS = {CONFIG_KEY: component_spec.ExecutionParameter(type=str)}
   INPUTS = {
       MODEL_KEY: component_spec.ChannelParameter(type=standard_artifacts.Model),
       EXAMPLES_KEY: component_spec.ChannelParameter(

@@ -7,7 +7,6 @@ and the executor rebuilds exactly the same objects.
 
 import dataclasses
 import enum
-import json
 from typing import Any, Mapping, Optional, Tuple, Union
 
 from tfx_compression import config_utils
@@ -227,11 +226,11 @@ class PrunerConfig:
     })
 
   def to_json(self) -> str:
-    return json.dumps(self.to_dict(), sort_keys=True)
+    return config_utils.dump(self)
 
   @classmethod
   def from_json(cls, text: str) -> "PrunerConfig":
-    return cls.from_dict(json.loads(text))
+    return config_utils.load(cls, text, "Pruner config")
 
 
 def _schedule_from_dict(values: Mapping[str, Any]) -> Schedule:

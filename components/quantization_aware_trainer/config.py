@@ -2,7 +2,6 @@
 
 import dataclasses
 import enum
-import json
 from typing import Any, Mapping, Optional
 
 from tfx_compression import config_utils
@@ -99,8 +98,11 @@ class QatConfig:
           f"trust_model_code must be True or False; got "
           f"{self.trust_model_code!r}")
 
+  def to_dict(self) -> dict:
+    return config_utils.to_jsonable(self)
+
   def to_json(self) -> str:
-    return json.dumps(config_utils.to_jsonable(self), sort_keys=True)
+    return config_utils.dump(self)
 
   @classmethod
   def from_dict(cls, d: Mapping[str, Any]) -> "QatConfig":
@@ -113,4 +115,4 @@ class QatConfig:
 
   @classmethod
   def from_json(cls, text: str) -> "QatConfig":
-    return cls.from_dict(json.loads(text))
+    return config_utils.load(cls, text, "QAT config")

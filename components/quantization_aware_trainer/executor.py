@@ -68,7 +68,7 @@ class Executor(base_executor.BaseExecutor):
           **fine_tuning_io.report(loaded, data, reproduced, None,
                                   config.trust_model_code),
           source_model=run.source.uri,
-          config=json.loads(config.to_json()),
+          config=config.to_dict(),
           data=data.source,
           scheme=result.scheme.value,
           quantized_layers=result.selection.quantized,

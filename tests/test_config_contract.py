@@ -1,0 +1,78 @@
+"""The one config contract: every component config round-trips through one
+versioned JSON exec property, and a newer version is refused by name."""
+
+import json
+
+import pytest
+
+from tfx_compression import config_utils
+from tfx_compression.compression_evaluator.config import Budgets
+from tfx_compression.compression_evaluator.config import CompressionEvaluatorConfig
+from tfx_compression.compression_evaluator.config import MetricThreshold
+from tfx_compression.errors import CompressionConfigError
+from tfx_compression.lite_converter.config import LiteConverterConfig
+from tfx_compression.post_training_quantizer.config import PostTrainingQuantizerConfig
+from tfx_compression.pruner.channel_config import ChannelPruning
+from tfx_compression.pruner.config import ConstantSparsity
+from tfx_compression.pruner.config import PrunerConfig
+from tfx_compression.quantization_aware_trainer.config import QatConfig
+from tfx_compression.training_config import FineTuning
+from tfx_compression.training_config import LayerSelection
+
+CONFIGS = [
+    LiteConverterConfig(optimization="float16", inputs="model",
+                        num_validation_examples=7),
+    PostTrainingQuantizerConfig(io_type="int8", calibration_splits=("a", "b"),
+                                float_ops=("CONV_2D",), sampling="per_class",
+                                label_key="label"),
+    PrunerConfig(schedule=ConstantSparsity(0.6, frequency=5),
+                 selection=LayerSelection(exclude_names=("dense",)),
+                 fine_tuning=FineTuning(epochs=3, label_key="y"),
+                 model_fn="build", module_file="/m.py"),
+    PrunerConfig(granularity="channel", channels=ChannelPruning(ratio=0.3)),
+    QatConfig(scheme="prune_preserve", io_type="int8", inputs="model",
+              trust_model_code=True),
+    CompressionEvaluatorConfig(
+        metrics=(MetricThreshold(max_drop=0.01, max_slice_drop=0.05),),
+        slices=(("label",),), budgets=Budgets(max_size_bytes=100)),
+    CompressionEvaluatorConfig(eval_config={"metricsSpecs": [{"metrics": [
+        {"className": "AUC"}]}]}),
+]
+
+
+@pytest.mark.parametrize("config", CONFIGS, ids=lambda c: type(c).__name__)
+def test_every_config_round_trips_through_one_versioned_property(config):
+  text = config.to_json()
+  assert json.loads(text)[config_utils.SCHEMA_VERSION_KEY] == (
+      config_utils.SCHEMA_VERSION)
+  assert type(config).from_json(text) == config
+  assert type(config).from_dict(config.to_dict()) == config
+
+
+@pytest.mark.parametrize("config, key", [
+    (CONFIGS[0], "lite_converter_config"), (CONFIGS[1], "quantizer_config")],
+                         ids=["LiteConverterConfig", "PostTrainingQuantizerConfig"])
+def test_converting_components_pass_one_exec_property(config, key):
+  props = config.to_exec_properties()
+  assert list(props) == [key]
+  assert type(config).from_exec_properties(props) == config
+
+
+def test_a_config_from_a_newer_version_is_refused_by_name():
+  text = json.dumps(dict(QatConfig().to_dict(), schema_version=2))
+  with pytest.raises(CompressionConfigError,
+                     match=r"QAT config has schema version 2, written by a "
+                     r"newer tfx-compression; this one reads up to version 1"):
+    QatConfig.from_json(text)
+
+
+def test_pipelines_compiled_with_flat_properties_still_run():
+  legacy = {"optimization": "dynamic_range", "op_set": "builtins",
+            "num_validation_examples": 50, "validation_split": "eval",
+            "min_argmax_agreement": 0.9}
+  assert LiteConverterConfig.from_exec_properties(legacy) == (
+      LiteConverterConfig(optimization="dynamic_range",
+                          num_validation_examples=50))
+  assert PostTrainingQuantizerConfig.from_exec_properties(
+      {"mode": "int8", "calibration_splits": '["train", "extra"]'}
+  ).calibration_splits == ("train", "extra")
