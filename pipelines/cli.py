@@ -15,6 +15,7 @@ import time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 PIPELINE_NAME = "tfx-compression-demo"
+LOG_FILE = "tfx-compression.log"  # <workdir>/: what a quiet run did not print
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
 
 
@@ -130,36 +131,7 @@ def demo_plan(push_destination=None):
       push_destination=push_destination)
 
 
-class _Progress:
-  """An absl-logger filter: prints per-component progress with timings.
-
-  LocalDagRunner logs 'Component X is running/finished.' at INFO; this turns
-  them into one line each and, when `quiet`, drops other records below ERROR
-  (TFX and TensorFlow warn a lot about things users cannot change).
-  """
-
-  def __init__(self, quiet: bool):
-    self._quiet = quiet
-    self._start = {}
-
-  def filter(self, record) -> bool:
-    import logging as std_logging  # pylint: disable=g-import-not-at-top
-    import re  # pylint: disable=g-import-not-at-top
-    match = re.match(r"Component (\S+) is (running|finished)\.",
-                     record.getMessage())
-    if match:
-      node, state = match.groups()
-      if state == "running":
-        self._start[node] = time.monotonic()
-        print(f"  ... {node}", flush=True)
-      else:
-        took = time.monotonic() - self._start.get(node, time.monotonic())
-        print(f"  done {node} ({took:.0f} s)", flush=True)
-      return not self._quiet
-    return not self._quiet or record.levelno >= std_logging.ERROR
-
-
-def run_demo(workdir: str, epochs: int, verbose: bool = False) -> str:
+def run_demo(workdir: str, epochs: int, out=None) -> str:
   """Runs the demo pipeline in `workdir`; returns the final table as text."""
   # pylint: disable=g-import-not-at-top
   from tfx_compression.pipelines import digits_data
@@ -172,7 +144,7 @@ def run_demo(workdir: str, epochs: int, verbose: bool = False) -> str:
       pipeline_name=PIPELINE_NAME,
       pipeline_root=os.path.join(workdir, "pipeline_root"),
       data_root=data_root, metadata_path=metadata_path, plan=plan,
-      train_epochs=epochs), metadata_path, plan, verbose)
+      train_epochs=epochs), metadata_path, plan, out)
 
 
 def _path(path):
@@ -245,40 +217,42 @@ def load_plan(path):
   return CompressionPlan.from_dict(values)
 
 
-def run_local(tfx_pipeline, metadata_path: str, plan, verbose: bool) -> str:
-  """Runs `tfx_pipeline` with LocalDagRunner; prints and returns the table."""
+def run_local(tfx_pipeline, metadata_path: str, plan, out=None) -> str:
+  """Runs `tfx_pipeline` with LocalDagRunner; prints and returns the table.
+
+  Progress and results go to `out` (default: sys.stdout), e.g. the terminal
+  of a `console.quiet` run.
+  """
   # pylint: disable=g-import-not-at-top
-  import logging as std_logging
   from tfx.orchestration.local import local_dag_runner
+  from tfx_compression.pipelines import console
   from tfx_compression.pipelines import demo_report
   pipeline_name = tfx_pipeline.pipeline_info.pipeline_name
-  print(f"Running {len(tfx_pipeline.components)} components "
-        f"(cached ones finish at once):", flush=True)
-  from absl import logging  # pylint: disable=g-import-not-at-top
-  progress, verbosity = _Progress(quiet=not verbose), logging.get_verbosity()
-  logging.set_verbosity(logging.INFO)
-  std_logging.getLogger("absl").addFilter(progress)
-  if not verbose:
-    std_logging.getLogger("tensorflow").setLevel(std_logging.ERROR)
+  out = out or sys.stdout
+  say = lambda text: print(text, file=out, flush=True)
+  say(f"Running {len(tfx_pipeline.components)} components (cached ones "
+      "finish at once):")
+  progress = console.Progress(metadata_path, pipeline_name,
+                              [c.id for c in tfx_pipeline.components], out)
+  progress.start()
   try:
     local_dag_runner.LocalDagRunner().run(tfx_pipeline)
   finally:
-    std_logging.getLogger("absl").removeFilter(progress)
-    logging.set_verbosity(verbosity)
+    progress.stop()
   variants = [c.id.split(".", 1)[1] for c in tfx_pipeline.components
               if c.id.startswith("CompressionEvaluator.")]
   table = demo_report.format_table(
       demo_report.rows(metadata_path, pipeline_name, variants))
-  print(f"MLMD database: {metadata_path}")
-  print(f"Artifacts:     {tfx_pipeline.pipeline_info.pipeline_root}")
-  print(f"Pushed models: {plan.push_destination}")
+  say(f"MLMD database: {metadata_path}")
+  say(f"Artifacts:     {tfx_pipeline.pipeline_info.pipeline_root}")
+  say(f"Pushed models: {plan.push_destination}")
   for variant in variants:
     html = _html_report(metadata_path, pipeline_name, variant)
     if html:
-      print(f"Report ({variant}): {html}")
-  print(table)
+      say(f"Report ({variant}): {html}")
+  say(table)
   for line in demo_report.refusals(metadata_path, pipeline_name, variants):
-    print(f"NOT_BLESSED {line}")
+    say(f"NOT_BLESSED {line}")
   return table
 
 
@@ -377,6 +351,7 @@ def main(argv=None) -> int:
     warnings.filterwarnings("ignore", category=FutureWarning)
     warnings.filterwarnings("ignore", category=DeprecationWarning)
   from tfx_compression.errors import CompressionError  # pylint: disable=g-import-not-at-top
+  from tfx_compression.pipelines import console  # pylint: disable=g-import-not-at-top
   from tfx_compression.pipelines import workdir_lock  # pylint: disable=g-import-not-at-top
   start = time.monotonic()
   try:
@@ -387,14 +362,17 @@ def main(argv=None) -> int:
       workdir, plan = os.path.abspath(args.workdir), _plan(args)
       check_sources(args, local_data=True)
       metadata_path = os.path.join(workdir, "metadata.sqlite")
-      with workdir_lock.exclusive(workdir):
+      with workdir_lock.exclusive(workdir), console.quiet(
+          os.path.join(workdir, LOG_FILE), args.verbose) as out:
         run_local(build_pipeline(args, plan,
                                  os.path.join(workdir, "pipeline_root"),
                                  metadata_path),
-                  metadata_path, plan, args.verbose)
+                  metadata_path, plan, out)
     else:
-      with workdir_lock.exclusive(os.path.abspath(args.workdir)):
-        run_demo(args.workdir, args.epochs, args.verbose)
+      workdir = os.path.abspath(args.workdir)
+      with workdir_lock.exclusive(workdir), console.quiet(
+          os.path.join(workdir, LOG_FILE), args.verbose) as out:
+        run_demo(workdir, args.epochs, out)
   except CompressionError as e:
     if args.verbose:
       raise
@@ -406,7 +384,9 @@ def main(argv=None) -> int:
     print(f"error: {type(e).__name__}: {str(e).strip().splitlines()[0] if str(e).strip() else ''}"
           " (--verbose shows the traceback)", file=sys.stderr)
     return EXIT_FAILURE
-  print(f"{args.command} finished in {time.monotonic() - start:.0f} s")
+  print(f"{args.command} finished in {time.monotonic() - start:.0f} s"
+        + ("" if args.verbose or args.command == "compile-kubeflow" else
+           f"; full log: {os.path.join(os.path.abspath(args.workdir), LOG_FILE)}"))
   return EXIT_OK
 
 

@@ -120,3 +120,33 @@ def test_run_with_tfx_penguin_modules(tmp_path, capsys):
   (row,) = [l.split() for l in out.splitlines() if l.startswith("none ")]
   assert row[6] == "BLESSED"
   assert float(row[1]) > 0.9  # accuracy of the raw-feature TFLite model
+
+
+@pytest.mark.e2e
+def test_console_shows_progress_and_results_only(trained_pipeline, tmp_path):
+  """The real command in a subprocess: no TensorFlow/absl/Beam noise."""
+  import subprocess  # pylint: disable=g-import-not-at-top
+  import sys  # pylint: disable=g-import-not-at-top
+  from conftest import PIPELINE_NAME  # pylint: disable=g-import-not-at-top
+  config = tmp_path / "plan.yaml"
+  config.write_text("lite_optimizations: [none]\nptq_modes: []\n"
+                    "evaluator:\n  benchmark:\n    measure_memory: false\n")
+  cli_path = os.path.join(os.path.dirname(sys.executable), "tfx-compression")
+  done = subprocess.run(
+      [cli_path, "run", "--data", trained_pipeline.data_root, "--run-fn",
+       "tfx_compression.pipelines.digits_trainer.run_fn", "--config",
+       str(config), "--workdir", trained_pipeline.workdir, "--pipeline-name",
+       PIPELINE_NAME], capture_output=True, text=True, timeout=900)
+  assert done.returncode == 0, done.stderr[-3000:]
+  shown = done.stdout + done.stderr
+  for noise in ("cuDNN", "cuFFT", "W0000", "Ignored output_format",
+                "fully_quantize", "FutureWarning", "WARNING:absl"):
+    assert noise not in shown, noise
+  assert "done CompressionEvaluator.none" in done.stdout
+  assert "cached Trainer" in done.stdout  # from the session's run
+  (row,) = [l.split() for l in done.stdout.splitlines()
+            if l.startswith("none ")]
+  assert row[6] == "BLESSED"
+  log = open(os.path.join(trained_pipeline.workdir, "tfx-compression.log")
+             ).read()
+  assert "Ignored output_format" in log or "fully_quantize" in log
