@@ -22,7 +22,7 @@ class Executor(base_executor.BaseExecutor):
   def Do(self, input_dict: Dict[str, List[Any]],
          output_dict: Dict[str, List[Any]],
          exec_properties: Dict[str, Any]) -> None:
-    from tfx_compression.lib import lite_conversion  # pylint: disable=g-import-not-at-top
+    from tfx_compression.lite_converter import runner  # pylint: disable=g-import-not-at-top
 
     self._log_startup(input_dict, output_dict, exec_properties)
     config = LiteConverterConfig.from_exec_properties(exec_properties)
@@ -37,12 +37,8 @@ class Executor(base_executor.BaseExecutor):
           conversion_input.transform_dir(input_dict, spec.TRANSFORM_GRAPH_KEY),
           config.inputs, config.validation_split,
           config.num_validation_examples, "LiteConverter")
-      result = lite_conversion.convert_validated(
-          prepared.source.function, prepared.inputs,
-          optimization=config.optimization, op_set=config.op_set,
-          min_argmax_agreement=config.min_argmax_agreement)
-      serving = conversion_input.serving_check(
-          prepared, result.model_bytes, config.min_argmax_agreement)
+      converted = runner.convert(prepared, config)
+      result, serving = converted.result, converted.serving
       inputs = prepared.source.inputs
       tflite_artifact.publish(output, result, inputs, serving)
       output.set_string_custom_property(properties.OPTIMIZATION,

@@ -30,8 +30,8 @@ class Executor(base_beam_executor.BaseBeamExecutor):
          output_dict: Dict[str, List[Any]],
          exec_properties: Dict[str, Any]) -> None:
     # pylint: disable=g-import-not-at-top
-    from tfx_compression.lib import post_training_quantization
     from tfx_compression.lib import quantization_debug
+    from tfx_compression.post_training_quantizer import runner
     # pylint: enable=g-import-not-at-top
     self._log_startup(input_dict, output_dict, exec_properties)
     config = PostTrainingQuantizerConfig.from_exec_properties(exec_properties)
@@ -57,15 +57,8 @@ class Executor(base_beam_executor.BaseBeamExecutor):
           config.num_validation_examples, "PostTrainingQuantizer")
       calibration, stats = self._calibration_inputs(
           config, examples, prepared.source.space, sample)
-      result = post_training_quantization.post_training_quantize(
-          prepared.source.function, config.mode, config.io_type, calibration,
-          prepared.inputs, min_argmax_agreement=config.min_argmax_agreement,
-          num_debug_examples=config.num_debug_examples,
-          float_layers=config.float_layers, float_ops=config.float_ops,
-          max_auto_float_layers=config.max_auto_float_layers,
-          max_relative_output_error=config.max_relative_output_error)
-      serving = conversion_input.serving_check(
-          prepared, result.conversion.model_bytes, config.min_argmax_agreement)
+      quantized = runner.quantize(prepared, config, calibration)
+      result, serving = quantized.result, quantized.serving
       inputs = prepared.source.inputs
       tflite_artifact.publish(output, result.conversion, inputs, serving)
       if result.debug is not None:
