@@ -24,6 +24,10 @@ class ConversionInput:
   serialized: List[bytes]  # validation records; empty without examples
   inputs: Optional[Dict[str, Any]]  # those records in the TFLite input space
   examples_source: str  # names the validation split in messages
+  # For a fine-tuned source: the INPUT model over the same features, which
+  # the serving check runs instead of the TFLite model (fine-tuning changes
+  # answers; the check is about the feature path).
+  reference: Any = None  # model_function.ModelFunction
 
 
 def single(input_dict, key):
@@ -88,6 +92,8 @@ def serving_check(prepared: ConversionInput, model_bytes: bytes,
   if not (prepared.serialized and prepared.source.comparable_to_serving and
           prepared.loaded.info.serving.takes_serialized_examples):
     return None
+  reference = prepared.reference
   return lite_conversion.check_against_serving(
       model_bytes, prepared.loaded, prepared.serialized, prepared.inputs,
-      min_argmax_agreement)
+      min_argmax_agreement,
+      predict=reference.predict if reference is not None else None)

@@ -142,7 +142,8 @@ def tflite_input(loaded, trained_model, inputs, input_dict, data, limit: int,
       loaded, inputs, transform, keys, source,
       function=model_function.from_keras(trained_model,
                                          loaded.info.output_keys))
+  reference = tflite_source.resolve(loaded, inputs, transform, keys, source)
   return conversion_input.ConversionInput(
       loaded=loaded, source=resolved, serialized=serialized,
       inputs=tflite_source.read_inputs(resolved.space, serialized),
-      examples_source=source)
+      examples_source=source, reference=reference.function)

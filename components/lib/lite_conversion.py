@@ -114,27 +114,30 @@ def validate(model_bytes: bytes,
                           agreement=agreement, validated_on_examples=real)
 
 
-def check_against_serving(model_bytes: bytes, loaded,
+def check_against_serving(model_bytes: Optional[bytes], loaded,
                           serialized: Sequence[bytes],
                           inputs: Mapping[str, np.ndarray],
-                          min_argmax_agreement: float
-                          ) -> tflite_validate.Agreement:
+                          min_argmax_agreement: float,
+                          predict=None) -> tflite_validate.Agreement:
   """Compares the TFLite model with `serving_default` on the same records.
 
   The end-to-end check of a model taking the serving features: it must
   answer what TF Serving answers for the serialized tf.Examples, whatever
-  the signature does between parsing and the model.
+  the signature does between parsing and the model. `predict` replaces the
+  TFLite model (e.g. the input model's function for a fine-tuned model).
 
   Raises:
     ModelValidationError: fewer matching argmax than `min_argmax_agreement`.
   """
   expected = loaded.serving_outputs(serialized)
-  got = tflite_run.predict(model_bytes, inputs)
+  got = (predict(inputs) if predict is not None else
+         tflite_run.predict(model_bytes, inputs))
   agreement = tflite_validate.compare_outputs(expected, got, len(serialized))
   if (agreement.argmax_agreement is not None and
       agreement.argmax_agreement < min_argmax_agreement):
     raise ModelValidationError(
-        f"The TFLite model's argmax matches serving_default's on only "
+        f"The {'input' if predict is not None else 'TFLite'} model's argmax "
+        f"matches serving_default's on only "
         f"{agreement.argmax_agreement:.3f} of {agreement.num_examples} "
         "serialized examples (min_argmax_agreement "
         f"{min_argmax_agreement}): the serving signature computes something "
