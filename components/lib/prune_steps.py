@@ -90,6 +90,7 @@ def plan(total_steps: int, begin_step: int = 0, end_step: Optional[int] = None,
     return StepPlan(begin_step, end_step, frequency, total_steps)
   span = int((last - begin_step) * (1.0 - recovery_fraction))
   if frequency is None:
+    span = max(span, min(1, last - begin_step))
     frequency = auto_frequency(span)
   end_step = begin_step + span // frequency * frequency
   if end_step == begin_step and last > begin_step:

@@ -150,8 +150,8 @@ def prune(model, config: PrunerConfig, data, log_dir: str) -> ChannelResult:
   rate = ft.compile_like(small, model, tuning.learning_rate,
                          tuning.learning_rate_scale, tuning.loss)
   eval_pruned = ft.evaluate(small, data.eval)
-  plan = ft.distillation_plan(model, tuning)
-  trained = ft.trainable(small, ft.teacher_for(model, plan), plan)
+  distill = ft.distillation_plan(model, tuning)
+  trained = ft.trainable(small, ft.teacher_for(model, distill), distill)
   if trained is not small:
     ft.compile_like(trained, model, rate, 1.0, tuning.loss)
   fit = ft.fit(trained, data.train, tuning.epochs, data.steps_per_epoch,
@@ -163,4 +163,4 @@ def prune(model, config: PrunerConfig, data, log_dir: str) -> ChannelResult:
       latency_before_us=latency_before,
       latency_after_us=float_tflite_latency_us(small, channels.latency_runs),
       history=fit.history, steps=fit.steps, learning_rate=rate,
-      distillation=plan, fit_seconds=fit.seconds)
+      distillation=distill, fit_seconds=fit.seconds)

@@ -64,8 +64,8 @@ def prune(model, config: PrunerConfig, data, log_dir: str) -> PruneResult:
   rate = ft.compile_like(model, model, tuning.learning_rate,
                          tuning.learning_rate_scale, tuning.loss)
   eval_before = ft.evaluate(model, data.eval)
-  plan = ft.distillation_plan(model, tuning)
-  teacher = ft.teacher_for(model, plan)  # before wrapping takes its layers
+  distill = ft.distillation_plan(model, tuning)
+  teacher = ft.teacher_for(model, distill)  # before wrapping takes its layers
   wrapped = pruning.wrap_for_pruning(
       model, selection.selected, schedule, block_size=config.block_size,
       block_pooling=config.block_pooling.value, m_by_n=m_by_n)
@@ -74,7 +74,7 @@ def prune(model, config: PrunerConfig, data, log_dir: str) -> PruneResult:
       if layer.weights and not isinstance(
           layer, pruning_wrapper.PruneLowMagnitude):
         layer.trainable = False
-  trained = ft.trainable(wrapped, teacher, plan)
+  trained = ft.trainable(wrapped, teacher, distill)
   ft.compile_like(trained, model, rate, 1.0, tuning.loss)
   fit = ft.fit(trained, data.train, tuning.epochs, data.steps_per_epoch,
                callbacks=[tfmot.sparsity.keras.UpdatePruningStep(),
@@ -94,5 +94,5 @@ def prune(model, config: PrunerConfig, data, log_dir: str) -> PruneResult:
       steps=fit.steps, end_step=end_step, learning_rate=rate,
       weights_gzip_before=gzip_before,
       weights_gzip_after=pruning.weights_gzip_size(stripped),
-      m_by_n_violations=violations, distillation=plan,
+      m_by_n_violations=violations, distillation=distill,
       fit_seconds=fit.seconds)

@@ -66,8 +66,8 @@ def train(model, config: QatConfig, data, log_dir: str) -> QatResult:
   rate = ft.compile_like(model, model, tuning.learning_rate,
                          tuning.learning_rate_scale, tuning.loss)
   eval_float = ft.evaluate(model, data.eval)
-  plan = ft.distillation_plan(model, tuning)
-  teacher = ft.teacher_for(model, plan)  # before quantize_apply takes layers
+  distill = ft.distillation_plan(model, tuning)
+  teacher = ft.teacher_for(model, distill)  # before quantize_apply takes layers
   qat_model = qat.quantize(model, selection,
                            prune_preserving=scheme is QatScheme.PRUNE_PRESERVE)
   if not tuning.train_unselected_layers:
@@ -82,7 +82,7 @@ def train(model, config: QatConfig, data, log_dir: str) -> QatResult:
             if config.calibrate_ranges else None)
   ft.compile_like(qat_model, model, rate, 1.0, tuning.loss)
   eval_start = ft.evaluate(qat_model, data.eval)
-  trained = ft.trainable(qat_model, teacher, plan)
+  trained = ft.trainable(qat_model, teacher, distill)
   if trained is not qat_model:
     ft.compile_like(trained, model, rate, 1.0, tuning.loss)
   fit = ft.fit(trained, data.train, tuning.epochs, data.steps_per_epoch,
@@ -92,7 +92,7 @@ def train(model, config: QatConfig, data, log_dir: str) -> QatResult:
                    eval_qat=ft.evaluate(qat_model, data.eval),
                    history=fit.history, learning_rate=rate,
                    eval_qat_start=eval_start, ranges=ranges,
-                   frozen_batch_norm=frozen, distillation=plan,
+                   frozen_batch_norm=frozen, distillation=distill,
                    fit_seconds=fit.seconds)
 
 
