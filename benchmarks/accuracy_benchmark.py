@@ -23,6 +23,8 @@ the float TFLite model paired per seed. Writes accuracy.md / .json.
 
 Usage: uv run --group bench python benchmarks/accuracy_benchmark.py
            [--quick] [--arch cnn --arch mobilenet_v2] [--seeds 3]
+       (--merge A/accuracy.json B/accuracy.json joins runs of one
+       architecture each, e.g. run in parallel)
 """
 
 import argparse
@@ -67,7 +69,7 @@ class Recipe:
 RECIPES = {
     "cnn": Recipe(train_epochs=8, train_learning_rate=2e-3, qat_epochs=2,
                   prune_epochs=6, pqat_epochs=2, channel_epochs=4),
-    "mobilenet_v2": Recipe(train_epochs=12, train_learning_rate=2e-3,
+    "mobilenet_v2": Recipe(train_epochs=20, train_learning_rate=2e-3,
                            qat_epochs=2, prune_epochs=8, pqat_epochs=2,
                            channel_epochs=5),
 }
@@ -347,6 +349,11 @@ def run(archs, seeds, quick, out_dir, with_scripts=True) -> dict:
         "latency_1_thread": latency,
     }
   result["total_seconds"] = time.perf_counter() - started
+  return write(result, out_dir)
+
+
+def write(result, out_dir: str) -> dict:
+  """Adds the targets; writes accuracy.json and accuracy.md to `out_dir`."""
   os.makedirs(out_dir, exist_ok=True)
   result["targets"] = accuracy_report.targets(result)
   with open(os.path.join(out_dir, "accuracy.json"), "w") as f:
@@ -356,6 +363,16 @@ def run(archs, seeds, quick, out_dir, with_scripts=True) -> dict:
   return result
 
 
+def merge(paths, out_dir: str) -> dict:
+  """Joins runs of single architectures (e.g. run in parallel) into one."""
+  runs = [json.load(open(p)) for p in paths]
+  result = dict(runs[0], architectures={}, total_seconds=max(
+      r["total_seconds"] for r in runs))
+  for r in runs:
+    result["architectures"].update(r["architectures"])
+  return write(result, out_dir)
+
+
 def main(argv=None) -> int:
   parser = argparse.ArgumentParser(
       description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -363,8 +380,13 @@ def main(argv=None) -> int:
   parser.add_argument("--quick", action="store_true")
   parser.add_argument("--arch", action="append", choices=list(RECIPES))
   parser.add_argument("--seeds", type=int, default=3)
+  parser.add_argument("--merge", nargs="+", metavar="JSON",
+                      help="join accuracy.json files of single architectures")
   args = parser.parse_args(argv)
-  run(args.arch or list(RECIPES), args.seeds, args.quick, args.out)
+  if args.merge:
+    merge(args.merge, args.out)
+  else:
+    run(args.arch or list(RECIPES), args.seeds, args.quick, args.out)
   print(open(os.path.join(args.out, "accuracy.md")).read())
   return 0
 
