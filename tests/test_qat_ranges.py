@@ -24,7 +24,15 @@ def _model():
 
 
 def _variable(model, name):
-  (v,) = [w for w in model.weights if w.name == name]
+  """A quantizer variable by '<layer>/<variable>' (the input quantizer's
+  layer is 'quantize_layer', whatever Keras numbered it)."""
+  layer, variable = name.split("/")
+  if layer == "quantize_layer":
+    (found,) = [l for l in model.layers if l.name.startswith(layer)]
+    layer, variable = found.name, variable.replace("quantize_layer",
+                                                   found.name)
+  (v,) = [w for w in model.get_layer(layer).weights
+          if w.name.split("/")[-1] == variable]
   return v.numpy()
 
 

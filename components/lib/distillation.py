@@ -172,15 +172,21 @@ def combined_loss(hard, teacher_outputs, student_outputs, plan_: Plan):
   return plan_.alpha * hard + (1.0 - plan_.alpha) * soft, soft
 
 
-def teacher_copy(model):
+def teacher_copy(model, check_inputs=None):
   """An independent, frozen copy of `model` (new layers, same weights).
 
   Must be made before the model is wrapped for pruning or quantization:
   tfmot wraps the very layer objects it is given, so fine-tuning would
   change a teacher that shares them.
 
+  Args:
+    model: The model to copy.
+    check_inputs: Optional model inputs (a batch): the copy must compute
+      what `model` computes on them.
+
   Raises:
-    UnsupportedModelError: Keras cannot clone the model.
+    UnsupportedModelError: Keras cannot clone the model, or the copy
+      computes something else.
   """
   import tf_keras  # pylint: disable=g-import-not-at-top
   try:
@@ -191,6 +197,16 @@ def teacher_copy(model):
         "set fine_tuning.alpha=1.0 to fine-tune without distillation") from e
   teacher.set_weights(model.get_weights())
   teacher.trainable = False
+  if check_inputs is not None:
+    import numpy as np  # pylint: disable=g-import-not-at-top
+    diff = float(np.max(np.abs(
+        np.asarray(teacher(check_inputs, training=False)) -
+        np.asarray(model(check_inputs, training=False)))))
+    if not diff <= 1e-4:
+      raise UnsupportedModelError(
+          f"the copy of model {model.name!r} made to teach it differs from it "
+          f"by {diff:g}; set fine_tuning.alpha=1.0 to fine-tune without "
+          "distillation")
   return teacher
 
 

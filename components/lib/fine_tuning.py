@@ -68,13 +68,17 @@ def distillation_plan(model, tuning):
                            loss=tuning.loss)
 
 
-def teacher_for(model, plan):
+def teacher_for(model, plan, eval_ds=None):
   """A frozen copy of `model` to teach with, or None when `plan` is off.
 
   Call it before wrapping `model` (tfmot wraps its layer objects in place).
+  With `eval_ds`, the copy is checked against `model` on its first batch.
   """
   from tfx_compression.lib import distillation  # pylint: disable=g-import-not-at-top
-  return distillation.teacher_copy(model) if plan.enabled else None
+  if not plan.enabled:
+    return None
+  check = next(iter(eval_ds))[0] if eval_ds is not None else None
+  return distillation.teacher_copy(model, check)
 
 
 def trainable(student, teacher, plan):

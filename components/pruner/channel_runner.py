@@ -151,7 +151,8 @@ def prune(model, config: PrunerConfig, data, log_dir: str) -> ChannelResult:
                          tuning.learning_rate_scale, tuning.loss)
   eval_pruned = ft.evaluate(small, data.eval)
   distill = ft.distillation_plan(model, tuning)
-  trained = ft.trainable(small, ft.teacher_for(model, distill), distill)
+  teacher = ft.teacher_for(model, distill, data.eval)
+  trained = ft.trainable(small, teacher, distill)
   if trained is not small:
     ft.compile_like(trained, model, rate, 1.0, tuning.loss)
   fit = ft.fit(trained, data.train, tuning.epochs, data.steps_per_epoch,

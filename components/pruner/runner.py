@@ -65,7 +65,8 @@ def prune(model, config: PrunerConfig, data, log_dir: str) -> PruneResult:
                          tuning.learning_rate_scale, tuning.loss)
   eval_before = ft.evaluate(model, data.eval)
   distill = ft.distillation_plan(model, tuning)
-  teacher = ft.teacher_for(model, distill)  # before wrapping takes its layers
+  # Before wrapping, which takes the model's layers.
+  teacher = ft.teacher_for(model, distill, data.eval)
   wrapped = pruning.wrap_for_pruning(
       model, selection.selected, schedule, block_size=config.block_size,
       block_pooling=config.block_pooling.value, m_by_n=m_by_n)

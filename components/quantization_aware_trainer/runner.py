@@ -67,7 +67,8 @@ def train(model, config: QatConfig, data, log_dir: str) -> QatResult:
                          tuning.learning_rate_scale, tuning.loss)
   eval_float = ft.evaluate(model, data.eval)
   distill = ft.distillation_plan(model, tuning)
-  teacher = ft.teacher_for(model, distill)  # before quantize_apply takes layers
+  # Before quantize_apply, which takes the model's layers.
+  teacher = ft.teacher_for(model, distill, data.eval)
   qat_model = qat.quantize(model, selection,
                            prune_preserving=scheme is QatScheme.PRUNE_PRESERVE)
   if not tuning.train_unselected_layers:
