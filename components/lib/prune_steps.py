@@ -9,9 +9,10 @@ reaches its target only if `end_step` itself is such a step inside training
 * the ramp ends `recovery_fraction` of the steps before the end, on a prune
   step, so the last mask update applies the target and the remaining steps
   recover accuracy at the target sparsity;
-* `frequency` gives the ramp `MIN_MASK_UPDATES` mask updates on small data
-  (a prune step every ramp / 16 steps: every 5 steps for 45 steps an epoch x
-  2 epochs) and tfmot's 100 on large data (ramps of 1,600 steps or more).
+* `frequency` gives the ramp at least `MIN_MASK_UPDATES` mask updates on
+  small data (a prune step every ramp / 16 steps: every 3 steps for 45 steps
+  an epoch x 2 epochs) and tfmot's 100 on large data (ramps of 1,600 steps
+  or more).
 """
 
 import dataclasses

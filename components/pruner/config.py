@@ -26,9 +26,9 @@ class PolynomialDecay:
 
   Steps are derived from the length of fine-tuning (`lib/prune_steps.py`):
   `end_step=None` ends the ramp on a prune step `recovery_fraction` of the
-  steps before the end, and `frequency=None` gives the ramp 16 mask updates
-  on small data, one every 100 steps (tfmot's default) on large data, so
-  the final sparsity is the target.
+  steps before the end, and `frequency=None` gives the ramp at least 16
+  mask updates on small data, one every 100 steps (tfmot's default) on
+  large data, so the final sparsity is the target.
   """
 
   initial_sparsity: float = 0.0
