@@ -157,12 +157,13 @@ def run_scripts(examples, model_dir, s: Settings, steps_per_epoch, keep):
   """The seeds' recipes on the same work; returns {name: (bytes, seconds)}."""
   import tensorflow_model_optimization as tfmot
   ramp_end = _end_step(s.prune80_ramp_epochs, steps_per_epoch, s.frequency)
+  source = seed_scripts.TfRecords(examples.uri, model_dir)
   work = {
-      "PTQ int8": lambda: seed_scripts.ptq_int8(examples.uri, model_dir),
+      "PTQ int8": lambda: seed_scripts.ptq_int8(source),
       "QAT int8": lambda: seed_scripts.qat_int8(
-          examples.uri, model_dir, s.qat_epochs, s.qat_learning_rate),
+          source, s.qat_epochs, s.qat_learning_rate),
       "pruned 80% + PQAT int8": lambda: seed_scripts.prune_pqat_int8(
-          examples.uri, model_dir, keep,
+          source, keep,
           tfmot.sparsity.keras.PolynomialDecay(0.5, 0.8, 0, ramp_end,
                                                frequency=s.frequency),
           s.prune80_epochs, s.prune_learning_rate, s.qat_epochs,

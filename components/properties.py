@@ -23,6 +23,9 @@ FORMAT_KERAS_SAVED_MODEL = "keras_saved_model"
 
 # Pruner, QAT: 1 when trust_model_code let Lambda layers of the input run.
 TRUSTED_MODEL_CODE = "trusted_model_code"
+# Pruner and QuantizationAwareTrainer (fine_tuning_record.py): JSON of the
+# distillation plan: enabled, alpha, temperature, outputs, teacher, reason.
+DISTILLATION = "distillation"
 
 # Pruner.
 GRANULARITY = "granularity"
@@ -51,6 +54,11 @@ SAMPLING_SEED = "sampling_seed"
 QAT_SCHEME = "qat_scheme"
 INT8_KERNEL_SPARSITY = "int8_kernel_sparsity"
 TFLITE_ACCURACY = "tflite_accuracy"  # top-1 on the validation examples
+# How the fake-quant ranges started: calibrated on training batches, or
+# tfmot's [-6, 6].
+QAT_RANGE_INIT = "qat_range_init"
+RANGES_CALIBRATED = "calibrated"
+RANGES_TFMOT_DEFAULT = "tfmot_default"
 
 # CompressionEvaluator, on the evaluation (one set of names for every
 # candidate): the verdict, `metric_<name>` (the candidate's overall value)

@@ -50,6 +50,13 @@ class LayerSelection:
               f"{value!r} ({e})") from e
 
 
+# Distillation defaults (see FineTuning.alpha; chosen by
+# benchmarks/accuracy_benchmark.py, README "Accuracy-preserving fine-tuning").
+DEFAULT_ALPHA = 0.5
+DEFAULT_TEMPERATURE = 4.0
+MAX_TEMPERATURE = 100.0
+
+
 @dataclasses.dataclass(frozen=True)
 class FineTuning:
   """How the compressed model is fine-tuned.
@@ -69,6 +76,13 @@ class FineTuning:
     eval_split: Split for the before/after evaluation.
     train_unselected_layers: Also train the layers that are not selected
       (False keeps them bit-identical to the input model).
+    alpha: Knowledge distillation from the input model (the teacher) to the
+      compressed one: the loss is `alpha` x the hard-label loss +
+      (1 - alpha) x T^2 x KL(teacher || student), both softened by
+      `temperature` T. In [0, 1]; 1 turns distillation off (hard labels
+      only); None: the component's default (`DEFAULT_ALPHA`).
+    temperature: T, in (0, 100]: > 1 softens both distributions so the
+      student learns the teacher's ranking of the wrong classes.
   """
 
   epochs: int = 2
@@ -81,6 +95,8 @@ class FineTuning:
   train_split: str = "train"
   eval_split: str = "eval"
   train_unselected_layers: bool = False
+  alpha: Optional[float] = None
+  temperature: float = DEFAULT_TEMPERATURE
 
   def __post_init__(self):
     config_utils.check_int(self.epochs, "fine_tuning.epochs", minimum=1)
@@ -105,6 +121,21 @@ class FineTuning:
       config_utils.check_nonempty_str(self.label_key, "fine_tuning.label_key")
     if self.loss is not None:
       config_utils.check_nonempty_str(self.loss, "fine_tuning.loss")
+    if self.alpha is not None:
+      object.__setattr__(self, "alpha", config_utils.check_float(
+          self.alpha, "fine_tuning.alpha", 0.0, 1.0))
+    temperature = config_utils.check_float(self.temperature,
+                                           "fine_tuning.temperature")
+    if not 0.0 < temperature <= MAX_TEMPERATURE:
+      raise CompressionConfigError(
+          f"fine_tuning.temperature must be in (0, {MAX_TEMPERATURE:g}]; got "
+          f"{self.temperature!r}")
+    object.__setattr__(self, "temperature", temperature)
+
+  @property
+  def distillation_alpha(self) -> float:
+    """`alpha`, or the default when it is None (1.0 means no distillation)."""
+    return DEFAULT_ALPHA if self.alpha is None else self.alpha
 
 
 def check_user_code(module_file: Optional[str], input_fn: Optional[str],

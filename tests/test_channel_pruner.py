@@ -67,6 +67,10 @@ def test_channel_pruning_shrinks_the_model_as_reported(halved):
   assert report["eval_after"]["accuracy"] > 0.85
   assert report["eval_after"]["accuracy"] >= \
       report["eval_pruned_before_fine_tuning"]["accuracy"] - 0.02
+  # Distilled by default from the input model (softmax outputs).
+  distilled = json.loads(halved[0].get_custom_property(properties.DISTILLATION))
+  assert distilled == report["distillation"]
+  assert distilled["enabled"] and distilled["outputs"] == "probabilities"
 
 
 def test_channel_pruned_model_serves_like_the_original(halved, trained_pipeline,

@@ -191,7 +191,8 @@ def test_model_fn_of_another_architecture_is_refused(trained_pipeline,
 
 
 def test_schedule_too_short_for_frequency(trained_pipeline, tmp_path):
-  config = PrunerConfig(fine_tuning=FineTuning(epochs=1))  # 45 steps, frequency 100
+  config = PrunerConfig(schedule=PolynomialDecay(frequency=100),
+                        fine_tuning=FineTuning(epochs=1))  # 45 steps
   with pytest.raises(CompressionConfigError,
                      match="only one prune step .* Lower schedule.frequency"):
     _run(trained_pipeline.examples, trained_pipeline.model, str(tmp_path), config)

@@ -82,21 +82,6 @@ def test_m_by_n_violations_counts_groups_along_input_channels():
   assert pruning.m_by_n_violations(kernel, (2, 4)) == 1
 
 
-@pytest.mark.parametrize("begin, end, freq, total, expected", [
-    (0, None, 10, 180, 170), (0, None, 100, 180, 100), (5, None, 10, 100, 95),
-    (0, 100, 10, 101, 100)])
-def test_end_step_lands_on_a_prune_step(begin, end, freq, total, expected):
-  assert pruning.resolve_end_step(begin, end, freq, total) == expected
-
-
-def test_end_step_past_training_is_refused():
-  with pytest.raises(CompressionConfigError,
-                     match="schedule.end_step 200 is past the last fine-tuning step 179"):
-    pruning.resolve_end_step(0, 200, 10, 180)
-  with pytest.raises(CompressionConfigError, match="begin_step 300 is past"):
-    pruning.resolve_end_step(300, None, 10, 180)
-
-
 def test_block_sparsity_zeroes_whole_blocks():
   import tensorflow_model_optimization as tfmot  # pylint: disable=g-import-not-at-top
   import tf_keras as keras  # pylint: disable=g-import-not-at-top

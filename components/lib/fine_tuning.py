@@ -2,6 +2,7 @@
 
 import dataclasses
 import math
+import time
 from typing import Dict, List, Mapping, Optional, Sequence
 
 from tfx_compression.errors import UnsupportedModelError
@@ -59,23 +60,55 @@ def compile_like(model, source_model, learning_rate: Optional[float],
   return rate
 
 
+def distillation_plan(model, tuning):
+  """The `distillation.Plan` of fine-tuning config `tuning` for `model`."""
+  from tfx_compression.lib import distillation  # pylint: disable=g-import-not-at-top
+  return distillation.plan(model, tuning.distillation_alpha, tuning.temperature,
+                           explicit=tuning.alpha is not None,
+                           loss=tuning.loss)
+
+
+def teacher_for(model, plan, eval_ds=None):
+  """A frozen copy of `model` to teach with, or None when `plan` is off.
+
+  Call it before wrapping `model` (tfmot wraps its layer objects in place).
+  With `eval_ds`, the copy is checked against `model` on its first batch.
+  """
+  from tfx_compression.lib import distillation  # pylint: disable=g-import-not-at-top
+  if not plan.enabled:
+    return None
+  check = next(iter(eval_ds))[0] if eval_ds is not None else None
+  return distillation.teacher_copy(model, check)
+
+
+def trainable(student, teacher, plan):
+  """What to compile and fit: `student`, or `student` taught by `teacher`."""
+  if teacher is None:
+    return student
+  from tfx_compression.lib import distillation  # pylint: disable=g-import-not-at-top
+  return distillation.distiller(student, teacher, plan)
+
+
 @dataclasses.dataclass(frozen=True)
 class FitResult:
   history: Dict[str, List[float]]
   steps: int
+  seconds: float = 0.0  # wall time of `fit`
 
 
 def fit(model, train_ds, epochs: int, steps_per_epoch: int,
         callbacks: Sequence = (), validation_ds=None) -> FitResult:
   """Fits `model` on a repeating `train_ds`; returns the per-epoch history."""
   tf_setup.skip_autograph_for_keras()
+  start = time.perf_counter()
   history = model.fit(train_ds.repeat(), epochs=epochs,
                       steps_per_epoch=steps_per_epoch,
                       validation_data=validation_ds, callbacks=list(callbacks),
                       verbose=2)
   return FitResult({k: [float(v) for v in vs]
                     for k, vs in history.history.items()},
-                   steps=epochs * steps_per_epoch)
+                   steps=epochs * steps_per_epoch,
+                   seconds=time.perf_counter() - start)
 
 
 def evaluate(model, eval_ds) -> Mapping[str, float]:

@@ -98,46 +98,25 @@ def _check_m_by_n_layers(model, selected, m_by_n):
         "LayerSelection(keep_first_and_last=True) or exclude_names).")
 
 
-def resolve_end_step(begin_step: int, end_step: Optional[int], frequency: int,
-                     total_steps: int) -> int:
-  """Returns the schedule's end step, checked against the fine-tuning length.
-
-  tfmot updates masks only on steps begin_step + k * frequency, and training
-  steps run 0 .. total_steps - 1; the last prune step must fall inside them.
-  """
-  last = total_steps - 1
-  if end_step is None:
-    if begin_step > last:
-      raise CompressionConfigError(
-          f"schedule.begin_step {begin_step} is past the last fine-tuning step "
-          f"{last}; increase fine_tuning.epochs or steps_per_epoch")
-    end_step = begin_step + (last - begin_step) // frequency * frequency
-    if end_step == begin_step and last > begin_step:
-      raise CompressionConfigError(
-          f"fine-tuning has {total_steps} steps; with schedule.frequency "
-          f"{frequency} there is only one prune step after begin_step "
-          f"{begin_step}. Lower schedule.frequency or train longer.")
-    return end_step
-  if end_step > last:
-    raise CompressionConfigError(
-        f"schedule.end_step {end_step} is past the last fine-tuning step {last} "
-        f"({total_steps} steps); the target sparsity would never be reached")
-  return end_step
-
-
 def tfmot_schedule(schedule, total_steps: int):
-  """Maps a PolynomialDecay / ConstantSparsity config to the tfmot schedule."""
+  """Maps a PolynomialDecay / ConstantSparsity config to the tfmot schedule.
+
+  Returns:
+    (the tfmot schedule, the `prune_steps.StepPlan` it was built with).
+  """
   import tensorflow_model_optimization as tfmot  # pylint: disable=g-import-not-at-top
-  end = resolve_end_step(schedule.begin_step, schedule.end_step,
-                         schedule.frequency, total_steps)
+  from tfx_compression.lib import prune_steps  # pylint: disable=g-import-not-at-top
+  steps = prune_steps.plan(total_steps, schedule.begin_step, schedule.end_step,
+                           schedule.frequency, schedule.recovery_fraction)
   if hasattr(schedule, "final_sparsity"):
     return tfmot.sparsity.keras.PolynomialDecay(
         initial_sparsity=schedule.initial_sparsity,
-        final_sparsity=schedule.final_sparsity, begin_step=schedule.begin_step,
-        end_step=end, power=schedule.power, frequency=schedule.frequency)
+        final_sparsity=schedule.final_sparsity, begin_step=steps.begin_step,
+        end_step=steps.end_step, power=schedule.power,
+        frequency=steps.frequency), steps
   return tfmot.sparsity.keras.ConstantSparsity(
-      target_sparsity=schedule.target_sparsity, begin_step=schedule.begin_step,
-      end_step=end, frequency=schedule.frequency)
+      target_sparsity=schedule.target_sparsity, begin_step=steps.begin_step,
+      end_step=steps.end_step, frequency=steps.frequency), steps
 
 
 def wrap_for_pruning(model, selected: Sequence[str], schedule,

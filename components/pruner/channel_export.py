@@ -6,6 +6,7 @@ from typing import Any, Dict
 from absl import logging
 
 from tfx_compression import artifact_io
+from tfx_compression import fine_tuning_record
 from tfx_compression import properties
 from tfx_compression import training_spec
 
@@ -42,12 +43,14 @@ def prune_and_export(loaded, config, data, input_dict, run) -> None:
       feature_space.transform_layer(transform) if transform and not set(
           loaded.function.input_specs) <= set(
               loaded.info.serving_features or ()) else None)
-  report = report_of(config, run.source.uri, data.source, result)
+  report = dict(report_of(config, run.source.uri, data.source, result),
+                **fine_tuning_record.report_entries(result))
   artifact_io.write_report(run.output.uri, report)
   artifact_io.write_json(
       os.path.join(run.model_run.uri, training_spec.HISTORY_FILE),
       result.history)
   _set_properties(run.output, config, report)
+  fine_tuning_record.set_properties(run.output, result)
   logging.info("Pruner wrote %s: FLOPs x%.3f, params x%.3f, float TFLite "
                "%.2fx faster", run.output.uri, report["flops_ratio"],
                report["params_ratio"], report["float_tflite_speedup"])

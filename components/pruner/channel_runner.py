@@ -32,6 +32,8 @@ class ChannelResult:
   history: Dict[str, List[float]]
   steps: int
   learning_rate: float
+  distillation: Any = None  # distillation.Plan
+  fit_seconds: float = 0.0
 
 
 def float_tflite_latency_us(model, runs: int) -> float:
@@ -148,7 +150,12 @@ def prune(model, config: PrunerConfig, data, log_dir: str) -> ChannelResult:
   rate = ft.compile_like(small, model, tuning.learning_rate,
                          tuning.learning_rate_scale, tuning.loss)
   eval_pruned = ft.evaluate(small, data.eval)
-  fit = ft.fit(small, data.train, tuning.epochs, data.steps_per_epoch,
+  distill = ft.distillation_plan(model, tuning)
+  teacher = ft.teacher_for(model, distill, data.eval)
+  trained = ft.trainable(small, teacher, distill)
+  if trained is not small:
+    ft.compile_like(trained, model, rate, 1.0, tuning.loss)
+  fit = ft.fit(trained, data.train, tuning.epochs, data.steps_per_epoch,
                callbacks=[tf_keras.callbacks.TensorBoard(log_dir)])
   return ChannelResult(
       model=small, plan=plan, ratios=ratios, sensitivity=sensitivity,
@@ -156,4 +163,5 @@ def prune(model, config: PrunerConfig, data, log_dir: str) -> ChannelResult:
       eval_pruned=eval_pruned, eval_after=ft.evaluate(small, data.eval),
       latency_before_us=latency_before,
       latency_after_us=float_tflite_latency_us(small, channels.latency_runs),
-      history=fit.history, steps=fit.steps, learning_rate=rate)
+      history=fit.history, steps=fit.steps, learning_rate=rate,
+      distillation=distill, fit_seconds=fit.seconds)

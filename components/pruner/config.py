@@ -11,6 +11,7 @@ from typing import Any, Mapping, Optional, Tuple, Union
 
 from tfx_compression import config_utils
 from tfx_compression.errors import CompressionConfigError
+from tfx_compression.lib.prune_steps import DEFAULT_RECOVERY_FRACTION
 from tfx_compression.pruner.channel_config import ChannelPruning
 from tfx_compression.training_config import FineTuning
 from tfx_compression.training_config import LayerSelection
@@ -22,8 +23,11 @@ from tfx_compression.training_config import check_user_code
 class PolynomialDecay:
   """Sparsity rising from `initial_sparsity` to `final_sparsity` (tfmot PolynomialDecay).
 
-  `end_step=None` ends the ramp on the last fine-tuning step that is a prune
-  step (tfmot prunes only every `frequency` steps from `begin_step`).
+  Steps are derived from the length of fine-tuning (`lib/prune_steps.py`):
+  `end_step=None` ends the ramp on a prune step `recovery_fraction` of the
+  steps before the end, and `frequency=None` gives the ramp at least 16
+  mask updates on small data, one every 100 steps (tfmot's default) on
+  large data, so the final sparsity is the target.
   """
 
   initial_sparsity: float = 0.0
@@ -31,7 +35,8 @@ class PolynomialDecay:
   begin_step: int = 0
   end_step: Optional[int] = None
   power: float = 3.0
-  frequency: int = 100
+  frequency: Optional[int] = None
+  recovery_fraction: float = DEFAULT_RECOVERY_FRACTION
 
   def __post_init__(self):
     config_utils.check_fraction(self.initial_sparsity, "schedule.initial_sparsity")
@@ -50,12 +55,17 @@ class PolynomialDecay:
 
 @dataclasses.dataclass(frozen=True)
 class ConstantSparsity:
-  """One sparsity level applied every `frequency` steps (tfmot ConstantSparsity)."""
+  """One sparsity level applied every `frequency` steps (tfmot ConstantSparsity).
+
+  Steps are derived as for `PolynomialDecay`; masks stop moving at
+  `end_step`, and the remaining steps recover at the target.
+  """
 
   target_sparsity: float = 0.5
   begin_step: int = 0
   end_step: Optional[int] = None
-  frequency: int = 100
+  frequency: Optional[int] = None
+  recovery_fraction: float = DEFAULT_RECOVERY_FRACTION
 
   def __post_init__(self):
     config_utils.check_fraction(self.target_sparsity, "schedule.target_sparsity")
@@ -68,14 +78,22 @@ _SCHEDULES = {"polynomial_decay": PolynomialDecay, "constant": ConstantSparsity}
 
 def _check_steps(schedule) -> None:
   config_utils.check_int(schedule.begin_step, "schedule.begin_step", minimum=0)
-  config_utils.check_int(schedule.frequency, "schedule.frequency", minimum=1)
+  if schedule.frequency is not None:
+    config_utils.check_int(schedule.frequency, "schedule.frequency", minimum=1)
+  fraction = config_utils.check_float(schedule.recovery_fraction,
+                                      "schedule.recovery_fraction")
+  if not 0.0 <= fraction < 1.0:
+    raise CompressionConfigError(
+        "schedule.recovery_fraction must be in [0, 1); got "
+        f"{schedule.recovery_fraction!r}")
   if schedule.end_step is not None:
     config_utils.check_int(schedule.end_step, "schedule.end_step")
     if schedule.begin_step >= schedule.end_step:
       raise CompressionConfigError(
           "schedule.begin_step must be < schedule.end_step; got "
           f"begin_step={schedule.begin_step}, end_step={schedule.end_step}")
-    if (schedule.end_step - schedule.begin_step) % schedule.frequency:
+    if schedule.frequency is not None and (
+        schedule.end_step - schedule.begin_step) % schedule.frequency:
       raise CompressionConfigError(
           "schedule.end_step - schedule.begin_step must be a multiple of "
           f"schedule.frequency ({schedule.frequency}), or the last prune step "

@@ -23,16 +23,21 @@ class PruneResult:
   weights_gzip_before: int
   weights_gzip_after: int
   m_by_n_violations: Dict[str, int]
+  distillation: Any = None  # distillation.Plan
+  fit_seconds: float = 0.0
 
 
 def _tfmot_schedule(config: PrunerConfig, total_steps: int):
+  """(tfmot schedule, end step) for `config` over `total_steps`."""
   import tensorflow_model_optimization as tfmot  # pylint: disable=g-import-not-at-top
   if config.granularity is Granularity.M_BY_N:
     # The m_by_n mask ignores the sparsity level; prune from step 0, and
     # refresh the mask as weights move.
     return tfmot.sparsity.keras.ConstantSparsity(
-        config.target_sparsity, begin_step=0, frequency=max(1, total_steps // 4))
-  return pruning.tfmot_schedule(config.schedule, total_steps)
+        config.target_sparsity, begin_step=0,
+        frequency=max(1, total_steps // 4)), -1
+  schedule, steps = pruning.tfmot_schedule(config.schedule, total_steps)
+  return schedule, steps.end_step
 
 
 def prune(model, config: PrunerConfig, data, log_dir: str) -> PruneResult:
@@ -54,12 +59,14 @@ def prune(model, config: PrunerConfig, data, log_dir: str) -> PruneResult:
   selection = pruning.select_layers(model, config.selection, m_by_n=m_by_n)
   tuning = config.fine_tuning
   total = tuning.epochs * data.steps_per_epoch
-  schedule = _tfmot_schedule(config, total)
-  end_step = int(schedule.get_config()["config"].get("end_step", -1))
+  schedule, end_step = _tfmot_schedule(config, total)
   gzip_before = pruning.weights_gzip_size(model)
   rate = ft.compile_like(model, model, tuning.learning_rate,
                          tuning.learning_rate_scale, tuning.loss)
   eval_before = ft.evaluate(model, data.eval)
+  distill = ft.distillation_plan(model, tuning)
+  # Before wrapping, which takes the model's layers.
+  teacher = ft.teacher_for(model, distill, data.eval)
   wrapped = pruning.wrap_for_pruning(
       model, selection.selected, schedule, block_size=config.block_size,
       block_pooling=config.block_pooling.value, m_by_n=m_by_n)
@@ -68,8 +75,9 @@ def prune(model, config: PrunerConfig, data, log_dir: str) -> PruneResult:
       if layer.weights and not isinstance(
           layer, pruning_wrapper.PruneLowMagnitude):
         layer.trainable = False
-  ft.compile_like(wrapped, model, rate, 1.0, tuning.loss)
-  fit = ft.fit(wrapped, data.train, tuning.epochs, data.steps_per_epoch,
+  trained = ft.trainable(wrapped, teacher, distill)
+  ft.compile_like(trained, model, rate, 1.0, tuning.loss)
+  fit = ft.fit(trained, data.train, tuning.epochs, data.steps_per_epoch,
                callbacks=[tfmot.sparsity.keras.UpdatePruningStep(),
                           tfmot.sparsity.keras.PruningSummaries(log_dir=log_dir)])
   stripped = pruning.strip(wrapped)
@@ -87,4 +95,5 @@ def prune(model, config: PrunerConfig, data, log_dir: str) -> PruneResult:
       steps=fit.steps, end_step=end_step, learning_rate=rate,
       weights_gzip_before=gzip_before,
       weights_gzip_after=pruning.weights_gzip_size(stripped),
-      m_by_n_violations=violations)
+      m_by_n_violations=violations, distillation=distill,
+      fit_seconds=fit.seconds)

@@ -24,6 +24,15 @@ class QatScheme(str, enum.Enum):
   PRUNE_PRESERVE = "prune_preserve"
 
 
+class BatchNormMode(str, enum.Enum):
+  """What BatchNormalization layers do during QAT fine-tuning."""
+
+  # Inference mode with the input model's statistics (what TFLite folds).
+  FREEZE = "freeze"
+  # Keras' training mode: batch statistics, moving averages updated.
+  TRAIN = "train"
+
+
 QAT_IO_TYPES = (IoType.FLOAT32, IoType.INT8)
 
 
@@ -51,6 +60,14 @@ class QatConfig:
     inputs: 'serving' (default): the TFLite model takes the raw features the
       serving signature parses, with the Transform graph folded in; 'model':
       the model alone over its own inputs.
+    calibrate_ranges: Start QAT where PTQ ends: set weight ranges from the
+      weights and activation ranges from `calibration_batches` training
+      batches before fine-tuning (tfmot starts them all at [-6, 6]).
+    calibration_batches: Training batches (of fine_tuning.batch_size) the
+      activation ranges are calibrated on.
+    batch_norm: 'freeze' (default): BatchNormalization runs in inference
+      mode with the input model's statistics, as TFLite folds it; 'train':
+      Keras' training mode (batch statistics, moving averages updated).
   """
 
   scheme: QatScheme = QatScheme.AUTO
@@ -66,6 +83,9 @@ class QatConfig:
   model_fn: Optional[str] = None
   trust_model_code: bool = False
   inputs: TfliteInputs = TfliteInputs.SERVING
+  calibrate_ranges: bool = True
+  calibration_batches: int = 10
+  batch_norm: BatchNormMode = BatchNormMode.FREEZE
 
   def __post_init__(self):
     set_ = lambda k, v: object.__setattr__(self, k, v)
@@ -73,6 +93,10 @@ class QatConfig:
     set_("io_type", config_utils.parse_enum(IoType, self.io_type, "io_type"))
     set_("inputs", config_utils.parse_enum(TfliteInputs, self.inputs,
                                            "inputs"))
+    set_("batch_norm", config_utils.parse_enum(BatchNormMode, self.batch_norm,
+                                               "batch_norm"))
+    config_utils.check_int(self.calibration_batches, "calibration_batches",
+                           minimum=1)
     if self.io_type not in QAT_IO_TYPES:
       raise CompressionConfigError(
           f"io_type must be one of {[t.value for t in QAT_IO_TYPES]}; got "
@@ -88,10 +112,10 @@ class QatConfig:
       if not isinstance(getattr(self, field), cls):
         raise CompressionConfigError(
             f"{field} must be a {cls.__name__}; got {getattr(self, field)!r}")
-    if not isinstance(self.skip_unsupported_layers, bool):
-      raise CompressionConfigError(
-          "skip_unsupported_layers must be True or False; got "
-          f"{self.skip_unsupported_layers!r}")
+    for field in ("skip_unsupported_layers", "calibrate_ranges"):
+      if not isinstance(getattr(self, field), bool):
+        raise CompressionConfigError(
+            f"{field} must be True or False; got {getattr(self, field)!r}")
     check_user_code(self.module_file, self.input_fn, self.model_fn)
     if not isinstance(self.trust_model_code, bool):
       raise CompressionConfigError(

@@ -11,6 +11,7 @@ from tfx_compression.lib import qat
 from tfx_compression.lib import tflite_run
 from tfx_compression.lib.conversion_options import Optimization
 from tfx_compression.lib.quantization_options import IoType
+from tfx_compression.quantization_aware_trainer.config import BatchNormMode
 from tfx_compression.quantization_aware_trainer.config import QatConfig
 from tfx_compression.quantization_aware_trainer.config import QatScheme
 
@@ -25,6 +26,12 @@ class QatResult:
   eval_qat: Mapping[str, float]
   history: Dict[str, List[float]]
   learning_rate: float
+  # The QAT model before fine-tuning (after range calibration, if any).
+  eval_qat_start: Mapping[str, float] = dataclasses.field(default_factory=dict)
+  ranges: Any = None  # qat_ranges.RangeInit, None without calibration
+  frozen_batch_norm: List[str] = dataclasses.field(default_factory=list)
+  distillation: Any = None  # distillation.Plan
+  fit_seconds: float = 0.0
 
 
 def choose_scheme(config: QatConfig, input_sparsity: float) -> QatScheme:
@@ -37,6 +44,11 @@ def choose_scheme(config: QatConfig, input_sparsity: float) -> QatScheme:
 def train(model, config: QatConfig, data, log_dir: str) -> QatResult:
   """Fine-tunes `model` with fake-quantization (modifies `model`'s layers).
 
+  Before fine-tuning: BatchNormalization layers are frozen (config
+  `batch_norm`), quantizer ranges are calibrated on training batches
+  (`calibrate_ranges`), and with distillation an independent copy of
+  `model` is made to teach the QAT model.
+
   Args:
     model: The loaded input model (compiled); not to be reused afterwards.
     config: The QAT configuration.
@@ -45,6 +57,7 @@ def train(model, config: QatConfig, data, log_dir: str) -> QatResult:
   """
   import tf_keras  # pylint: disable=g-import-not-at-top
   from tensorflow_model_optimization.python.core.quantization.keras import quantize_wrapper  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lib import qat_ranges  # pylint: disable=g-import-not-at-top
   selection = qat.select_layers(model, config.selection,
                                 config.skip_unsupported_layers)
   input_sparsity = qat.kernel_sparsity(model, selection.quantized)
@@ -53,6 +66,9 @@ def train(model, config: QatConfig, data, log_dir: str) -> QatResult:
   rate = ft.compile_like(model, model, tuning.learning_rate,
                          tuning.learning_rate_scale, tuning.loss)
   eval_float = ft.evaluate(model, data.eval)
+  distill = ft.distillation_plan(model, tuning)
+  # Before quantize_apply, which takes the model's layers.
+  teacher = ft.teacher_for(model, distill, data.eval)
   qat_model = qat.quantize(model, selection,
                            prune_preserving=scheme is QatScheme.PRUNE_PRESERVE)
   if not tuning.train_unselected_layers:
@@ -60,13 +76,25 @@ def train(model, config: QatConfig, data, log_dir: str) -> QatResult:
       if layer.weights and not isinstance(layer,
                                           quantize_wrapper.QuantizeWrapper):
         layer.trainable = False
+  frozen = (qat_ranges.freeze_batch_norm(qat_model)
+            if config.batch_norm is BatchNormMode.FREEZE else [])
+  ranges = (qat_ranges.initialize(qat_model,
+                                  data.train.take(config.calibration_batches))
+            if config.calibrate_ranges else None)
   ft.compile_like(qat_model, model, rate, 1.0, tuning.loss)
-  fit = ft.fit(qat_model, data.train, tuning.epochs, data.steps_per_epoch,
+  eval_start = ft.evaluate(qat_model, data.eval)
+  trained = ft.trainable(qat_model, teacher, distill)
+  if trained is not qat_model:
+    ft.compile_like(trained, model, rate, 1.0, tuning.loss)
+  fit = ft.fit(trained, data.train, tuning.epochs, data.steps_per_epoch,
                callbacks=[tf_keras.callbacks.TensorBoard(log_dir)])
   return QatResult(qat_model=qat_model, selection=selection, scheme=scheme,
                    input_sparsity=input_sparsity, eval_float=eval_float,
                    eval_qat=ft.evaluate(qat_model, data.eval),
-                   history=fit.history, learning_rate=rate)
+                   history=fit.history, learning_rate=rate,
+                   eval_qat_start=eval_start, ranges=ranges,
+                   frozen_batch_norm=frozen, distillation=distill,
+                   fit_seconds=fit.seconds)
 
 
 def to_tflite(qat_model, io_type: IoType, inputs, min_argmax_agreement: float):

