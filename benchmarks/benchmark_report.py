@@ -113,9 +113,9 @@ def markdown(result) -> str:
       "per-layer error report, validation against the source model, reports.",
       "", *_script_table(result)]
   if "fullsize" in result:
-    import fullsize  # pylint: disable=g-import-not-at-top
+    import fullsize_report  # pylint: disable=g-import-not-at-top
     parts += ["", "## Full-size architectures (random weights: size and "
-              "latency only)", "", fullsize.markdown(result["fullsize"])]
+              "latency only)", "", fullsize_report.markdown(result["fullsize"])]
   return "\n".join(parts) + "\n"
 
 

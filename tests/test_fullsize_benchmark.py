@@ -3,18 +3,25 @@
 import importlib.util
 import json
 import os
+import sys
 
 import numpy as np
 import pytest
 
-_PATH = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-                     "benchmarks", "fullsize.py")
+_BENCHMARKS = os.path.join(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "benchmarks")
 
 
-def _module():
-  spec = importlib.util.spec_from_file_location("fullsize_benchmark", _PATH)
-  module = importlib.util.module_from_spec(spec)
-  spec.loader.exec_module(module)
+def _module(name="fullsize"):
+  """Loads benchmarks/<name>.py as the script does (its directory on the path)."""
+  sys.path.insert(0, _BENCHMARKS)
+  try:
+    spec = importlib.util.spec_from_file_location(
+        f"{name}_benchmark", os.path.join(_BENCHMARKS, f"{name}.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+  finally:
+    sys.path.remove(_BENCHMARKS)
   return module
 
 
@@ -99,8 +106,8 @@ def test_ratios_are_consistent_with_sizes_and_latency(fullsize, result):
   assert rows["int8"]["int8_kernel_sparsity"] < 0.2
 
 
-def test_files_match_the_result(fullsize, result, tmp_path):
-  paths = fullsize.write_results(result, str(tmp_path))
+def test_files_match_the_result(result, tmp_path):
+  paths = _module("fullsize_report").write_results(result, str(tmp_path))
   with open(paths["json"]) as f:
     assert json.load(f) == json.loads(json.dumps(result))
   with open(paths["md"]) as f:

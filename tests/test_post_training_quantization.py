@@ -132,10 +132,12 @@ def test_dynamic_range_has_int8_weights_and_float_activations(models):
 
 
 def test_int16x8_has_int16_activations_and_int8_weights(models):
-  for name, ins, outs in _ops(_bytes(models["int16x8"])):
-    if name in _WEIGHTED_OPS:
-      assert ins[0]["dtype"] == np.int16 and ins[1]["dtype"] == np.int8
-      assert outs[0]["dtype"] == np.int16
+  weighted = [(ins, outs) for name, ins, outs in
+              _ops(_bytes(models["int16x8"])) if name in _WEIGHTED_OPS]
+  assert len(weighted) >= 3  # conv1, conv2, ..., probabilities
+  for ins, outs in weighted:
+    assert ins[0]["dtype"] == np.int16 and ins[1]["dtype"] == np.int8
+    assert outs[0]["dtype"] == np.int16
 
 
 def test_int8_size_ratio_against_float_tflite(models):

@@ -53,3 +53,6 @@ def test_tensorboard_serves_the_pruner_scalars(trained_pipeline, tmp_path):
     server.wait(30)
   scalars = {tag for run in tags.values() for tag in run}
   assert "epoch_loss" in scalars, tags
+  # Validation metrics per epoch, on the eval split, in their own run.
+  assert any(run.endswith("validation") and "epoch_loss" in run_tags
+             for run, run_tags in tags.items()), tags

@@ -156,6 +156,7 @@ def prune(model, config: PrunerConfig, data, log_dir: str) -> ChannelResult:
   if trained is not small:
     ft.compile_like(trained, model, rate, 1.0, tuning.loss)
   fit = ft.fit(trained, data.train, tuning.epochs, data.steps_per_epoch,
+               validation_ds=data.eval,
                callbacks=[tf_keras.callbacks.TensorBoard(log_dir)])
   return ChannelResult(
       model=small, plan=plan, ratios=ratios, sensitivity=sensitivity,

@@ -78,6 +78,7 @@ def prune(model, config: PrunerConfig, data, log_dir: str) -> PruneResult:
   trained = ft.trainable(wrapped, teacher, distill)
   ft.compile_like(trained, model, rate, 1.0, tuning.loss)
   fit = ft.fit(trained, data.train, tuning.epochs, data.steps_per_epoch,
+               validation_ds=data.eval,
                callbacks=[tfmot.sparsity.keras.UpdatePruningStep(),
                           tfmot.sparsity.keras.PruningSummaries(log_dir=log_dir)])
   stripped = pruning.strip(wrapped)

@@ -87,6 +87,7 @@ def train(model, config: QatConfig, data, log_dir: str) -> QatResult:
   if trained is not qat_model:
     ft.compile_like(trained, model, rate, 1.0, tuning.loss)
   fit = ft.fit(trained, data.train, tuning.epochs, data.steps_per_epoch,
+               validation_ds=data.eval,
                callbacks=[tf_keras.callbacks.TensorBoard(log_dir)])
   return QatResult(qat_model=qat_model, selection=selection, scheme=scheme,
                    input_sparsity=input_sparsity, eval_float=eval_float,
