@@ -6,8 +6,7 @@ Skips the calling test, saying why, where Chromium is not installed.
 import dataclasses
 import html.parser
 import os
-import shutil
-import subprocess
+import sys
 from typing import List
 
 import pytest
@@ -46,30 +45,37 @@ class Rendered:
   screenshot: object  # RGB floats in [0, 1], height x width x 3.
 
 
-def chromium_command() -> List[str]:
-  path = shutil.which("chromium") or shutil.which("chromium-browser")
-  if path is None:
-    pytest.skip("headless Chromium is not installed (Debian: apt-get install "
-                "chromium); the page's rendering is not checked")
-  return [path, "--headless", "--disable-gpu", "--no-sandbox",
-          "--no-first-run", "--disable-extensions"]
+def _render_report():
+  """benchmarks/render_report.py, the one place that runs Chromium."""
+  benchmarks = os.path.join(os.path.dirname(os.path.dirname(
+      os.path.abspath(__file__))), "benchmarks")
+  sys.path.insert(0, benchmarks)
+  try:
+    import render_report  # pylint: disable=g-import-not-at-top
+  finally:
+    sys.path.remove(benchmarks)
+  return render_report
 
 
 def render(page: str, workdir: str, width: int = 1400,
            height: int = 3000) -> Rendered:
-  """Opens `page` (HTML text) from a file in Chromium: DOM and screenshot."""
+  """Opens `page` (HTML text) from a file in Chromium: DOM and screenshot.
+
+  Skips the calling test where Chromium is not installed.
+  """
   from matplotlib import image  # pylint: disable=g-import-not-at-top
-  chromium = chromium_command()
+  render_report = _render_report()
+  try:
+    render_report.browser()
+  except FileNotFoundError as e:
+    pytest.skip(f"headless Chromium is missing, the page's rendering is not "
+                f"checked: {e}")
   path = os.path.join(workdir, "page.html")
   with open(path, "w", encoding="utf-8") as f:
     f.write(page)
-  uri = "file://" + os.path.abspath(path)
-  dom = subprocess.run(chromium + ["--dump-dom", uri], capture_output=True,
-                       text=True, timeout=120, check=True).stdout
-  shot = os.path.join(workdir, "screenshot.png")
-  subprocess.run(chromium + [f"--screenshot={shot}",
-                             f"--window-size={width},{height}", uri],
-                 capture_output=True, timeout=120, check=True)
+  dom = render_report.dump_dom(path)
+  shot = render_report.screenshot(path, os.path.join(workdir, "shot.png"),
+                                  window_size=f"{width},{height}")
   parsed = _SvgTexts()
   parsed.feed(dom)
   return Rendered(dom, parsed.svgs, parsed.figures,

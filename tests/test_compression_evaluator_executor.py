@@ -239,7 +239,7 @@ def test_quantizer_candidate_shows_its_per_layer_error(ptq_run, tmp_path):
   titles = [texts[0] if texts else "" for texts in rendered.svgs]
   assert len(rendered.svgs) == rendered.figures >= 9
   for title, x_label in (
-      ("Per-layer quantization error (PostTrainingQuantizer)",
+      ("Per-layer quantization error",
        "RMSE in quantization steps (RMSE / scale)"),
       ("Candidate confusion matrix", "predicted class"),
       ("Model size", "form of the model file")):

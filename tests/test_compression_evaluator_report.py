@@ -33,7 +33,7 @@ PLOTS = [
     ("Accuracy per class", "class (label)", "accuracy (fraction)"),
     ("Candidate-vs-baseline disagreement per class", "class (label)",
      "predictions differing (%)"),
-    ("Per-layer quantization error (PostTrainingQuantizer)",
+    ("Per-layer quantization error",
      "RMSE in quantization steps (RMSE / scale)", "quantized tensor"),
 ]
 

@@ -142,13 +142,15 @@ def per_class(report: Mapping[str, Any]) -> List[Plot]:
                                "Accuracy per class", f"class ({label})",
                                "accuracy (fraction)", y_max=1.05)))
   if view["disagreement"]:
+    top = max([100 * v for vs in view["disagreement"].values() for v in vs
+               if v is not None] + [0.0])
     plots.append((
         "Share of each class's examples on which the candidate predicts "
         "another class than the baseline.", svg_plots.bars(
             classes, {r: [None if v is None else 100 * v for v in vs]
                       for r, vs in view["disagreement"].items()},
             "Candidate-vs-baseline disagreement per class", f"class ({label})",
-            "predictions differing (%)")))
+            "predictions differing (%)", y_max=max(5.0, 1.2 * top))))
   return plots
 
 
@@ -166,7 +168,7 @@ def layer_errors(report: Mapping[str, Any]) -> List[Plot]:
            svg_plots.bars(
                short_names(top),
                {"int8 error": [r["rmse_over_scale"] for r in top]},
-               "Per-layer quantization error (PostTrainingQuantizer)",
+               "Per-layer quantization error",
                "RMSE in quantization steps (RMSE / scale)", "quantized tensor",
                horizontal=True, bar_colors=colors,
                legend={"quantized int8": svg_plots.color(CANDIDATE),
