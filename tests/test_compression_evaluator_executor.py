@@ -231,9 +231,11 @@ def test_quantizer_candidate_shows_its_per_layer_error(ptq_run, tmp_path):
   assert layers["kept_float"] and {
       r["op_name"] for r in layers["kept_float"]} == {"FULLY_CONNECTED"}
   assert all("float_ops" in r["reason"] for r in layers["kept_float"])
+  assert 0 <= layers["relative_output_error"] < 1
   page = open(os.path.join(ptq_run.evaluation.uri, "report.html")).read()
   assert "<h1>ptq_int8: CompressionEvaluator report</h1>" in page
   assert "Kept float: FULLY_CONNECTED: " in page
+  assert f"{layers['relative_output_error']:.4g} as published." in page
   # The real page, as a browser shows it: every plot titled, axes labelled.
   rendered = html_dom.render(page, str(tmp_path))
   titles = [texts[0] if texts else "" for texts in rendered.svgs]

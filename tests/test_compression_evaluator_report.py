@@ -7,6 +7,7 @@ are computed from files written the way the evaluator and the
 PostTrainingQuantizer write them.
 """
 
+import json
 import re
 
 import pytest
@@ -90,7 +91,9 @@ def _report(verdict="NOT_BLESSED"):
           "disagreement": {"baseline": [0.0, 1 / 3, 0.0]},
           "changed": {"baseline": 1 / 9}},
       "quantizer_layers": {"file": "/m/layer_errors.csv", "tensors": 5,
-                           "kept_float": top[:1], "top": top},
+                           "kept_float": top[:1], "top": top,
+                           "initial_relative_output_error": 0.0312,
+                           "relative_output_error": 0.0123},
   }
 
 
@@ -146,6 +149,7 @@ def test_layer_error_section_names_the_tensors_kept_float(page):
   assert "Kept float: CONV_2D: conv2d/Relu." in text
   assert "float_ops: op type kept float" in text
   assert "FULLY_CONNECTED: dense/MatMul" in text
+  assert "0.0312 fully int8, 0.0123 as published." in text
 
 
 def test_page_without_quantizer_file_or_classes_has_no_such_sections():
@@ -240,7 +244,11 @@ def _layer_errors_csv():
 
 def test_quantizer_layers_top_by_error_and_kept_float(tmp_path):
   (tmp_path / "layer_errors.csv").write_text(_layer_errors_csv())
+  (tmp_path / "report.json").write_text(json.dumps({"float_layers": {
+      "initial_relative_output_error": 0.02, "relative_output_error": 0.01}}))
   layers = quantizer_layers.read(str(tmp_path))
+  assert (layers["initial_relative_output_error"],
+          layers["relative_output_error"]) == (0.02, 0.01)
   assert layers["tensors"] == 21
   assert len(layers["top"]) == quantizer_layers.TOP_LAYERS
   errors = [r["rmse_over_scale"] for r in layers["top"]]
@@ -252,6 +260,10 @@ def test_quantizer_layers_top_by_error_and_kept_float(tmp_path):
 
 def test_quantizer_layers_absent_or_unreadable(tmp_path):
   assert quantizer_layers.read(str(tmp_path)) is None
+  (tmp_path / "layer_errors.csv").write_text(_layer_errors_csv())
+  # Without the quantizer's report.json: the layers, no model-level error.
+  layers = quantizer_layers.read(str(tmp_path))
+  assert layers["tensors"] == 21 and "relative_output_error" not in layers
   (tmp_path / "layer_errors.csv").write_text("tensor_name,op_name\nx,y\n")
   layers = quantizer_layers.read(str(tmp_path))
   assert layers["error"].startswith("KeyError") and "file" in layers

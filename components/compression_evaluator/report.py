@@ -139,6 +139,13 @@ def _layer_errors(report: Mapping[str, Any]) -> List[str]:
       report_plots.short_names(kept))) if kept else
       "none (every quantized tensor is int8)") + f". From {_e(layers['file'])}."
       "</p>")
+  if "relative_output_error" in layers:
+    before = layers.get("initial_relative_output_error")
+    parts.append(
+        "<p class='note'>Relative output error against the float model "
+        "(‖quantized − float‖ / ‖float‖ on the debug examples): "
+        + (f"{before:.4g} fully int8, " if before is not None else "")
+        + f"{layers['relative_output_error']:.4g} as published.</p>")
   parts.append(_plots(report_plots.layer_errors(report)))
   rows = [[name, r["op_name"], f"{r['rmse_over_scale']:.3f}",
            f"{r['max_abs_error']:.4g}", "yes" if r["kept_float"] else "",
