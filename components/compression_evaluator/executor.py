@@ -66,8 +66,9 @@ class Executor(base_beam_executor.BaseBeamExecutor):
     report: Dict[str, Any] = {
         "config": config.to_dict(), "error": None,
         "variant": variant_name(self._context, model.uri),
-        "quantizer_layers": quantizer_layers.read(model.uri)}
+        "quantizer_layers": None}
     try:
+      report["quantizer_layers"] = quantizer_layers.read(model.uri)
       source = lambda role, a: ModelSource(
           role, a.uri, artifact_io.serving_dir(a.uri),
           artifact_io.is_tflite(a.uri))
@@ -116,8 +117,8 @@ def variant_name(context, candidate_uri: str) -> str:
   and the candidate's producer `<Component>.<variant>`: the variant comes
   from this node's id when the orchestrator passes it, else from the
   producer's directory in the candidate's uri
-  (`<pipeline root>/<producer id>/<output key>/<execution id>`), else it is
-  that producer's id, else the uri's last part.
+  (`<pipeline root>/<producer id>/<output key>/<execution id>`; a producer
+  id without a variant is used whole), else it is the uri's last part.
   """
   node = getattr(context, "pipeline_node", None) if context else None
   node_id = node.node_info.id if node is not None else ""
