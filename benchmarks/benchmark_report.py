@@ -120,21 +120,26 @@ def markdown(result) -> str:
 
 
 def svg(result) -> str:
-  """Accuracy vs gzip size (marker: 1-thread latency), and latency bars."""
-  from tfx_compression.lib import report_html  # pylint: disable=g-import-not-at-top
+  """Accuracy vs gzip size, and median latency per variant, as one SVG."""
+  from tfx_compression.lib import svg_plots  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lib import units  # pylint: disable=g-import-not-at-top
   rows = result["variants"]
-  points = [(name, r["gzip_bytes"] / 1024, r["accuracy"],
-             _lat(r, 1)["median_us"]) for name, r in rows.items()]
-  scatter = report_html.scatter("Accuracy vs gzip size (marker: latency)",
-                                points, "gzip KB", "eval accuracy")
+  div, unit = units.size_unit(max(r["gzip_bytes"] for r in rows.values()))
   threads = result["settings"]["threads"]
-  bars = report_html.bar_chart(
-      "Median latency, batch 1", list(rows),
-      {f"{t} thread{'s' * (t > 1)}": [_lat(r, t)["median_us"]
-                                      for r in rows.values()]
-       for t in threads}, unit="µs", width=900)
-  return ('<svg xmlns="http://www.w3.org/2000/svg" width="900" height="600">'
-          f'<g>{scatter}</g><g transform="translate(0,300)">{bars}</g></svg>')
+  fig = svg_plots.figure(9.0, 7.0)
+  top, bottom = fig.subplots(2, 1)
+  svg_plots.draw_scatter(
+      top, [svg_plots.Point(name, r["gzip_bytes"] / div, r["accuracy"], name)
+            for name, r in rows.items()],
+      "Accuracy vs gzip size", f"gzip size ({unit})", "eval accuracy")
+  latency = {f"{t} thread{'s' * (t > 1)}": [_lat(r, t)["median_us"]
+                                            for r in rows.values()]
+             for t in threads}
+  ldiv, lunit = units.duration_unit(max(max(v) for v in latency.values()))
+  svg_plots.draw_bars(
+      bottom, list(rows), {k: [x / ldiv for x in v] for k, v in latency.items()},
+      "Median latency, batch 1", "variant", f"latency ({lunit})")
+  return svg_plots.to_svg(fig)
 
 
 def write(result, out_dir: str, name: str = "compression") -> List[str]:

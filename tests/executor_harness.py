@@ -41,13 +41,15 @@ def exec_properties(component: str, config) -> Dict[str, object]:
   return {key: config.to_json()}
 
 
-def run(component: str, inputs: Dict[str, object], out_dir: str, config):
+def run(component: str, inputs: Dict[str, object], out_dir: str, config,
+        context=None):
   """Runs `component`'s executor; returns {output key: artifact}.
 
   Args:
     inputs: Input key -> artifact (None or absent: not given).
     out_dir: Parent of the output artifacts' uris.
     config: The component's config object.
+    context: The executor's `BaseExecutor.Context` (None: none).
   """
   executor_class, spec_class = _COMPONENTS[component]
   outputs = {}
@@ -58,7 +60,7 @@ def run(component: str, inputs: Dict[str, object], out_dir: str, config):
   for i, artifact in enumerate(a for a in inputs.values() if a is not None):
     if not artifact.id:
       artifact.id = 1000 + i
-  executor_class().Do(
+  executor_class(context).Do(
       {k: [v] for k, v in inputs.items() if v is not None},
       {k: [v] for k, v in outputs.items()},
       exec_properties(component, config))

@@ -160,6 +160,97 @@ def test_blessed_run_reports_figures_and_tfma_outputs(blessed_run):
   assert page.count("<svg") >= 4 and "BLESSED" in page
 
 
+def test_blessed_run_reports_each_class_from_the_predictions(blessed_run):
+  report = blessed_run.report
+  view = report["per_class"]
+  assert view["label_key"] == "label" and view["classes"] == list(range(10))
+  assert view["examples"] == metric_examples(report)
+  assert view["skipped_records"] == 0
+  for role in ("candidate", "baseline"):
+    matrix = np.array(view["confusion"][role])
+    assert matrix.sum() == view["examples"]
+    assert matrix.sum(axis=1).tolist() == view["examples_per_class"]
+  # The same accuracy per class as TFMA's label slices computed.
+  by_slice = {m["slice_name"]: m for m in report["metrics"]
+              if m["metric"] == ACCURACY}
+  for k in range(10):
+    assert view["accuracy"]["candidate"][k] == pytest.approx(
+        by_slice[f"label:{k}"]["candidate"], abs=1e-6)
+    assert view["accuracy"]["baseline"][k] == pytest.approx(
+        by_slice[f"label:{k}"]["baseline"], abs=1e-6)
+  # A float conversion answers as the SavedModel does.
+  assert view["changed"]["baseline"] < 0.01
+  assert report["quantizer_layers"] is None  # Not a quantizer's output.
+  assert report["variant"] == "float_tflite"
+  page = open(os.path.join(blessed_run.evaluation.uri, "report.html")).read()
+  assert "<h1>float_tflite: CompressionEvaluator report</h1>" in page
+  assert "Candidate confusion matrix" in page
+  assert "Per-layer quantization error" not in page
+
+
+@pytest.fixture(scope="module")
+def ptq_run(trained_pipeline, workdir):
+  """A PostTrainingQuantizer int8 candidate (dense layers kept float), evaluated.
+
+  The evaluator runs as `CompressionEvaluator.ptq_int8`, as add_compression
+  names it.
+  """
+  # pylint: disable=g-import-not-at-top
+  from tfx.dsl.components.base import base_beam_executor
+  from tfx.proto.orchestration import pipeline_pb2
+  from tfx_compression.post_training_quantizer.config import PostTrainingQuantizerConfig
+  import executor_harness as harness
+  quantized = harness.run(
+      "PostTrainingQuantizer", {"model": trained_pipeline.model,
+                                "examples": trained_pipeline.examples},
+      str(workdir / "ptq"), PostTrainingQuantizerConfig(
+          mode="int8", num_calibration_examples=100,
+          num_validation_examples=100, num_debug_examples=20,
+          float_ops=("FULLY_CONNECTED",)))["quantized_model"]
+  node = pipeline_pb2.PipelineNode()
+  node.node_info.id = "CompressionEvaluator.ptq_int8"
+  outputs = harness.run(
+      "CompressionEvaluator", {"examples": trained_pipeline.examples,
+                               "model": quantized,
+                               "baseline_model": trained_pipeline.model},
+      str(workdir / "ptq_evaluation"), CompressionEvaluatorConfig(
+          benchmark=FAST),
+      context=base_beam_executor.BaseBeamExecutor.Context(pipeline_node=node))
+  return Run(outputs["evaluation"], outputs["blessing"])
+
+
+def test_quantizer_candidate_shows_its_per_layer_error(ptq_run, tmp_path):
+  import html_dom  # pylint: disable=g-import-not-at-top
+  report = ptq_run.report
+  assert report["error"] is None and report["variant"] == "ptq_int8"
+  layers = report["quantizer_layers"]
+  assert layers["file"].endswith("layer_errors.csv")
+  assert 3 <= len(layers["top"]) <= layers["tensors"]
+  errors = [r["rmse_over_scale"] for r in layers["top"]]
+  assert errors == sorted(errors, reverse=True) and errors[0] > 0
+  assert layers["kept_float"] and {
+      r["op_name"] for r in layers["kept_float"]} == {"FULLY_CONNECTED"}
+  assert all("float_ops" in r["reason"] for r in layers["kept_float"])
+  assert 0 <= layers["relative_output_error"] < 1
+  page = open(os.path.join(ptq_run.evaluation.uri, "report.html")).read()
+  assert "<h1>ptq_int8: CompressionEvaluator report</h1>" in page
+  assert "Kept float: FULLY_CONNECTED: " in page
+  assert f"{layers['relative_output_error']:.4g} as published." in page
+  # The real page, as a browser shows it: every plot titled, axes labelled.
+  rendered = html_dom.render(page, str(tmp_path))
+  titles = [texts[0] if texts else "" for texts in rendered.svgs]
+  assert len(rendered.svgs) == rendered.figures >= 9
+  for title, x_label in (
+      ("Per-layer quantization error",
+       "RMSE in quantization steps (RMSE / scale)"),
+      ("Candidate confusion matrix", "predicted class"),
+      ("Model size", "form of the model file")):
+    (texts,) = [t for t in rendered.svgs if title in t]
+    assert x_label in texts
+  assert any(t.startswith("Latency at batch 1") for s in rendered.svgs
+             for t in s), titles
+
+
 @pytest.fixture(scope="module")
 def tight_budgets_run(trained_pipeline, float_tflite, workdir):
   config = CompressionEvaluatorConfig(

@@ -4,6 +4,7 @@ import dataclasses
 from typing import Any, Dict, List, Optional
 
 from tfx_compression.compression_evaluator.config import Budgets
+from tfx_compression.lib import units
 
 # Check names (the `name` of each entry of report.json `checks`).
 SIZE_BYTES = "size_bytes"
@@ -28,10 +29,10 @@ class Check:
     return dataclasses.asdict(self)
 
 
-def _at_most(name, value, limit, what) -> Check:
+def _at_most(name, value, limit, what, fmt=lambda v: f"{v:g}") -> Check:
   passed = value is not None and value <= limit
-  reason = (f"{what} {value:g} <= {limit:g}" if passed else
-            f"{what} {value:g} exceeds the budget {limit:g}"
+  reason = (f"{what} {fmt(value)} <= {fmt(limit)}" if passed else
+            f"{what} {fmt(value)} exceeds the budget {fmt(limit)}"
             if value is not None else f"{what} was not measured")
   return Check(name, passed, value, limit, reason)
 
@@ -72,7 +73,7 @@ def budget_checks(budgets: Budgets, tolerance: float,
   size = candidate["size_bytes"]
   if budgets.max_size_bytes is not None:
     checks.append(_at_most(SIZE_BYTES, size, budgets.max_size_bytes,
-                           "size in bytes"))
+                           "size", units.size))
   if budgets.max_latency_ms is not None:
     check = _at_most(LATENCY_MS, candidate["latency_median_us"] / 1000.0,
                      budgets.max_latency_ms * (1 + tolerance),
@@ -92,7 +93,7 @@ def budget_checks(budgets: Budgets, tolerance: float,
   if budgets.max_peak_memory_bytes is not None:
     checks.append(_at_most(PEAK_MEMORY, candidate.get("peak_memory_bytes"),
                            budgets.max_peak_memory_bytes,
-                           "peak interpreter memory in bytes"))
+                           "peak interpreter memory", units.size))
   return checks
 
 

@@ -47,7 +47,8 @@ class Executor(base_beam_executor.BaseBeamExecutor):
          output_dict: Dict[str, List[Any]],
          exec_properties: Dict[str, Any]) -> None:
     # pylint: disable=g-import-not-at-top
-    from tfx_compression.lib import report_html
+    from tfx_compression.compression_evaluator import quantizer_layers
+    from tfx_compression.compression_evaluator import report as report_page
     from tfx_compression.compression_evaluator import runner
 
     self._log_startup(input_dict, output_dict, exec_properties)
@@ -62,8 +63,12 @@ class Executor(base_beam_executor.BaseBeamExecutor):
         output_dict[spec.EVALUATION_KEY])
     blessing = artifact_utils.get_single_instance(output_dict[spec.BLESSING_KEY])
 
-    report: Dict[str, Any] = {"config": config.to_dict(), "error": None}
+    report: Dict[str, Any] = {
+        "config": config.to_dict(), "error": None,
+        "variant": variant_name(self._context, model.uri),
+        "quantizer_layers": None}
     try:
+      report["quantizer_layers"] = quantizer_layers.read(model.uri)
       source = lambda role, a: ModelSource(
           role, a.uri, artifact_io.serving_dir(a.uri),
           artifact_io.is_tflite(a.uri))
@@ -92,7 +97,7 @@ class Executor(base_beam_executor.BaseBeamExecutor):
     artifact_io.write_report(evaluation.uri, report)
     with fileio.open(os.path.join(evaluation.uri, spec.REPORT_HTML_FILE),
                      "w") as f:
-      f.write(report_html.render(report))
+      f.write(report_page.render(report))
     evaluation_properties.set_on(evaluation, report)
     not_gated = report.get("not_gated") or []
     message = ("all checks passed" if is_blessed else "failed: " + "; ".join(
@@ -103,6 +108,26 @@ class Executor(base_beam_executor.BaseBeamExecutor):
     _write_blessing(blessing, is_blessed, model, baseline, message)
     logging.info("CompressionEvaluator: %s (%s)", report["verdict"],
                  ", ".join(failed) or "all checks passed")
+
+
+def variant_name(context, candidate_uri: str) -> str:
+  """The candidate's name for the report: its variant in the pipeline.
+
+  `add_compression` names the evaluator `CompressionEvaluator.<variant>`
+  and the candidate's producer `<Component>.<variant>`: the variant comes
+  from this node's id when the orchestrator passes it, else from the
+  producer's directory in the candidate's uri
+  (`<pipeline root>/<producer id>/<output key>/<execution id>`; a producer
+  id without a variant is used whole), else it is the uri's last part.
+  """
+  node = getattr(context, "pipeline_node", None) if context else None
+  node_id = node.node_info.id if node is not None else ""
+  if "." in node_id:
+    return node_id.split(".", 1)[1]
+  parts = [p for p in candidate_uri.rstrip("/").split("/") if p] or [""]
+  producer = (parts[-3] if len(parts) >= 3 and parts[-1].isdigit()
+              else parts[-1])
+  return producer.split(".", 1)[1] if "." in producer else producer
 
 
 def _write_blessing(blessing, blessed: bool, model, baseline,

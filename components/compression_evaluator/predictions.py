@@ -38,7 +38,8 @@ def write(files: Sequence[str], sides, output_key: str, output_dir: str,
       graph, when the label is not a raw feature; it is written too.
 
   Returns:
-    {'examples': records written, 'width': values per prediction}.
+    {'examples': records written, 'width': values per prediction, 'path':
+    the file written}.
 
   Raises:
     ModelValidationError: a model returned NaN/inf or a different number of
@@ -73,7 +74,7 @@ def write(files: Sequence[str], sides, output_key: str, output_dir: str,
           features[label_space.label].int64_list.value[:] = [int(labels[i])]
         writer.write(example.SerializeToString())
       count += len(records)
-  return {"examples": count, "width": width or 0}
+  return {"examples": count, "width": width or 0, "path": path}
 
 
 def _labels(label_space, records) -> Optional[np.ndarray]:

@@ -15,6 +15,7 @@ import numpy as np
 
 from tfx_compression.compression_evaluator import checks as checks_lib
 from tfx_compression.compression_evaluator import models
+from tfx_compression.compression_evaluator import per_class
 from tfx_compression.compression_evaluator import predictions
 from tfx_compression.compression_evaluator.config import CompressionEvaluatorConfig
 from tfx_compression.compression_evaluator.models import ModelSource
@@ -186,6 +187,8 @@ def evaluate(config: CompressionEvaluatorConfig, candidate: ModelSource,
       os.path.join(output_dir, predictions.PREDICTIONS_DIR, "*"),
       output_dir, beam_pipeline_args)
   baseline_roles = [s.source.role for s in sides[1:]]
+  per_class_view = per_class.compute(
+      [written["path"]], label, [s.source.role for s in sides])
   results, problems = tfma_eval.read_results(output_dir, rules, baseline_roles)
   figures, comparisons = _measure(sides, config)
   checks = [checks_lib.metric_check(r) for r in results]
@@ -205,6 +208,7 @@ def evaluate(config: CompressionEvaluatorConfig, candidate: ModelSource,
             "label_key": label, "prediction_key": output_key,
             "examples": written["examples"]},
       metrics=[dataclasses.asdict(r) for r in results],
+      per_class=per_class_view,
       ratios={role: {
           "size_ratio": figures[role]["size_bytes"] / c["size_bytes"],
           "gzip_size_ratio": (figures[role]["gzip_size_bytes"] /

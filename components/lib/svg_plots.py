@@ -46,7 +46,8 @@ def color(key: str, index: int = 0) -> str:
   return COLORS.get(key, _OTHER_COLORS[index % len(_OTHER_COLORS)])
 
 
-def _figure(width_in: float = _WIDTH_IN, height_in: float = _HEIGHT_IN):
+def figure(width_in: float = _WIDTH_IN, height_in: float = _HEIGHT_IN):
+  """A matplotlib Figure (not registered with pyplot) for the draw_* helpers."""
   from matplotlib.figure import Figure  # pylint: disable=g-import-not-at-top
   return Figure(figsize=(width_in, height_in), layout="constrained")
 
@@ -97,7 +98,7 @@ def draw_scatter(ax, points: Sequence[Point], title: str, x_label: str,
 def scatter(points: Sequence[Point], title: str, x_label: str, y_label: str,
             frontier: Sequence[str] = ()) -> str:
   """`draw_scatter` on a figure of its own, as SVG."""
-  fig = _figure()
+  fig = figure()
   draw_scatter(fig.subplots(), points, title, x_label, y_label, frontier)
   return to_svg(fig)
 
@@ -106,7 +107,8 @@ def draw_bars(ax, categories: Sequence[str],
               series: Mapping[str, Sequence[Optional[float]]], title: str,
               x_label: str, y_label: str, horizontal: bool = False,
               bar_colors: Optional[Sequence[str]] = None,
-              y_max: Optional[float] = None) -> None:
+              y_max: Optional[float] = None,
+              legend: Optional[Mapping[str, str]] = None) -> None:
   """Grouped bars, one group per category and one bar per series.
 
   Args:
@@ -119,6 +121,7 @@ def draw_bars(ax, categories: Sequence[str],
     bar_colors: One colour per category (a single series only), overriding
       the series colour.
     y_max: Upper limit of the value axis (e.g. 1.0 for fractions).
+    legend: Label -> colour entries explaining `bar_colors`.
   """
   n = max(1, len(series))
   width = 0.8 / n
@@ -149,7 +152,11 @@ def draw_bars(ax, categories: Sequence[str],
     if y_max is not None:
       ax.set_ylim(0, y_max)
     ax.grid(axis="y", alpha=0.3)
-  if len(series) > 1:
+  if legend:
+    from matplotlib.patches import Patch  # pylint: disable=g-import-not-at-top
+    ax.legend(handles=[Patch(color=c, label=k) for k, c in legend.items()],
+              fontsize=8)
+  elif len(series) > 1:
     ax.legend(fontsize=8)
   _labels(ax, title, x_label, y_label)
 
@@ -158,14 +165,15 @@ def bars(categories: Sequence[str],
          series: Mapping[str, Sequence[Optional[float]]], title: str,
          x_label: str, y_label: str, horizontal: bool = False,
          bar_colors: Optional[Sequence[str]] = None,
-         y_max: Optional[float] = None) -> str:
+         y_max: Optional[float] = None,
+         legend: Optional[Mapping[str, str]] = None) -> str:
   """`draw_bars` on a figure of its own (wider with many categories), as SVG."""
-  fig = _figure(max(_WIDTH_IN, 0.45 * len(categories) * max(1, len(series)))
+  fig = figure(max(_WIDTH_IN, 0.45 * len(categories) * max(1, len(series)))
                 if not horizontal else _WIDTH_IN + 1.5,
                 _HEIGHT_IN if not horizontal
                 else max(_HEIGHT_IN, 0.3 * len(categories) + 1.2))
   draw_bars(fig.subplots(), categories, series, title, x_label, y_label,
-            horizontal, bar_colors, y_max)
+            horizontal, bar_colors, y_max, legend)
   return to_svg(fig)
 
 
@@ -185,22 +193,25 @@ def heatmap(matrix: Sequence[Sequence[float]], row_labels: Sequence[str],
   import numpy as np  # pylint: disable=g-import-not-at-top
   values = np.asarray(matrix, dtype=float)
   size = max(3.2, 0.32 * len(col_labels) + 1.8)
-  fig = _figure(size + 0.9, size)
+  fig = figure(size + 0.9, size)
   ax = fig.subplots()
+  # Vector cells (pcolormesh), not imshow's embedded PNG.
   if diverging:
     limit = max(1.0, float(np.abs(values).max()) if values.size else 1.0)
-    image = ax.imshow(values, cmap="RdBu", vmin=-limit, vmax=limit)
+    mesh = ax.pcolormesh(values, cmap="RdBu", vmin=-limit, vmax=limit)
   else:
-    image = ax.imshow(values, cmap="Blues", vmin=0)
-  fig.colorbar(image, ax=ax, label=value_label, shrink=0.8)
-  ax.set_xticks(range(len(col_labels)), list(col_labels))
-  ax.set_yticks(range(len(row_labels)), list(row_labels))
+    mesh = ax.pcolormesh(values, cmap="Blues", vmin=0)
+  fig.colorbar(mesh, ax=ax, label=value_label, shrink=0.8)
+  ax.set_xticks([i + 0.5 for i in range(len(col_labels))], list(col_labels))
+  ax.set_yticks([i + 0.5 for i in range(len(row_labels))], list(row_labels))
+  ax.invert_yaxis()
+  ax.set_aspect("equal")
   if len(col_labels) <= 15:
     top = float(np.abs(values).max()) if values.size else 0.0
     for (r, c), v in np.ndenumerate(values):
       if v:
-        ax.text(c, r, f"{v:g}", ha="center", va="center", fontsize=7,
-                color="white" if abs(v) > 0.6 * top else "black")
+        ax.text(c + 0.5, r + 0.5, f"{v:g}", ha="center", va="center",
+                fontsize=7, color="white" if abs(v) > 0.6 * top else "black")
   ax.spines[:].set_visible(False)
   _labels(ax, title, x_label, y_label)
   return to_svg(fig)
