@@ -35,6 +35,8 @@ _LAZY = {
     "AutoRatios": "tfx_compression.pruner.channel_config",
     "LayerSelection": "tfx_compression.training_config",
     "FineTuning": "tfx_compression.training_config",
+    "MicroExporter": "tfx_compression.micro_exporter.component",
+    "MicroExporterConfig": "tfx_compression.micro_exporter.config",
     "CompressionEvaluator": "tfx_compression.compression_evaluator.component",
     "CompressionEvaluatorConfig": "tfx_compression.compression_evaluator.config",
     "MetricThreshold": "tfx_compression.compression_evaluator.config",

@@ -20,6 +20,11 @@ SERVING_MAX_ABS_DIFF = "serving_max_abs_diff"
 # Values of MODEL_FORMAT.
 FORMAT_TFLITE = "tflite"
 FORMAT_KERAS_SAVED_MODEL = "keras_saved_model"
+FORMAT_TFLITE_MICRO = "tflite_micro"  # MicroExporter: C sources
+
+# MicroExporter: the measured arena peak and the recommended arena size.
+ARENA_PEAK_BYTES = "arena_peak_bytes"
+TENSOR_ARENA_BYTES = "tensor_arena_bytes"
 
 # Pruner, QAT: 1 when trust_model_code let Lambda layers of the input run.
 TRUSTED_MODEL_CODE = "trusted_model_code"

@@ -13,6 +13,8 @@ from tfx_compression.compression_evaluator import executor as evaluator_executor
 from tfx_compression.compression_evaluator import spec as evaluator_spec
 from tfx_compression.lite_converter import executor as lite_executor
 from tfx_compression.lite_converter import spec as lite_spec
+from tfx_compression.micro_exporter import executor as micro_executor
+from tfx_compression.micro_exporter import spec as micro_spec
 from tfx_compression.post_training_quantizer import executor as ptq_executor
 from tfx_compression.post_training_quantizer import spec as ptq_spec
 from tfx_compression.pruner import executor as pruner_executor
@@ -29,11 +31,12 @@ _COMPONENTS = {
                                  qat_spec.QuantizationAwareTrainerSpec),
     "CompressionEvaluator": (evaluator_executor.Executor,
                              evaluator_spec.CompressionEvaluatorSpec),
+    "MicroExporter": (micro_executor.Executor, micro_spec.MicroExporterSpec),
 }
 
 
 def exec_properties(component: str, config) -> Dict[str, object]:
-  if component in ("LiteConverter", "PostTrainingQuantizer"):
+  if component in ("LiteConverter", "PostTrainingQuantizer", "MicroExporter"):
     return config.to_exec_properties()
   key = {"Pruner": pruner_spec.CONFIG_KEY,
          "QuantizationAwareTrainer": qat_spec.CONFIG_KEY,

@@ -11,6 +11,7 @@ from tfx_compression.compression_evaluator.config import CompressionEvaluatorCon
 from tfx_compression.compression_evaluator.config import MetricThreshold
 from tfx_compression.errors import CompressionConfigError
 from tfx_compression.lite_converter.config import LiteConverterConfig
+from tfx_compression.micro_exporter.config import MicroExporterConfig
 from tfx_compression.post_training_quantizer.config import PostTrainingQuantizerConfig
 from tfx_compression.pruner.channel_config import ChannelPruning
 from tfx_compression.pruner.config import ConstantSparsity
@@ -37,6 +38,8 @@ CONFIGS = [
         slices=(("label",),), budgets=Budgets(max_size_bytes=100)),
     CompressionEvaluatorConfig(eval_config={"metricsSpecs": [{"metrics": [
         {"className": "AUC"}]}]}),
+    MicroExporterConfig(array_name="kws", arena_margin=0.1,
+                        arena_overhead_bytes=0),
 ]
 
 

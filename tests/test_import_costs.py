@@ -18,6 +18,8 @@ from tfx.types import channel_utils, standard_artifacts
 from tfx_compression import LiteConverter, LiteConverterConfig
 LiteConverter(model=channel_utils.as_channel([standard_artifacts.Model()]),
               config=LiteConverterConfig(optimization="dynamic_range"))
+from tfx_compression import MicroExporter
+MicroExporter(model=channel_utils.as_channel([standard_artifacts.Model()]))
 report["components"] = (time.monotonic() - t, heavy())
 t = time.monotonic()
 from tfx_compression.pipelines import cli, pipeline
