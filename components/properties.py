@@ -43,6 +43,11 @@ PARAMS_RATIO = "params_ratio"  # params after / before
 FLOPS_RATIO = "flops_ratio"  # FLOPs after / before
 LATENCY_SPEEDUP = "float_tflite_speedup"  # latency before / after, 1 thread
 
+# WeightClusterer: the number of clusters of the clustered kernels (read by
+# the QuantizationAwareTrainer to preserve them) and those layers (JSON).
+WEIGHT_CLUSTERS = "weight_clusters"
+CLUSTERED_LAYERS = "clustered_layers"
+
 # PostTrainingQuantizer.
 QUANTIZATION_MODE = "quantization_mode"
 FLOAT_SIZE_BYTES = "float_size_bytes"  # The same model converted as float32.

@@ -21,6 +21,8 @@ from tfx_compression.pruner import executor as pruner_executor
 from tfx_compression.pruner import spec as pruner_spec
 from tfx_compression.quantization_aware_trainer import executor as qat_executor
 from tfx_compression.quantization_aware_trainer import spec as qat_spec
+from tfx_compression.weight_clusterer import executor as clusterer_executor
+from tfx_compression.weight_clusterer import spec as clusterer_spec
 
 _COMPONENTS = {
     "LiteConverter": (lite_executor.Executor, lite_spec.LiteConverterSpec),
@@ -32,11 +34,14 @@ _COMPONENTS = {
     "CompressionEvaluator": (evaluator_executor.Executor,
                              evaluator_spec.CompressionEvaluatorSpec),
     "MicroExporter": (micro_executor.Executor, micro_spec.MicroExporterSpec),
+    "WeightClusterer": (clusterer_executor.Executor,
+                        clusterer_spec.WeightClustererSpec),
 }
 
 
 def exec_properties(component: str, config) -> Dict[str, object]:
-  if component in ("LiteConverter", "PostTrainingQuantizer", "MicroExporter"):
+  if component in ("LiteConverter", "PostTrainingQuantizer", "MicroExporter",
+                   "WeightClusterer"):
     return config.to_exec_properties()
   key = {"Pruner": pruner_spec.CONFIG_KEY,
          "QuantizationAwareTrainer": qat_spec.CONFIG_KEY,

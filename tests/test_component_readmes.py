@@ -124,3 +124,14 @@ def test_micro_exporter_readme_example(trained_pipeline):
   header = open(os.path.join(micro.uri, "Format-Serving", "micro",
                              "model_data.h")).read()
   assert "extern const unsigned char g_model_data[];" in header
+
+
+@pytest.mark.e2e
+def test_weight_clusterer_readme_example(trained_pipeline):
+  namespace = _run_example("weight_clusterer", trained_pipeline)
+  (clustered,) = _outputs(trained_pipeline,
+                          namespace["clusterer"])["clustered_model"]
+  assert clustered.get_custom_property(properties.WEIGHT_CLUSTERS) == 16
+  assert os.path.isfile(os.path.join(clustered.uri, "Format-Serving",
+                                     "saved_model.pb"))
+  assert clustered.get_custom_property("eval_accuracy") > 0.85

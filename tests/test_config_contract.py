@@ -19,6 +19,7 @@ from tfx_compression.pruner.config import PrunerConfig
 from tfx_compression.quantization_aware_trainer.config import QatConfig
 from tfx_compression.training_config import FineTuning
 from tfx_compression.training_config import LayerSelection
+from tfx_compression.weight_clusterer.config import WeightClustererConfig
 
 CONFIGS = [
     LiteConverterConfig(optimization="float16", inputs="model",
@@ -40,6 +41,9 @@ CONFIGS = [
         {"className": "AUC"}]}]}),
     MicroExporterConfig(array_name="kws", arena_margin=0.1,
                         arena_overhead_bytes=0),
+    WeightClustererConfig(number_of_clusters=32, centroid_init="density_based",
+                          selection=LayerSelection(keep_first_and_last=True),
+                          fine_tuning=FineTuning(epochs=1, alpha=1.0)),
 ]
 
 

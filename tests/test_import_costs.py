@@ -20,6 +20,9 @@ LiteConverter(model=channel_utils.as_channel([standard_artifacts.Model()]),
               config=LiteConverterConfig(optimization="dynamic_range"))
 from tfx_compression import MicroExporter
 MicroExporter(model=channel_utils.as_channel([standard_artifacts.Model()]))
+from tfx_compression import WeightClusterer
+WeightClusterer(examples=channel_utils.as_channel([standard_artifacts.Examples()]),
+                model=channel_utils.as_channel([standard_artifacts.Model()]))
 report["components"] = (time.monotonic() - t, heavy())
 t = time.monotonic()
 from tfx_compression.pipelines import cli, pipeline
