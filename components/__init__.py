@@ -38,6 +38,8 @@ _LAZY = {
     "WeightClusterer": "tfx_compression.weight_clusterer.component",
     "WeightClustererConfig": "tfx_compression.weight_clusterer.config",
     "CentroidInit": "tfx_compression.lib.clustering_options",
+    "CoreMLConverter": "tfx_compression.coreml_converter.component",
+    "CoreMLConverterConfig": "tfx_compression.coreml_converter.config",
     "MicroExporter": "tfx_compression.micro_exporter.component",
     "MicroExporterConfig": "tfx_compression.micro_exporter.config",
     "CompressionEvaluator": "tfx_compression.compression_evaluator.component",

@@ -21,6 +21,12 @@ SERVING_MAX_ABS_DIFF = "serving_max_abs_diff"
 FORMAT_TFLITE = "tflite"
 FORMAT_KERAS_SAVED_MODEL = "keras_saved_model"
 FORMAT_TFLITE_MICRO = "tflite_micro"  # MicroExporter: C sources
+FORMAT_COREML = "coreml_mlprogram"  # CoreMLConverter: an .mlpackage
+
+# CoreMLConverter.
+COREML_WEIGHT_BYTES = "coreml_weight_bytes"  # weights/weight.bin
+COREML_PRECISION = "coreml_precision"
+COREML_WEIGHT_QUANTIZATION = "coreml_weight_quantization"
 
 # MicroExporter: the measured arena peak and the recommended arena size.
 ARENA_PEAK_BYTES = "arena_peak_bytes"

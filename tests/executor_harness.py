@@ -11,6 +11,8 @@ from typing import Dict, Optional
 
 from tfx_compression.compression_evaluator import executor as evaluator_executor
 from tfx_compression.compression_evaluator import spec as evaluator_spec
+from tfx_compression.coreml_converter import executor as coreml_executor
+from tfx_compression.coreml_converter import spec as coreml_spec
 from tfx_compression.lite_converter import executor as lite_executor
 from tfx_compression.lite_converter import spec as lite_spec
 from tfx_compression.micro_exporter import executor as micro_executor
@@ -34,6 +36,8 @@ _COMPONENTS = {
     "CompressionEvaluator": (evaluator_executor.Executor,
                              evaluator_spec.CompressionEvaluatorSpec),
     "MicroExporter": (micro_executor.Executor, micro_spec.MicroExporterSpec),
+    "CoreMLConverter": (coreml_executor.Executor,
+                        coreml_spec.CoreMLConverterSpec),
     "WeightClusterer": (clusterer_executor.Executor,
                         clusterer_spec.WeightClustererSpec),
 }
@@ -41,7 +45,7 @@ _COMPONENTS = {
 
 def exec_properties(component: str, config) -> Dict[str, object]:
   if component in ("LiteConverter", "PostTrainingQuantizer", "MicroExporter",
-                   "WeightClusterer"):
+                   "WeightClusterer", "CoreMLConverter"):
     return config.to_exec_properties()
   key = {"Pruner": pruner_spec.CONFIG_KEY,
          "QuantizationAwareTrainer": qat_spec.CONFIG_KEY,

@@ -135,3 +135,13 @@ def test_weight_clusterer_readme_example(trained_pipeline):
   assert os.path.isfile(os.path.join(clustered.uri, "Format-Serving",
                                      "saved_model.pb"))
   assert clustered.get_custom_property("eval_accuracy") > 0.85
+
+
+@pytest.mark.e2e
+def test_coreml_converter_readme_example(trained_pipeline):
+  namespace = _run_example("coreml_converter", trained_pipeline)
+  (coreml,) = _outputs(trained_pipeline, namespace["coreml"])["coreml_model"]
+  assert coreml.get_custom_property(properties.MODEL_FORMAT) == (
+      "coreml_mlprogram")
+  assert os.path.isdir(os.path.join(coreml.uri, "Format-Serving", "coreml",
+                                    "model.mlpackage"))

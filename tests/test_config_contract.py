@@ -9,6 +9,7 @@ from tfx_compression import config_utils
 from tfx_compression.compression_evaluator.config import Budgets
 from tfx_compression.compression_evaluator.config import CompressionEvaluatorConfig
 from tfx_compression.compression_evaluator.config import MetricThreshold
+from tfx_compression.coreml_converter.config import CoreMLConverterConfig
 from tfx_compression.errors import CompressionConfigError
 from tfx_compression.lite_converter.config import LiteConverterConfig
 from tfx_compression.micro_exporter.config import MicroExporterConfig
@@ -44,6 +45,7 @@ CONFIGS = [
     WeightClustererConfig(number_of_clusters=32, centroid_init="density_based",
                           selection=LayerSelection(keep_first_and_last=True),
                           fine_tuning=FineTuning(epochs=1, alpha=1.0)),
+    CoreMLConverterConfig(precision="float32", weight_quantization="int8"),
 ]
 
 

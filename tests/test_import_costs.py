@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 _HEAVY = ["tensorflow", "tensorflow_model_optimization",
-          "tensorflow_model_analysis", "apache_beam"]
+          "tensorflow_model_analysis", "apache_beam", "coremltools"]
 _PROBE = f"""
 import json, sys, time
 heavy = lambda: sorted(m for m in {_HEAVY!r} if m in sys.modules)
@@ -20,6 +20,8 @@ LiteConverter(model=channel_utils.as_channel([standard_artifacts.Model()]),
               config=LiteConverterConfig(optimization="dynamic_range"))
 from tfx_compression import MicroExporter
 MicroExporter(model=channel_utils.as_channel([standard_artifacts.Model()]))
+from tfx_compression import CoreMLConverter
+CoreMLConverter(model=channel_utils.as_channel([standard_artifacts.Model()]))
 from tfx_compression import WeightClusterer
 WeightClusterer(examples=channel_utils.as_channel([standard_artifacts.Examples()]),
                 model=channel_utils.as_channel([standard_artifacts.Model()]))
@@ -62,3 +64,6 @@ def test_package_components_and_pipeline_import_no_tfmot():
   # of ours included, and `compile-kubeflow` (both targets) add no tfmot.
   assert "tensorflow_model_optimization" not in report["pipeline"][1]
   assert "tensorflow_model_optimization" not in report["kubeflow_compile"][1]
+  # Nor coremltools (only the CoreMLConverter's executor imports it).
+  assert "coremltools" not in report["pipeline"][1]
+  assert "coremltools" not in report["kubeflow_compile"][1]
