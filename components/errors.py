@@ -25,6 +25,10 @@ class UnsupportedModelError(CompressionError, ValueError):
   """The model artifact is not a model this step can read or compress."""
 
 
+class FloatIoModelError(UnsupportedModelError):
+  """A TFLite model with float (not int8) inputs or outputs where int8 I/O is needed."""
+
+
 class InputMismatchError(CompressionError, ValueError):
   """The model's inputs and the examples' features do not line up."""
 

@@ -20,6 +20,17 @@ SERVING_MAX_ABS_DIFF = "serving_max_abs_diff"
 # Values of MODEL_FORMAT.
 FORMAT_TFLITE = "tflite"
 FORMAT_KERAS_SAVED_MODEL = "keras_saved_model"
+FORMAT_TFLITE_MICRO = "tflite_micro"  # MicroExporter: C sources
+FORMAT_COREML = "coreml_mlprogram"  # CoreMLConverter: an .mlpackage
+
+# CoreMLConverter.
+COREML_WEIGHT_BYTES = "coreml_weight_bytes"  # weights/weight.bin
+COREML_PRECISION = "coreml_precision"
+COREML_WEIGHT_QUANTIZATION = "coreml_weight_quantization"
+
+# MicroExporter: the measured arena peak and the recommended arena size.
+ARENA_PEAK_BYTES = "arena_peak_bytes"
+TENSOR_ARENA_BYTES = "tensor_arena_bytes"
 
 # Pruner, QAT: 1 when trust_model_code let Lambda layers of the input run.
 TRUSTED_MODEL_CODE = "trusted_model_code"
@@ -37,6 +48,11 @@ WEIGHTS_GZIP_BYTES = "weights_gzip_bytes"
 PARAMS_RATIO = "params_ratio"  # params after / before
 FLOPS_RATIO = "flops_ratio"  # FLOPs after / before
 LATENCY_SPEEDUP = "float_tflite_speedup"  # latency before / after, 1 thread
+
+# WeightClusterer: the number of clusters of the clustered kernels (read by
+# the QuantizationAwareTrainer to preserve them) and those layers (JSON).
+WEIGHT_CLUSTERS = "weight_clusters"
+CLUSTERED_LAYERS = "clustered_layers"
 
 # PostTrainingQuantizer.
 QUANTIZATION_MODE = "quantization_mode"

@@ -154,3 +154,33 @@ def check_user_code(module_file: Optional[str], input_fn: Optional[str],
     raise CompressionConfigError(
         "module_file needs input_fn or model_fn, the name of a function in "
         f"it; got input_fn={input_fn!r}, model_fn={model_fn!r}")
+
+
+# from_mapping converters of the nested configs every fine-tuning config has.
+NESTED_CONVERTERS = {
+    "selection": lambda v: config_utils.from_mapping(LayerSelection, v,
+                                                     "selection"),
+    "fine_tuning": lambda v: config_utils.from_mapping(FineTuning, v,
+                                                       "fine_tuning"),
+}
+
+
+def check_fine_tuning_fields(config) -> None:
+  """Validates the fields every fine-tuning config shares.
+
+  `selection` (a LayerSelection), `fine_tuning` (a FineTuning), the user
+  code fields and `trust_model_code` (Pruner, QAT, WeightClusterer).
+
+  Raises:
+    CompressionConfigError: naming the field and the value received.
+  """
+  for field, cls in (("selection", LayerSelection),
+                     ("fine_tuning", FineTuning)):
+    if not isinstance(getattr(config, field), cls):
+      raise CompressionConfigError(
+          f"{field} must be a {cls.__name__}; got {getattr(config, field)!r}")
+  check_user_code(config.module_file, config.input_fn, config.model_fn)
+  if not isinstance(config.trust_model_code, bool):
+    raise CompressionConfigError(
+        f"trust_model_code must be True or False; got "
+        f"{config.trust_model_code!r}")

@@ -11,14 +11,20 @@ from typing import Dict, Optional
 
 from tfx_compression.compression_evaluator import executor as evaluator_executor
 from tfx_compression.compression_evaluator import spec as evaluator_spec
+from tfx_compression.coreml_converter import executor as coreml_executor
+from tfx_compression.coreml_converter import spec as coreml_spec
 from tfx_compression.lite_converter import executor as lite_executor
 from tfx_compression.lite_converter import spec as lite_spec
+from tfx_compression.micro_exporter import executor as micro_executor
+from tfx_compression.micro_exporter import spec as micro_spec
 from tfx_compression.post_training_quantizer import executor as ptq_executor
 from tfx_compression.post_training_quantizer import spec as ptq_spec
 from tfx_compression.pruner import executor as pruner_executor
 from tfx_compression.pruner import spec as pruner_spec
 from tfx_compression.quantization_aware_trainer import executor as qat_executor
 from tfx_compression.quantization_aware_trainer import spec as qat_spec
+from tfx_compression.weight_clusterer import executor as clusterer_executor
+from tfx_compression.weight_clusterer import spec as clusterer_spec
 
 _COMPONENTS = {
     "LiteConverter": (lite_executor.Executor, lite_spec.LiteConverterSpec),
@@ -29,11 +35,17 @@ _COMPONENTS = {
                                  qat_spec.QuantizationAwareTrainerSpec),
     "CompressionEvaluator": (evaluator_executor.Executor,
                              evaluator_spec.CompressionEvaluatorSpec),
+    "MicroExporter": (micro_executor.Executor, micro_spec.MicroExporterSpec),
+    "CoreMLConverter": (coreml_executor.Executor,
+                        coreml_spec.CoreMLConverterSpec),
+    "WeightClusterer": (clusterer_executor.Executor,
+                        clusterer_spec.WeightClustererSpec),
 }
 
 
 def exec_properties(component: str, config) -> Dict[str, object]:
-  if component in ("LiteConverter", "PostTrainingQuantizer"):
+  if component in ("LiteConverter", "PostTrainingQuantizer", "MicroExporter",
+                   "WeightClusterer", "CoreMLConverter"):
     return config.to_exec_properties()
   key = {"Pruner": pruner_spec.CONFIG_KEY,
          "QuantizationAwareTrainer": qat_spec.CONFIG_KEY,

@@ -112,3 +112,36 @@ def test_compression_evaluator_readme_example(trained_pipeline):
   serving = os.path.join(os.path.dirname(trained_pipeline.pipeline_root),
                          "serving")
   assert glob.glob(os.path.join(serving, "*", "tflite"))
+
+
+@pytest.mark.e2e
+def test_micro_exporter_readme_example(trained_pipeline):
+  namespace = _run_example("micro_exporter", trained_pipeline)
+  (micro,) = _outputs(trained_pipeline, namespace["micro"])["micro_model"]
+  assert micro.get_custom_property(properties.MODEL_FORMAT) == "tflite_micro"
+  assert micro.get_custom_property(properties.TENSOR_ARENA_BYTES) > (
+      micro.get_custom_property(properties.ARENA_PEAK_BYTES))
+  header = open(os.path.join(micro.uri, "Format-Serving", "micro",
+                             "model_data.h")).read()
+  assert "extern const unsigned char g_model_data[];" in header
+
+
+@pytest.mark.e2e
+def test_weight_clusterer_readme_example(trained_pipeline):
+  namespace = _run_example("weight_clusterer", trained_pipeline)
+  (clustered,) = _outputs(trained_pipeline,
+                          namespace["clusterer"])["clustered_model"]
+  assert clustered.get_custom_property(properties.WEIGHT_CLUSTERS) == 16
+  assert os.path.isfile(os.path.join(clustered.uri, "Format-Serving",
+                                     "saved_model.pb"))
+  assert clustered.get_custom_property("eval_accuracy") > 0.85
+
+
+@pytest.mark.e2e
+def test_coreml_converter_readme_example(trained_pipeline):
+  namespace = _run_example("coreml_converter", trained_pipeline)
+  (coreml,) = _outputs(trained_pipeline, namespace["coreml"])["coreml_model"]
+  assert coreml.get_custom_property(properties.MODEL_FORMAT) == (
+      "coreml_mlprogram")
+  assert os.path.isdir(os.path.join(coreml.uri, "Format-Serving", "coreml",
+                                    "model.mlpackage"))

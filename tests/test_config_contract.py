@@ -9,8 +9,10 @@ from tfx_compression import config_utils
 from tfx_compression.compression_evaluator.config import Budgets
 from tfx_compression.compression_evaluator.config import CompressionEvaluatorConfig
 from tfx_compression.compression_evaluator.config import MetricThreshold
+from tfx_compression.coreml_converter.config import CoreMLConverterConfig
 from tfx_compression.errors import CompressionConfigError
 from tfx_compression.lite_converter.config import LiteConverterConfig
+from tfx_compression.micro_exporter.config import MicroExporterConfig
 from tfx_compression.post_training_quantizer.config import PostTrainingQuantizerConfig
 from tfx_compression.pruner.channel_config import ChannelPruning
 from tfx_compression.pruner.config import ConstantSparsity
@@ -18,6 +20,7 @@ from tfx_compression.pruner.config import PrunerConfig
 from tfx_compression.quantization_aware_trainer.config import QatConfig
 from tfx_compression.training_config import FineTuning
 from tfx_compression.training_config import LayerSelection
+from tfx_compression.weight_clusterer.config import WeightClustererConfig
 
 CONFIGS = [
     LiteConverterConfig(optimization="float16", inputs="model",
@@ -37,6 +40,12 @@ CONFIGS = [
         slices=(("label",),), budgets=Budgets(max_size_bytes=100)),
     CompressionEvaluatorConfig(eval_config={"metricsSpecs": [{"metrics": [
         {"className": "AUC"}]}]}),
+    MicroExporterConfig(array_name="kws", arena_margin=0.1,
+                        arena_overhead_bytes=0),
+    WeightClustererConfig(number_of_clusters=32, centroid_init="density_based",
+                          selection=LayerSelection(keep_first_and_last=True),
+                          fine_tuning=FineTuning(epochs=1, alpha=1.0)),
+    CoreMLConverterConfig(precision="float32", weight_quantization="int8"),
 ]
 
 

@@ -6,7 +6,8 @@ import subprocess
 import sys
 
 _HEAVY = ["tensorflow", "tensorflow_model_optimization",
-          "tensorflow_model_analysis", "apache_beam", "matplotlib"]
+          "tensorflow_model_analysis", "apache_beam", "matplotlib",
+          "coremltools"]
 _PROBE = f"""
 import json, sys, time
 heavy = lambda: sorted(m for m in {_HEAVY!r} if m in sys.modules)
@@ -18,6 +19,13 @@ from tfx.types import channel_utils, standard_artifacts
 from tfx_compression import LiteConverter, LiteConverterConfig
 LiteConverter(model=channel_utils.as_channel([standard_artifacts.Model()]),
               config=LiteConverterConfig(optimization="dynamic_range"))
+from tfx_compression import MicroExporter
+MicroExporter(model=channel_utils.as_channel([standard_artifacts.Model()]))
+from tfx_compression import CoreMLConverter
+CoreMLConverter(model=channel_utils.as_channel([standard_artifacts.Model()]))
+from tfx_compression import WeightClusterer
+WeightClusterer(examples=channel_utils.as_channel([standard_artifacts.Examples()]),
+                model=channel_utils.as_channel([standard_artifacts.Model()]))
 report["components"] = (time.monotonic() - t, heavy())
 t = time.monotonic()
 from tfx_compression.pipelines import cli, pipeline
@@ -60,3 +68,6 @@ def test_package_components_and_pipeline_import_no_tfmot():
   # matplotlib (our reports' plots) is in `_HEAVY`: our components load it
   # only when a report is drawn (checked with "components" above); the
   # pipeline step has it from TFMA, which TFX's own components import.
+  # Nor coremltools (only the CoreMLConverter's executor imports it).
+  assert "coremltools" not in report["pipeline"][1]
+  assert "coremltools" not in report["kubeflow_compile"][1]

@@ -164,7 +164,7 @@ def test_keep_first_and_last_float(keras_model):
     (lambda: QatConfig(fine_tuning=FineTuning(epochs=0)),
      "fine_tuning.epochs must be >= 1; got 0"),
     (lambda: QatConfig(scheme="int4"),
-     "scheme must be one of 'auto', 'default_8bit', 'prune_preserve'; got 'int4'"),
+     "scheme must be one of 'auto', 'default_8bit', 'prune_preserve', 'cluster_preserve'; got 'int4'"),
     (lambda: QatConfig(io_type="uint8"),
      "io_type must be one of ['float32', 'int8']; got 'uint8'"),
     (lambda: QatConfig(sparsity_threshold=2), "sparsity_threshold must be <= 1.0"),

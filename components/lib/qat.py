@@ -101,12 +101,21 @@ def kernel_sparsity(model, layer_names: Optional[Sequence[str]] = None) -> float
   return zeros / total if total else 0.0
 
 
-def quantize(model, selection: QatSelection, prune_preserving: bool):
+def quantize(model, selection: QatSelection, prune_preserving: bool,
+             cluster_preserving: bool = False):
   """Returns the QAT model: `selection.quantized` layers fake-quantized.
 
   Layers keep their names (no 'quant_' prefix), so the TFLite model's outputs
   are named like the original's and evaluators find the same prediction key.
   Unannotated layers are the same objects as in `model`.
+
+  Args:
+    model: The float Keras model.
+    selection: The layers to quantize.
+    prune_preserving: Keep zero weights zero (tfmot's prune-preserving
+      scheme, or the cluster-preserving scheme's `preserve_sparsity`).
+    cluster_preserving: The weights are clustered: tfmot's
+      Default8BitClusterPreserveQuantizeScheme keeps each kernel's centroids.
   """
   import tensorflow_model_optimization as tfmot  # pylint: disable=g-import-not-at-top
   import tf_keras  # pylint: disable=g-import-not-at-top
@@ -115,29 +124,25 @@ def quantize(model, selection: QatSelection, prune_preserving: bool):
       model, clone_function=lambda l: (
           tfmot.quantization.keras.quantize_annotate_layer(l)
           if l.name in chosen else l))
-  scheme = (
-      tfmot.experimental.combine.Default8BitPrunePreserveQuantizeScheme()
-      if prune_preserving else
-      tfmot.quantization.keras.default_8bit.Default8BitQuantizeScheme())
+  combine = tfmot.experimental.combine
+  if cluster_preserving:
+    scheme = combine.Default8BitClusterPreserveQuantizeScheme(
+        preserve_sparsity=prune_preserving)
+  elif prune_preserving:
+    scheme = combine.Default8BitPrunePreserveQuantizeScheme()
+  else:
+    scheme = tfmot.quantization.keras.default_8bit.Default8BitQuantizeScheme()
   return tfmot.quantization.keras.quantize_apply(
       annotated, scheme, quantized_layer_name_prefix="")
 
 
 def int8_kernel_sparsity(model_bytes: bytes) -> float:
   """Share of zeros in the constant int8 tensors of rank >= 2 (the kernels)."""
-  from tensorflow.lite.python import schema_py_generated as schema  # pylint: disable=g-import-not-at-top
-  from tensorflow.lite.tools import flatbuffer_utils  # pylint: disable=g-import-not-at-top
-  model = flatbuffer_utils.convert_bytearray_to_object(bytearray(model_bytes))
-  zeros = total = 0
-  for subgraph in model.subgraphs:
-    for tensor in subgraph.tensors:
-      data = model.buffers[tensor.buffer].data
-      if (tensor.type != schema.TensorType.INT8 or data is None or
-          tensor.shape is None or len(tensor.shape) < 2):
-        continue
-      values = np.asarray(data, dtype=np.uint8)
-      zeros += int(np.sum(values == 0))
-      total += values.size
+  from tfx_compression.lib import tflite_inspect  # pylint: disable=g-import-not-at-top
+  kernels = [values for _, values, _ in
+             tflite_inspect.int8_kernels(model_bytes)]
+  total = sum(values.size for values in kernels)
+  zeros = sum(int(np.sum(values == 0)) for values in kernels)
   return zeros / total if total else 0.0
 
 

@@ -3,7 +3,7 @@
 import collections
 import dataclasses
 import zlib
-from typing import Dict, List
+from typing import Dict, List, Tuple
 
 
 @dataclasses.dataclass(frozen=True)
@@ -62,6 +62,34 @@ def summarize(model_bytes: bytes) -> TfliteSummary:
       xnnpack_delegated=delegated(interp),
       runtime=tflite_runtime.describe(),
   )
+
+
+def int8_kernels(model_bytes: bytes) -> List[Tuple[str, "np.ndarray", bool]]:
+  """Every constant int8 tensor of rank >= 2: the kernels of an integer model.
+
+  Returns:
+    (name, int8 values shaped as stored, whether quantized per channel, i.e.
+    with more than one scale) for each kernel.
+  """
+  import numpy as np  # pylint: disable=g-import-not-at-top
+  from tensorflow.lite.python import schema_py_generated as schema  # pylint: disable=g-import-not-at-top
+  from tensorflow.lite.tools import flatbuffer_utils  # pylint: disable=g-import-not-at-top
+  model = flatbuffer_utils.convert_bytearray_to_object(bytearray(model_bytes))
+  kernels = []
+  for subgraph in model.subgraphs:
+    for tensor in subgraph.tensors:
+      data = model.buffers[tensor.buffer].data
+      if (tensor.type != schema.TensorType.INT8 or data is None or
+          tensor.shape is None or len(tensor.shape) < 2):
+        continue
+      name = (tensor.name.decode() if isinstance(tensor.name, bytes)
+              else str(tensor.name))
+      scales = (tensor.quantization.scale
+                if tensor.quantization is not None else None)
+      kernels.append((name, np.asarray(data, dtype=np.uint8).view(
+          np.int8).reshape([int(d) for d in tensor.shape]),
+                      scales is not None and len(scales) > 1))
+  return kernels
 
 
 def delegated(interp) -> bool:

@@ -10,12 +10,12 @@ import enum
 from typing import Any, Mapping, Optional, Tuple, Union
 
 from tfx_compression import config_utils
+from tfx_compression import training_config
 from tfx_compression.errors import CompressionConfigError
 from tfx_compression.lib.prune_steps import DEFAULT_RECOVERY_FRACTION
 from tfx_compression.pruner.channel_config import ChannelPruning
 from tfx_compression.training_config import FineTuning
 from tfx_compression.training_config import LayerSelection
-from tfx_compression.training_config import check_user_code
 
 
 
@@ -173,11 +173,7 @@ class PrunerConfig:
     if self.m_by_n[0] >= self.m_by_n[1]:
       raise CompressionConfigError(
           f"m_by_n must have m < n (m zeros in every n weights); got {self.m_by_n}")
-    for field, cls in (("selection", LayerSelection),
-                       ("fine_tuning", FineTuning)):
-      if not isinstance(getattr(self, field), cls):
-        raise CompressionConfigError(
-            f"{field} must be a {cls.__name__}; got {getattr(self, field)!r}")
+    training_config.check_fine_tuning_fields(self)
     is_channel = self.granularity is Granularity.CHANNEL
     if is_channel and not isinstance(self.channels, ChannelPruning):
       raise CompressionConfigError(
@@ -209,11 +205,6 @@ class PrunerConfig:
       raise CompressionConfigError(
           f"block_size applies to granularity 'block' only; got {self.block_size} "
           f"with granularity {self.granularity.value!r}")
-    check_user_code(self.module_file, self.input_fn, self.model_fn)
-    if not isinstance(self.trust_model_code, bool):
-      raise CompressionConfigError(
-          f"trust_model_code must be True or False; got "
-          f"{self.trust_model_code!r}")
 
   @property
   def target_sparsity(self) -> float:
@@ -237,10 +228,7 @@ class PrunerConfig:
     return config_utils.from_mapping(cls, d, "Pruner config", {
         "schedule": _schedule_from_dict,
         "channels": ChannelPruning.from_dict,
-        "selection": lambda v: config_utils.from_mapping(
-            LayerSelection, v, "selection"),
-        "fine_tuning": lambda v: config_utils.from_mapping(
-            FineTuning, v, "fine_tuning"),
+        **training_config.NESTED_CONVERTERS,
     })
 
   def to_json(self) -> str:

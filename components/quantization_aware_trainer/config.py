@@ -5,23 +5,28 @@ import enum
 from typing import Any, Mapping, Optional
 
 from tfx_compression import config_utils
+from tfx_compression import training_config
 from tfx_compression.errors import CompressionConfigError
 from tfx_compression.lib.conversion_options import TfliteInputs
 from tfx_compression.lib.quantization_options import IoType
 from tfx_compression.training_config import FineTuning
 from tfx_compression.training_config import LayerSelection
-from tfx_compression.training_config import check_user_code
 
 
 class QatScheme(str, enum.Enum):
   """How fake-quantization is inserted."""
 
-  # prune_preserve when the input's kernels are sparse (>= sparsity_threshold),
-  # default_8bit otherwise.
+  # cluster_preserve when the input Model artifact was clustered (its
+  # `weight_clusters` property), else prune_preserve when the input's kernels
+  # are sparse (>= sparsity_threshold), default_8bit otherwise.
   AUTO = "auto"
   DEFAULT_8BIT = "default_8bit"  # tfmot's default 8-bit scheme
   # tfmot Default8BitPrunePreserveQuantizeScheme: keeps zero weights zero.
   PRUNE_PRESERVE = "prune_preserve"
+  # tfmot Default8BitClusterPreserveQuantizeScheme: keeps each kernel's
+  # cluster centroids (and zeros, when the input is also sparse). Needs a
+  # clustered input (a WeightClusterer's output); auto picks it for one.
+  CLUSTER_PRESERVE = "cluster_preserve"
 
 
 class BatchNormMode(str, enum.Enum):
@@ -41,7 +46,7 @@ class QatConfig:
   """How the QuantizationAwareTrainer quantizes, fine-tunes and converts.
 
   Attributes:
-    scheme: auto, default_8bit or prune_preserve.
+    scheme: auto, default_8bit, prune_preserve or cluster_preserve.
     sparsity_threshold: With scheme auto, the share of zero kernel weights
       from which the input counts as pruned.
     selection: Which layers get fake-quantization; the others stay float.
@@ -107,20 +112,11 @@ class QatConfig:
         self.min_argmax_agreement, "min_argmax_agreement", 0.0, 1.0))
     config_utils.check_int(self.num_validation_examples,
                            "num_validation_examples", minimum=1)
-    for field, cls in (("selection", LayerSelection),
-                       ("fine_tuning", FineTuning)):
-      if not isinstance(getattr(self, field), cls):
-        raise CompressionConfigError(
-            f"{field} must be a {cls.__name__}; got {getattr(self, field)!r}")
+    training_config.check_fine_tuning_fields(self)
     for field in ("skip_unsupported_layers", "calibrate_ranges"):
       if not isinstance(getattr(self, field), bool):
         raise CompressionConfigError(
             f"{field} must be True or False; got {getattr(self, field)!r}")
-    check_user_code(self.module_file, self.input_fn, self.model_fn)
-    if not isinstance(self.trust_model_code, bool):
-      raise CompressionConfigError(
-          f"trust_model_code must be True or False; got "
-          f"{self.trust_model_code!r}")
 
   def to_dict(self) -> dict:
     return config_utils.to_jsonable(self)
@@ -130,12 +126,8 @@ class QatConfig:
 
   @classmethod
   def from_dict(cls, d: Mapping[str, Any]) -> "QatConfig":
-    return config_utils.from_mapping(cls, d, "QAT config", {
-        "selection": lambda v: config_utils.from_mapping(
-            LayerSelection, v, "selection"),
-        "fine_tuning": lambda v: config_utils.from_mapping(
-            FineTuning, v, "fine_tuning"),
-    })
+    return config_utils.from_mapping(cls, d, "QAT config",
+                                     training_config.NESTED_CONVERTERS)
 
   @classmethod
   def from_json(cls, text: str) -> "QatConfig":

@@ -26,6 +26,7 @@ class Executor(base_executor.BaseExecutor):
          exec_properties: Dict[str, Any]) -> None:
     # pylint: disable=g-import-not-at-top
     from tfx_compression import fine_tuning_io
+    from tfx_compression.lib import clustering
     from tfx_compression.lib import keras_io
     from tfx_compression.lib import model_loading
     from tfx_compression.lib import qat
@@ -48,7 +49,9 @@ class Executor(base_executor.BaseExecutor):
       sample = fine_tuning_io.labelled_sample(data,
                                               config.num_validation_examples)
       float_accuracy = (sample.accuracy(loaded.function) if sample else None)
-      result = runner.train(model, config, data, model_run.uri)
+      result = runner.train(
+          model, config, data, model_run.uri,
+          clustered=run.source.has_custom_property(properties.WEIGHT_CLUSTERS))
       prepared = fine_tuning_io.tflite_input(
           loaded, result.qat_model, config.inputs, input_dict, data,
           config.num_validation_examples, component)
@@ -75,6 +78,14 @@ class Executor(base_executor.BaseExecutor):
           float_layers=result.selection.float_layers,
           input_kernel_sparsity=result.input_sparsity,
           int8_kernel_sparsity=qat.int8_kernel_sparsity(converted.model_bytes),
+          # Distinct int8 values per kernel (per output channel, at most):
+          # what cluster-preserving QAT keeps within the input's clusters.
+          int8_kernel_unique_values=clustering.tflite_kernel_unique_values(
+              converted.model_bytes),
+          input_weight_clusters=(
+              run.source.get_int_custom_property(properties.WEIGHT_CLUSTERS)
+              if run.source.has_custom_property(properties.WEIGHT_CLUSTERS)
+              else None),
           learning_rate=result.learning_rate,
           eval_float=dict(result.eval_float),
           eval_qat_keras=dict(result.eval_qat),

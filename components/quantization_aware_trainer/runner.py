@@ -5,6 +5,7 @@ from typing import Any, Dict, List, Mapping
 
 import numpy as np
 
+from tfx_compression.errors import CompressionConfigError
 from tfx_compression.lib import fine_tuning as ft
 from tfx_compression.lib import lite_conversion
 from tfx_compression.lib import qat
@@ -34,14 +35,29 @@ class QatResult:
   fit_seconds: float = 0.0
 
 
-def choose_scheme(config: QatConfig, input_sparsity: float) -> QatScheme:
+def choose_scheme(config: QatConfig, input_sparsity: float,
+                  clustered: bool = False) -> QatScheme:
+  """The scheme `config` asks for; with 'auto', the one the input needs.
+
+  Raises:
+    CompressionConfigError: 'cluster_preserve' for an input that was not
+      clustered.
+  """
+  if config.scheme is QatScheme.CLUSTER_PRESERVE and not clustered:
+    raise CompressionConfigError(
+        "scheme 'cluster_preserve' needs a clustered input model (a "
+        "WeightClusterer's output, with the 'weight_clusters' property); "
+        "this input has none. Use scheme 'auto' or 'default_8bit'.")
   if config.scheme is not QatScheme.AUTO:
     return config.scheme
+  if clustered:
+    return QatScheme.CLUSTER_PRESERVE
   return (QatScheme.PRUNE_PRESERVE if input_sparsity >= config.sparsity_threshold
           else QatScheme.DEFAULT_8BIT)
 
 
-def train(model, config: QatConfig, data, log_dir: str) -> QatResult:
+def train(model, config: QatConfig, data, log_dir: str,
+          clustered: bool = False) -> QatResult:
   """Fine-tunes `model` with fake-quantization (modifies `model`'s layers).
 
   Before fine-tuning: BatchNormalization layers are frozen (config
@@ -54,6 +70,8 @@ def train(model, config: QatConfig, data, log_dir: str) -> QatResult:
     config: The QAT configuration.
     data: A `training_data.TrainingData`.
     log_dir: TensorBoard directory.
+    clustered: The input was clustered (WeightClusterer): 'auto' picks the
+      cluster-preserving scheme.
   """
   import tf_keras  # pylint: disable=g-import-not-at-top
   from tensorflow_model_optimization.python.core.quantization.keras import quantize_wrapper  # pylint: disable=g-import-not-at-top
@@ -61,7 +79,7 @@ def train(model, config: QatConfig, data, log_dir: str) -> QatResult:
   selection = qat.select_layers(model, config.selection,
                                 config.skip_unsupported_layers)
   input_sparsity = qat.kernel_sparsity(model, selection.quantized)
-  scheme = choose_scheme(config, input_sparsity)
+  scheme = choose_scheme(config, input_sparsity, clustered)
   tuning = config.fine_tuning
   rate = ft.compile_like(model, model, tuning.learning_rate,
                          tuning.learning_rate_scale, tuning.loss)
@@ -69,8 +87,12 @@ def train(model, config: QatConfig, data, log_dir: str) -> QatResult:
   distill = ft.distillation_plan(model, tuning)
   # Before quantize_apply, which takes the model's layers.
   teacher = ft.teacher_for(model, distill, data.eval)
-  qat_model = qat.quantize(model, selection,
-                           prune_preserving=scheme is QatScheme.PRUNE_PRESERVE)
+  cluster_preserving = scheme is QatScheme.CLUSTER_PRESERVE
+  qat_model = qat.quantize(
+      model, selection,
+      prune_preserving=(scheme is QatScheme.PRUNE_PRESERVE or (
+          cluster_preserving and input_sparsity >= config.sparsity_threshold)),
+      cluster_preserving=cluster_preserving)
   if not tuning.train_unselected_layers:
     for layer in qat_model.layers:
       if layer.weights and not isinstance(layer,

@@ -1,0 +1,31 @@
+"""The CoreMLConverter's work on plain objects: load, convert, validate."""
+
+import dataclasses
+from typing import Any
+
+
+@dataclasses.dataclass(frozen=True)
+class Converted:
+  summary: Any  # coreml_conversion.PackageSummary
+  keras_parameters: int
+
+
+def convert(source_dir: str, package_path: str, config) -> Converted:
+  """Loads the Keras model, converts it to `package_path`, checks the package.
+
+  Raises:
+    UnsupportedModelError: the artifact holds no loadable Keras model (or
+      Lambda layers without trust_model_code).
+    ConversionError: coremltools failed.
+    ModelValidationError: the package's inputs/outputs differ from Keras'.
+  """
+  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lib import coreml_conversion
+  from tfx_compression.lib import keras_io
+  model = keras_io.load_keras_model(source_dir,
+                                    trust_model_code=config.trust_model_code)
+  coreml_conversion.convert(model, config.precision,
+                            config.weight_quantization, package_path)
+  summary = coreml_conversion.summarize(package_path)
+  coreml_conversion.validate(summary, model)
+  return Converted(summary, int(model.count_params()))

@@ -1,0 +1,126 @@
+"""WeightClusterer: executor on the session model, cluster-preserving QAT, config."""
+
+import os
+
+import pytest
+
+import executor_harness
+from tfx_compression import artifact_io
+from tfx_compression import properties
+from tfx_compression.errors import CompressionConfigError
+from tfx_compression.lib import clustering
+from tfx_compression.quantization_aware_trainer.config import QatConfig
+from tfx_compression.training_config import FineTuning
+from tfx_compression.training_config import LayerSelection
+from tfx_compression.weight_clusterer.config import WeightClustererConfig
+
+CLUSTERS = 8
+TUNING = FineTuning(epochs=1, steps_per_epoch=30)
+
+
+@pytest.fixture(scope="module")
+def clustered(trained_pipeline, tmp_path_factory):
+  out = str(tmp_path_factory.mktemp("clustered"))
+  outputs = executor_harness.run(
+      "WeightClusterer", {"examples": trained_pipeline.examples,
+                          "model": trained_pipeline.model}, out,
+      WeightClustererConfig(number_of_clusters=CLUSTERS,
+                            centroid_init="linear",
+                            selection=LayerSelection(
+                                exclude_names=("to_image",)),
+                            fine_tuning=TUNING))
+  return outputs["clustered_model"]
+
+
+@pytest.fixture(scope="module")
+def clustered_qat(trained_pipeline, clustered, tmp_path_factory):
+  from tfx.types import standard_artifacts  # pylint: disable=g-import-not-at-top
+  from tfx_compression.quantization_aware_trainer import executor  # pylint: disable=g-import-not-at-top
+  out = str(tmp_path_factory.mktemp("clustered_qat"))
+  model, run = standard_artifacts.Model(), standard_artifacts.ModelRun()
+  model.uri, run.uri = os.path.join(out, "model"), os.path.join(out, "run")
+  executor.Executor().Do(
+      {"examples": [trained_pipeline.examples], "model": [clustered]},
+      {"qat_model": [model], "model_run": [run]},
+      {"qat_config": QatConfig(io_type="int8", calibrate_ranges=False,
+                               fine_tuning=FineTuning(
+                                   epochs=1, steps_per_epoch=10,
+                                   learning_rate_scale=0.1)).to_json()})
+  return model
+
+
+def test_clustered_export_keeps_signature_and_clusters(clustered):
+  from tfx_compression.lib import keras_io  # pylint: disable=g-import-not-at-top
+  report = executor_harness.report(clustered)
+  assert clustered.get_custom_property(properties.WEIGHT_CLUSTERS) == CLUSTERS
+  layers = report["clustered_layers"]
+  assert layers == ["conv1", "conv2", "dense1", "probabilities"]
+  assert all(0 < n <= CLUSTERS for n in report["kernel_unique_values"].values())
+  # The export serves what was trained, and its kernels are clustered.
+  assert report["export_serving_max_abs_diff"] < 1e-4
+  exported = keras_io.load_keras_model(
+      artifact_io.serving_dir(clustered.uri), signatures=True)
+  assert "serving_default" in exported.signatures
+  assert all(n <= CLUSTERS for n in clustering.kernel_unique_values(
+      exported, layers).values())
+  assert report["eval_after"]["accuracy"] > 0.85
+  assert report["distillation"]["enabled"]
+  assert report["weights_gzip_bytes_after"] < report["weights_gzip_bytes_before"]
+
+
+def test_qat_preserves_clusters_in_int8_tflite(clustered_qat):
+  report = executor_harness.report(clustered_qat)
+  assert report["scheme"] == "cluster_preserve"
+  assert clustered_qat.get_custom_property(
+      properties.QAT_SCHEME) == "cluster_preserve"
+  assert report["input_weight_clusters"] == CLUSTERS
+  unique = clustering.tflite_kernel_unique_values(open(
+      artifact_io.tflite_path(clustered_qat.uri), "rb").read())
+  print("int8 unique values per kernel (max per channel):", unique)
+  assert len(unique) == 4, unique
+  assert all(n <= CLUSTERS for n in unique.values()), unique
+  assert report["int8_kernel_unique_values"] == unique
+  assert report["accuracy"]["qat_tflite"] > 0.85
+
+
+def test_cluster_preserve_needs_a_clustered_input():
+  from tfx_compression.quantization_aware_trainer import runner  # pylint: disable=g-import-not-at-top
+  with pytest.raises(CompressionConfigError, match="needs a clustered input"):
+    runner.choose_scheme(QatConfig(scheme="cluster_preserve"), 0.0,
+                         clustered=False)
+  assert runner.choose_scheme(QatConfig(), 0.9, clustered=True).value == (
+      "cluster_preserve")
+  assert runner.choose_scheme(QatConfig(), 0.9).value == "prune_preserve"
+
+
+@pytest.mark.parametrize("kwargs,message", [
+    ({"number_of_clusters": 1}, "number_of_clusters must be >= 2; got 1"),
+    ({"number_of_clusters": 300}, "number_of_clusters must be <= 256; got 300"),
+    ({"centroid_init": "KMEANS"},
+     "centroid_init must be one of 'kmeans_plus_plus', 'linear', "
+     "'density_based', 'random'; got 'KMEANS'"),
+    ({"selection": {"exclude_names": []}}, "selection must be a LayerSelection"),
+])
+def test_config_errors_name_field_value_and_allowed(kwargs, message):
+  with pytest.raises(CompressionConfigError, match=message):
+    WeightClustererConfig(**kwargs)
+
+
+def test_too_many_clusters_for_a_layer_is_refused(keras_model):
+  with pytest.raises(CompressionConfigError,
+                     match=r"number_of_clusters 256 exceeds the weights of "
+                           r"layer\(s\) \['conv1 \(144 weights\)'\]"):
+    clustering.select_layers(keras_model, LayerSelection(), 256)
+
+
+def test_component_outputs_and_one_property():
+  from tfx.types import channel_utils  # pylint: disable=g-import-not-at-top
+  from tfx.types import standard_artifacts  # pylint: disable=g-import-not-at-top
+  from tfx_compression import WeightClusterer  # pylint: disable=g-import-not-at-top
+  component = WeightClusterer(
+      examples=channel_utils.as_channel([standard_artifacts.Examples()]),
+      model=channel_utils.as_channel([standard_artifacts.Model()]),
+      config=WeightClustererConfig(number_of_clusters=32))
+  assert set(component.outputs) == {"clustered_model", "model_run"}
+  assert WeightClustererConfig.from_exec_properties(
+      component.exec_properties).number_of_clusters == 32
