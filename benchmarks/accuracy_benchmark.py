@@ -109,14 +109,14 @@ def _train_base(arch, recipe, train, evaluation, seed):
 
 def _data(train, evaluation, seed):
   import tensorflow as tf
-  from tfx_compression import training_data
+  from tfx_compression.fine_tuning import data as tuning_data
   images, labels = train
   ds = tf.data.Dataset.from_tensor_slices(({"image": images}, labels))
   ds = ds.shuffle(len(labels), seed=seed, reshuffle_each_iteration=True)
   ds = ds.repeat().batch(BATCH, drop_remainder=True).prefetch(2)
   eval_ds = tf.data.Dataset.from_tensor_slices(
       ({"image": evaluation[0]}, evaluation[1])).batch(256)
-  return training_data.TrainingData(
+  return tuning_data.TrainingData(
       train=ds, eval=eval_ds, steps_per_epoch=-(-len(labels) // BATCH),
       source="mnist arrays")
 
@@ -166,7 +166,7 @@ class Variants:
   def qat(self, name, source, *, calibrate, batch_norm, alpha, scheme="auto"):
     from tfx_compression.quantization_aware_trainer import runner
     from tfx_compression.quantization_aware_trainer.config import QatConfig
-    from tfx_compression.training_config import FineTuning
+    from tfx_compression.fine_tuning.config import FineTuning
     r = self.recipe
     config = QatConfig(scheme=scheme, calibrate_ranges=calibrate,
                        batch_norm=batch_norm, fine_tuning=FineTuning(
@@ -186,7 +186,7 @@ class Variants:
   def prune(self, name, *, alpha):
     from tfx_compression.pruner import runner
     from tfx_compression.pruner.config import PolynomialDecay, PrunerConfig
-    from tfx_compression.training_config import FineTuning, LayerSelection
+    from tfx_compression.fine_tuning.config import FineTuning, LayerSelection
     r = self.recipe
     config = PrunerConfig(
         schedule=PolynomialDecay(0.5, 0.8),
@@ -207,7 +207,7 @@ class Variants:
     from tfx_compression.pruner import channel_runner
     from tfx_compression.pruner.channel_config import ChannelPruning
     from tfx_compression.pruner.config import PrunerConfig
-    from tfx_compression.training_config import FineTuning
+    from tfx_compression.fine_tuning.config import FineTuning
     r = self.recipe
     config = PrunerConfig(
         granularity="channel",

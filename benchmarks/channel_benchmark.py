@@ -38,7 +38,7 @@ def _variants(runner, model, arch, epochs, quick):
   from tfx_compression.post_training_quantizer.config import PostTrainingQuantizerConfig
   from tfx_compression.pruner.channel_config import AutoRatios, ChannelPruning
   from tfx_compression.pruner.config import PrunerConfig
-  from tfx_compression.training_config import FineTuning
+  from tfx_compression.fine_tuning.config import FineTuning
   lite, int8 = LiteConverterConfig(), PostTrainingQuantizerConfig()
   out = {"float": (runner.lite(f"{arch}_float", model, lite).tflite, None),
          "int8": (runner.ptq(f"{arch}_int8", model, int8).tflite, None)}

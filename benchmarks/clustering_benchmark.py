@@ -64,7 +64,7 @@ def run(workdir, quick):
   from tfx_compression.quantization_aware_trainer import executor as qat
   from tfx_compression.quantization_aware_trainer.config import QatConfig
   from tfx_compression.quantization_aware_trainer.runner import tflite_accuracy
-  from tfx_compression.training_config import FineTuning, LayerSelection
+  from tfx_compression.fine_tuning.config import FineTuning, LayerSelection
   from tfx_compression.weight_clusterer import executor as clusterer
   from tfx_compression.weight_clusterer.config import WeightClustererConfig
   examples, model = bench_pipeline.trained(workdir, epochs=3 if quick else 12)

@@ -180,7 +180,7 @@ def run_scripts(examples, model_dir, s: Settings, steps_per_epoch, keep):
 def _first_and_last_prunable(model_dir):
   """The layers the Pruner's `keep_first_and_last` keeps dense."""
   from tfx_compression.lib import keras_io, pruning
-  from tfx_compression.training_config import LayerSelection
+  from tfx_compression.fine_tuning.config import LayerSelection
   prunable = pruning.select_layers(keras_io.load_keras_model(model_dir),
                                    LayerSelection()).prunable
   return {prunable[0], prunable[-1]}

@@ -42,7 +42,7 @@ def main(argv=None):
   from tfx_compression.quantization_aware_trainer import executor as qat_executor
   from tfx_compression.quantization_aware_trainer.config import QatConfig
   from tfx_compression.quantization_aware_trainer.runner import tflite_accuracy
-  from tfx_compression.training_config import FineTuning
+  from tfx_compression.fine_tuning.config import FineTuning
   work = tempfile.mkdtemp(prefix="qat_bench_")
   examples, model = pruner_benchmark._trained(work)  # pylint: disable=protected-access
   keras = keras_io.load_keras_model(artifact_io.serving_dir(model.uri))

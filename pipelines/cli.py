@@ -120,7 +120,7 @@ def demo_plan(push_destination=None):
   from tfx_compression.pipelines.compression import CompressionPlan
   from tfx_compression.pruner.config import PolynomialDecay, PrunerConfig
   from tfx_compression.quantization_aware_trainer.config import QatConfig
-  from tfx_compression.training_config import FineTuning, LayerSelection
+  from tfx_compression.fine_tuning.config import FineTuning, LayerSelection
   return CompressionPlan(
       lite_optimizations=("none", "dynamic_range"), ptq_modes=("int8",),
       pruner=PrunerConfig(

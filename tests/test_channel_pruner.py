@@ -10,13 +10,13 @@ from model_factories import model_artifact
 from tfx_compression import artifact_io
 from tfx_compression import properties
 from tfx_compression.errors import CompressionConfigError
+from tfx_compression.fine_tuning.config import FineTuning
+from tfx_compression.fine_tuning.config import LayerSelection
 from tfx_compression.pruner import executor
 from tfx_compression.pruner.channel_config import AutoRatios
 from tfx_compression.pruner.channel_config import ChannelPruning
 from tfx_compression.pruner.config import PolynomialDecay
 from tfx_compression.pruner.config import PrunerConfig
-from tfx_compression.training_config import FineTuning
-from tfx_compression.training_config import LayerSelection
 
 TUNING = FineTuning(epochs=2)
 

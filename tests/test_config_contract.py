@@ -11,6 +11,8 @@ from tfx_compression.compression_evaluator.config import CompressionEvaluatorCon
 from tfx_compression.compression_evaluator.config import MetricThreshold
 from tfx_compression.coreml_converter.config import CoreMLConverterConfig
 from tfx_compression.errors import CompressionConfigError
+from tfx_compression.fine_tuning.config import FineTuning
+from tfx_compression.fine_tuning.config import LayerSelection
 from tfx_compression.lite_converter.config import LiteConverterConfig
 from tfx_compression.micro_exporter.config import MicroExporterConfig
 from tfx_compression.post_training_quantizer.config import PostTrainingQuantizerConfig
@@ -18,8 +20,6 @@ from tfx_compression.pruner.channel_config import ChannelPruning
 from tfx_compression.pruner.config import ConstantSparsity
 from tfx_compression.pruner.config import PrunerConfig
 from tfx_compression.quantization_aware_trainer.config import QatConfig
-from tfx_compression.training_config import FineTuning
-from tfx_compression.training_config import LayerSelection
 from tfx_compression.weight_clusterer.config import WeightClustererConfig
 
 CONFIGS = [

@@ -15,9 +15,9 @@ from tfx_compression import properties
 from tfx_compression.errors import CompressionConfigError
 from tfx_compression.errors import InputMismatchError
 from tfx_compression.errors import UnsupportedModelError
+from tfx_compression.fine_tuning.config import FineTuning
+from tfx_compression.fine_tuning.config import LayerSelection
 from tfx_compression.pruner import executor
-from tfx_compression.training_config import FineTuning
-from tfx_compression.training_config import LayerSelection
 from tfx_compression.pruner.config import PolynomialDecay
 from tfx_compression.pruner.config import PrunerConfig
 

@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from tfx_compression.training_config import FineTuning
+from tfx_compression.fine_tuning.config import FineTuning
 from tfx_compression.pruner.config import PrunerConfig
 
 

@@ -11,11 +11,11 @@ from tfx_compression import artifact_io
 from tfx_compression import properties
 from tfx_compression.errors import CompressionConfigError
 from tfx_compression.errors import UnsupportedModelError
+from tfx_compression.fine_tuning.config import FineTuning
+from tfx_compression.fine_tuning.config import LayerSelection
 from tfx_compression.lib import qat
 from tfx_compression.quantization_aware_trainer import executor
 from tfx_compression.quantization_aware_trainer.config import QatConfig
-from tfx_compression.training_config import FineTuning
-from tfx_compression.training_config import LayerSelection
 
 TUNING = FineTuning(epochs=4, learning_rate_scale=0.1)
 

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
+from tfx_compression.fine_tuning.config import LayerSelection
 from tfx_compression.lib import qat
 from tfx_compression.lib import qat_ranges
-from tfx_compression.training_config import LayerSelection
 
 
 def _model():

@@ -21,11 +21,11 @@ from tfx_compression import errors
 from tfx_compression.compression_evaluator.config import Benchmark
 from tfx_compression.compression_evaluator.config import CompressionEvaluatorConfig
 from tfx_compression.compression_evaluator.config import MetricThreshold
+from tfx_compression.fine_tuning.config import FineTuning
 from tfx_compression.lite_converter.config import LiteConverterConfig
 from tfx_compression.pipelines import cli
 from tfx_compression.pruner.config import PolynomialDecay
 from tfx_compression.pruner.config import PrunerConfig
-from tfx_compression.training_config import FineTuning
 
 FAST_EVAL = CompressionEvaluatorConfig(
     benchmark=Benchmark(warmup_runs=1, runs=5, measure_memory=False))

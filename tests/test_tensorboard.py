@@ -9,9 +9,9 @@ import time
 import urllib.request
 
 import executor_harness as harness
+from tfx_compression.fine_tuning.config import FineTuning
 from tfx_compression.pruner.config import PolynomialDecay
 from tfx_compression.pruner.config import PrunerConfig
-from tfx_compression.training_config import FineTuning
 
 
 def _free_port() -> int:

@@ -17,12 +17,12 @@ import tfx_examples
 from tfx_compression import properties
 from tfx_compression.compression_evaluator.config import Benchmark
 from tfx_compression.compression_evaluator.config import CompressionEvaluatorConfig
-from tfx_compression.pipelines.compression import CompressionPlan
+from tfx_compression.fine_tuning.config import FineTuning
 from tfx_compression.pipelines.compression import add_compression
+from tfx_compression.pipelines.compression import CompressionPlan
 from tfx_compression.pruner.config import PolynomialDecay
 from tfx_compression.pruner.config import PrunerConfig
 from tfx_compression.quantization_aware_trainer.config import QatConfig
-from tfx_compression.training_config import FineTuning
 
 VARIANTS = ("none", "dynamic_range", "ptq_int8", "pruned_tflite", "pruned_qat")
 FAST = CompressionEvaluatorConfig(

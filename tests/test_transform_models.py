@@ -17,6 +17,7 @@ from tfx_compression import properties
 from tfx_compression.errors import ConversionError
 from tfx_compression.errors import InputMismatchError
 from tfx_compression.errors import UnsupportedModelError
+from tfx_compression.fine_tuning.config import FineTuning
 from tfx_compression.lite_converter import executor as lite_executor
 from tfx_compression.lite_converter.config import LiteConverterConfig
 from tfx_compression.post_training_quantizer import executor as ptq_executor
@@ -25,7 +26,6 @@ from tfx_compression.pruner import executor as pruner_executor
 from tfx_compression.pruner.channel_config import ChannelPruning
 from tfx_compression.pruner.config import PolynomialDecay
 from tfx_compression.pruner.config import PrunerConfig
-from tfx_compression.training_config import FineTuning
 
 MODEL_FN = {"model_fn": "build",
             "module_file": tfx_examples.PENGUIN_MODEL_FN_FILE}

@@ -8,10 +8,10 @@ import executor_harness
 from tfx_compression import artifact_io
 from tfx_compression import properties
 from tfx_compression.errors import CompressionConfigError
+from tfx_compression.fine_tuning.config import FineTuning
+from tfx_compression.fine_tuning.config import LayerSelection
 from tfx_compression.lib import clustering
 from tfx_compression.quantization_aware_trainer.config import QatConfig
-from tfx_compression.training_config import FineTuning
-from tfx_compression.training_config import LayerSelection
 from tfx_compression.weight_clusterer.config import WeightClustererConfig
 
 CLUSTERS = 8

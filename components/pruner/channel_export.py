@@ -8,7 +8,7 @@ from absl import logging
 from tfx_compression import artifact_io
 from tfx_compression import fine_tuning_record
 from tfx_compression import properties
-from tfx_compression import training_spec
+from tfx_compression.fine_tuning import spec as tuning_spec
 
 # Serialized eval examples the re-created serving signature is checked on.
 NUM_SIGNATURE_CHECK_EXAMPLES = 64
@@ -31,12 +31,12 @@ def prune_and_export(loaded, config, data, input_dict, run) -> None:
   result = channel_runner.prune(loaded.keras_model, config, data,
                                 run.model_run.uri)
   examples = artifact_utils.get_single_instance(
-      input_dict[training_spec.EXAMPLES_KEY])
+      input_dict[tuning_spec.EXAMPLES_KEY])
   serialized = examples_io.read_serialized(
       artifact_io.split_files(examples, config.fine_tuning.eval_split),
       NUM_SIGNATURE_CHECK_EXAMPLES)
   transform = conversion_input.transform_dir(input_dict,
-                                             training_spec.TRANSFORM_GRAPH_KEY)
+                                             tuning_spec.TRANSFORM_GRAPH_KEY)
   serving_signature.save_with_rebuilt_signature(
       result.model, loaded,
       os.path.join(run.output.uri, artifact_io.SERVING_DIR), serialized,
@@ -47,7 +47,7 @@ def prune_and_export(loaded, config, data, input_dict, run) -> None:
                 **fine_tuning_record.report_entries(result))
   artifact_io.write_report(run.output.uri, report)
   artifact_io.write_json(
-      os.path.join(run.model_run.uri, training_spec.HISTORY_FILE),
+      os.path.join(run.model_run.uri, tuning_spec.HISTORY_FILE),
       result.history)
   _set_properties(run.output, config, report)
   fine_tuning_record.set_properties(run.output, result)

@@ -10,12 +10,12 @@ import enum
 from typing import Any, Mapping, Optional, Tuple, Union
 
 from tfx_compression import config_utils
-from tfx_compression import training_config
 from tfx_compression.errors import CompressionConfigError
+from tfx_compression.fine_tuning import config as tuning_config
+from tfx_compression.fine_tuning.config import FineTuning
+from tfx_compression.fine_tuning.config import LayerSelection
 from tfx_compression.lib.prune_steps import DEFAULT_RECOVERY_FRACTION
 from tfx_compression.pruner.channel_config import ChannelPruning
-from tfx_compression.training_config import FineTuning
-from tfx_compression.training_config import LayerSelection
 
 
 
@@ -173,7 +173,7 @@ class PrunerConfig:
     if self.m_by_n[0] >= self.m_by_n[1]:
       raise CompressionConfigError(
           f"m_by_n must have m < n (m zeros in every n weights); got {self.m_by_n}")
-    training_config.check_fine_tuning_fields(self)
+    tuning_config.check_fine_tuning_fields(self)
     is_channel = self.granularity is Granularity.CHANNEL
     if is_channel and not isinstance(self.channels, ChannelPruning):
       raise CompressionConfigError(
@@ -228,7 +228,7 @@ class PrunerConfig:
     return config_utils.from_mapping(cls, d, "Pruner config", {
         "schedule": _schedule_from_dict,
         "channels": ChannelPruning.from_dict,
-        **training_config.NESTED_CONVERTERS,
+        **tuning_config.NESTED_CONVERTERS,
     })
 
   def to_json(self) -> str:

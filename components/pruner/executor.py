@@ -9,8 +9,8 @@ from tfx.dsl.components.base import base_executor
 
 from tfx_compression import artifact_io
 from tfx_compression import properties
-from tfx_compression import training_data
-from tfx_compression import training_spec
+from tfx_compression.fine_tuning import data as tuning_data
+from tfx_compression.fine_tuning import spec as tuning_spec
 from tfx_compression.pruner import channel_export
 from tfx_compression.pruner import spec
 from tfx_compression.pruner.config import Granularity
@@ -25,40 +25,40 @@ class Executor(base_executor.BaseExecutor):
          output_dict: Dict[str, List[Any]],
          exec_properties: Dict[str, Any]) -> None:
     # pylint: disable=g-import-not-at-top
-    from tfx_compression import fine_tuning_io
+    from tfx_compression.fine_tuning import io as tuning_io
     from tfx_compression.lib import model_loading
     from tfx_compression.pruner import runner
 
     self._log_startup(input_dict, output_dict, exec_properties)
     config = PrunerConfig.from_json(exec_properties[spec.CONFIG_KEY])
-    with training_data.fine_tuning_run(input_dict, output_dict,
-                                       spec.PRUNED_MODEL_KEY, "Pruner") as run:
+    with tuning_data.fine_tuning_run(input_dict, output_dict,
+                                     spec.PRUNED_MODEL_KEY, "Pruner") as run:
       source_dir, output, model_run = run.source_dir, run.output, run.model_run
       loaded = model_loading.load_for_training(
           source_dir, "Pruner", config.model_fn, config.module_file,
           config.trust_model_code)
-      data = training_data.load(input_dict, config.fine_tuning, loaded,
-                                config.input_fn, config.module_file)
-      reproduced = fine_tuning_io.check_input_model(loaded, data)
+      data = tuning_data.load(input_dict, config.fine_tuning, loaded,
+                              config.input_fn, config.module_file)
+      reproduced = tuning_io.check_input_model(loaded, data)
       if config.granularity is Granularity.CHANNEL:
         channel_export.prune_and_export(loaded, config, data, input_dict,
                                         run)
         return
       result = runner.prune(loaded.keras_model, config, data, model_run.uri)
       export_dir = os.path.join(output.uri, artifact_io.SERVING_DIR)
-      export_diff = fine_tuning_io.export_with_original_signatures(
+      export_diff = tuning_io.export_with_original_signatures(
           result.stripped_model, loaded, source_dir, export_dir, data,
           config.trust_model_code)
       report = dict(_report(config, run.source.uri, data.source, result),
-                    **fine_tuning_io.report(loaded, data, reproduced,
-                                            export_diff,
-                                            config.trust_model_code))
+                    **tuning_io.report(loaded, data, reproduced,
+                                       export_diff,
+                                       config.trust_model_code))
       artifact_io.write_report(output.uri, report)
       artifact_io.write_json(
-          os.path.join(model_run.uri, training_spec.HISTORY_FILE),
+          os.path.join(model_run.uri, tuning_spec.HISTORY_FILE),
           result.history)
       _set_properties(output, config, result, report)
-      fine_tuning_io.set_trust_property(output, config.trust_model_code)
+      tuning_io.set_trust_property(output, config.trust_model_code)
     logging.info("Pruner wrote %s: sparsity %.3f of pruned layers",
                  output.uri, report["pruned_layers_sparsity"])
 

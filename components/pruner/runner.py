@@ -47,7 +47,7 @@ def prune(model, config: PrunerConfig, data, log_dir: str) -> PruneResult:
     model: The loaded baseline; its layers are wrapped and trained, so it
       must not be used afterwards.
     config: The Pruner configuration.
-    data: A `training_data.TrainingData`.
+    data: A `tfx_compression.fine_tuning.data.TrainingData`.
     log_dir: TensorBoard directory for PruningSummaries and training curves.
 
   Returns:

@@ -5,12 +5,12 @@ import enum
 from typing import Any, Mapping, Optional
 
 from tfx_compression import config_utils
-from tfx_compression import training_config
 from tfx_compression.errors import CompressionConfigError
+from tfx_compression.fine_tuning import config as tuning_config
+from tfx_compression.fine_tuning.config import FineTuning
+from tfx_compression.fine_tuning.config import LayerSelection
 from tfx_compression.lib.conversion_options import TfliteInputs
 from tfx_compression.lib.quantization_options import IoType
-from tfx_compression.training_config import FineTuning
-from tfx_compression.training_config import LayerSelection
 
 
 class QatScheme(str, enum.Enum):
@@ -112,7 +112,7 @@ class QatConfig:
         self.min_argmax_agreement, "min_argmax_agreement", 0.0, 1.0))
     config_utils.check_int(self.num_validation_examples,
                            "num_validation_examples", minimum=1)
-    training_config.check_fine_tuning_fields(self)
+    tuning_config.check_fine_tuning_fields(self)
     for field in ("skip_unsupported_layers", "calibrate_ranges"):
       if not isinstance(getattr(self, field), bool):
         raise CompressionConfigError(
@@ -127,7 +127,7 @@ class QatConfig:
   @classmethod
   def from_dict(cls, d: Mapping[str, Any]) -> "QatConfig":
     return config_utils.from_mapping(cls, d, "QAT config",
-                                     training_config.NESTED_CONVERTERS)
+                                     tuning_config.NESTED_CONVERTERS)
 
   @classmethod
   def from_json(cls, text: str) -> "QatConfig":

@@ -11,8 +11,8 @@ from tfx_compression import artifact_io
 from tfx_compression import conversion_input
 from tfx_compression import properties
 from tfx_compression import tflite_artifact
-from tfx_compression import training_data
-from tfx_compression import training_spec
+from tfx_compression.fine_tuning import data as tuning_data
+from tfx_compression.fine_tuning import spec as tuning_spec
 from tfx_compression.quantization_aware_trainer import spec
 from tfx_compression.quantization_aware_trainer.config import QatConfig
 
@@ -25,7 +25,7 @@ class Executor(base_executor.BaseExecutor):
          output_dict: Dict[str, List[Any]],
          exec_properties: Dict[str, Any]) -> None:
     # pylint: disable=g-import-not-at-top
-    from tfx_compression import fine_tuning_io
+    from tfx_compression.fine_tuning import io as tuning_io
     from tfx_compression.lib import clustering
     from tfx_compression.lib import keras_io
     from tfx_compression.lib import model_loading
@@ -35,24 +35,24 @@ class Executor(base_executor.BaseExecutor):
     self._log_startup(input_dict, output_dict, exec_properties)
     config = QatConfig.from_json(exec_properties[spec.CONFIG_KEY])
     component = "QuantizationAwareTrainer"
-    with training_data.fine_tuning_run(input_dict, output_dict,
-                                       spec.QAT_MODEL_KEY, component) as run:
+    with tuning_data.fine_tuning_run(input_dict, output_dict,
+                                     spec.QAT_MODEL_KEY, component) as run:
       output, model_run = run.output, run.model_run
       loaded = model_loading.load_for_training(
           run.source_dir, component, config.model_fn, config.module_file,
           config.trust_model_code)
       model = loaded.keras_model
       tuning = config.fine_tuning
-      data = training_data.load(input_dict, tuning, loaded, config.input_fn,
-                                config.module_file)
-      reproduced = fine_tuning_io.check_input_model(loaded, data)
-      sample = fine_tuning_io.labelled_sample(data,
-                                              config.num_validation_examples)
+      data = tuning_data.load(input_dict, tuning, loaded, config.input_fn,
+                              config.module_file)
+      reproduced = tuning_io.check_input_model(loaded, data)
+      sample = tuning_io.labelled_sample(data,
+                                         config.num_validation_examples)
       float_accuracy = (sample.accuracy(loaded.function) if sample else None)
       result = runner.train(
           model, config, data, model_run.uri,
           clustered=run.source.has_custom_property(properties.WEIGHT_CLUSTERS))
-      prepared = fine_tuning_io.tflite_input(
+      prepared = tuning_io.tflite_input(
           loaded, result.qat_model, config.inputs, input_dict, data,
           config.num_validation_examples, component)
       converted = runner.to_tflite(prepared.source.function, config.io_type,
@@ -68,8 +68,8 @@ class Executor(base_executor.BaseExecutor):
                                 os.path.join(output.uri, spec.KERAS_QAT_DIR))
       report = dict(
           tflite_artifact.report(converted, prepared.source.inputs, serving),
-          **fine_tuning_io.report(loaded, data, reproduced, None,
-                                  config.trust_model_code),
+          **tuning_io.report(loaded, data, reproduced, None,
+                             config.trust_model_code),
           source_model=run.source.uri,
           config=config.to_dict(),
           data=data.source,
@@ -94,10 +94,10 @@ class Executor(base_executor.BaseExecutor):
                     "qat_tflite": tflite_accuracy})
       artifact_io.write_report(output.uri, report)
       artifact_io.write_json(
-          os.path.join(model_run.uri, training_spec.HISTORY_FILE),
+          os.path.join(model_run.uri, tuning_spec.HISTORY_FILE),
           result.history)
       _set_properties(output, report)
-      fine_tuning_io.set_trust_property(output, config.trust_model_code)
+      tuning_io.set_trust_property(output, config.trust_model_code)
     logging.info("QuantizationAwareTrainer wrote %s: accuracy %s", output.uri,
                  report["accuracy"])
 

@@ -68,7 +68,7 @@ def train(model, config: QatConfig, data, log_dir: str,
   Args:
     model: The loaded input model (compiled); not to be reused afterwards.
     config: The QAT configuration.
-    data: A `training_data.TrainingData`.
+    data: A `tfx_compression.fine_tuning.data.TrainingData`.
     log_dir: TensorBoard directory.
     clustered: The input was clustered (WeightClusterer): 'auto' picks the
       cluster-preserving scheme.

@@ -3,7 +3,7 @@
 from tfx.types import component_spec
 from tfx.types import standard_artifacts
 
-from tfx_compression import training_spec
+from tfx_compression.fine_tuning import spec as tuning_spec
 
 QAT_MODEL_KEY = "qat_model"
 CONFIG_KEY = "qat_config"  # QatConfig.to_json()
@@ -14,9 +14,9 @@ class QuantizationAwareTrainerSpec(component_spec.ComponentSpec):
   """QAT: a Keras Model and its Examples in, an int8 TFLite Model out."""
 
   PARAMETERS = {CONFIG_KEY: component_spec.ExecutionParameter(type=str)}
-  INPUTS = dict(training_spec.INPUTS)
+  INPUTS = dict(tuning_spec.INPUTS)
   OUTPUTS = {
       QAT_MODEL_KEY: component_spec.ChannelParameter(
           type=standard_artifacts.Model),
-      training_spec.MODEL_RUN_KEY: training_spec.MODEL_RUN_OUTPUT,
+      tuning_spec.MODEL_RUN_KEY: tuning_spec.MODEL_RUN_OUTPUT,
   }

@@ -4,10 +4,10 @@ import dataclasses
 from typing import Any, Mapping, Optional
 
 from tfx_compression import config_utils
-from tfx_compression import training_config
+from tfx_compression.fine_tuning import config as tuning_config
+from tfx_compression.fine_tuning.config import FineTuning
+from tfx_compression.fine_tuning.config import LayerSelection
 from tfx_compression.lib.clustering_options import CentroidInit
-from tfx_compression.training_config import FineTuning
-from tfx_compression.training_config import LayerSelection
 
 # The component's one exec property (its spec's parameter).
 CONFIG_KEY = "clusterer_config"
@@ -46,7 +46,7 @@ class WeightClustererConfig:
                            minimum=2, maximum=MAX_CLUSTERS)
     object.__setattr__(self, "centroid_init", config_utils.parse_enum(
         CentroidInit, self.centroid_init, "centroid_init"))
-    training_config.check_fine_tuning_fields(self)
+    tuning_config.check_fine_tuning_fields(self)
 
   def to_dict(self) -> dict:
     return config_utils.to_jsonable(self)
@@ -54,7 +54,7 @@ class WeightClustererConfig:
   @classmethod
   def from_dict(cls, d: Mapping[str, Any]) -> "WeightClustererConfig":
     return config_utils.from_mapping(cls, dict(d), "WeightClusterer config",
-                                     training_config.NESTED_CONVERTERS)
+                                     tuning_config.NESTED_CONVERTERS)
 
   def to_json(self) -> str:
     return config_utils.dump(self)

@@ -10,8 +10,8 @@ from tfx.dsl.components.base import base_executor
 from tfx_compression import artifact_io
 from tfx_compression import fine_tuning_record
 from tfx_compression import properties
-from tfx_compression import training_data
-from tfx_compression import training_spec
+from tfx_compression.fine_tuning import data as tuning_data
+from tfx_compression.fine_tuning import spec as tuning_spec
 from tfx_compression.weight_clusterer import spec
 from tfx_compression.weight_clusterer.config import WeightClustererConfig
 
@@ -23,25 +23,25 @@ class Executor(base_executor.BaseExecutor):
          output_dict: Dict[str, List[Any]],
          exec_properties: Dict[str, Any]) -> None:
     # pylint: disable=g-import-not-at-top
-    from tfx_compression import fine_tuning_io
+    from tfx_compression.fine_tuning import io as tuning_io
     from tfx_compression.lib import model_loading
     from tfx_compression.weight_clusterer import runner
 
     self._log_startup(input_dict, output_dict, exec_properties)
     config = WeightClustererConfig.from_exec_properties(exec_properties)
     component = "WeightClusterer"
-    with training_data.fine_tuning_run(input_dict, output_dict,
-                                       spec.CLUSTERED_MODEL_KEY,
-                                       component) as run:
+    with tuning_data.fine_tuning_run(input_dict, output_dict,
+                                     spec.CLUSTERED_MODEL_KEY,
+                                     component) as run:
       source_dir, output, model_run = run.source_dir, run.output, run.model_run
       loaded = model_loading.load_for_training(
           source_dir, component, config.model_fn, config.module_file,
           config.trust_model_code)
-      data = training_data.load(input_dict, config.fine_tuning, loaded,
-                                config.input_fn, config.module_file)
-      reproduced = fine_tuning_io.check_input_model(loaded, data)
+      data = tuning_data.load(input_dict, config.fine_tuning, loaded,
+                              config.input_fn, config.module_file)
+      reproduced = tuning_io.check_input_model(loaded, data)
       result = runner.cluster(loaded.keras_model, config, data, model_run.uri)
-      export_diff = fine_tuning_io.export_with_original_signatures(
+      export_diff = tuning_io.export_with_original_signatures(
           result.stripped_model, loaded, source_dir,
           os.path.join(output.uri, artifact_io.SERVING_DIR), data,
           config.trust_model_code)
@@ -58,15 +58,15 @@ class Executor(base_executor.BaseExecutor):
           weights_gzip_bytes_before=result.weights_gzip_before,
           weights_gzip_bytes_after=result.weights_gzip_after,
           **fine_tuning_record.report_entries(result),
-          **fine_tuning_io.report(loaded, data, reproduced, export_diff,
-                                  config.trust_model_code))
+          **tuning_io.report(loaded, data, reproduced, export_diff,
+                             config.trust_model_code))
       artifact_io.write_report(output.uri, report)
       artifact_io.write_json(
-          os.path.join(model_run.uri, training_spec.HISTORY_FILE),
+          os.path.join(model_run.uri, tuning_spec.HISTORY_FILE),
           result.history)
       _set_properties(output, config, result)
       fine_tuning_record.set_properties(output, result)
-      fine_tuning_io.set_trust_property(output, config.trust_model_code)
+      tuning_io.set_trust_property(output, config.trust_model_code)
     logging.info("WeightClusterer wrote %s: %d clusters in %s", output.uri,
                  config.number_of_clusters, result.selection.selected)
 

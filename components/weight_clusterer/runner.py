@@ -31,7 +31,7 @@ def cluster(model, config, data, log_dir: str) -> ClusterResult:
     model: The loaded baseline; its layers are wrapped and trained, so it
       must not be used afterwards.
     config: The `WeightClustererConfig`.
-    data: A `training_data.TrainingData`.
+    data: A `tfx_compression.fine_tuning.data.TrainingData`.
     log_dir: TensorBoard directory.
   """
   import tf_keras  # pylint: disable=g-import-not-at-top

@@ -3,7 +3,7 @@
 from tfx.types import component_spec
 from tfx.types import standard_artifacts
 
-from tfx_compression import training_spec
+from tfx_compression.fine_tuning import spec as tuning_spec
 from tfx_compression.weight_clusterer.config import CONFIG_KEY
 
 CLUSTERED_MODEL_KEY = "clustered_model"
@@ -13,9 +13,9 @@ class WeightClustererSpec(component_spec.ComponentSpec):
   """WeightClusterer: a Keras Model and its Examples in, a clustered Keras Model out."""
 
   PARAMETERS = {CONFIG_KEY: component_spec.ExecutionParameter(type=str)}
-  INPUTS = dict(training_spec.INPUTS)
+  INPUTS = dict(tuning_spec.INPUTS)
   OUTPUTS = {
       CLUSTERED_MODEL_KEY: component_spec.ChannelParameter(
           type=standard_artifacts.Model),
-      training_spec.MODEL_RUN_KEY: training_spec.MODEL_RUN_OUTPUT,
+      tuning_spec.MODEL_RUN_KEY: tuning_spec.MODEL_RUN_OUTPUT,
   }

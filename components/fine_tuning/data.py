@@ -17,11 +17,11 @@ from tfx_compression import artifact_io
 from tfx_compression import error_boundary
 from tfx_compression.errors import InputMismatchError
 from tfx_compression.errors import InsufficientExamplesError
+from tfx_compression.fine_tuning.spec import EXAMPLES_KEY
+from tfx_compression.fine_tuning.spec import MODEL_KEY
+from tfx_compression.fine_tuning.spec import MODEL_RUN_KEY
+from tfx_compression.fine_tuning.spec import TRANSFORM_GRAPH_KEY
 from tfx_compression.lib.saved_model_info import FeatureInfo
-from tfx_compression.training_spec import EXAMPLES_KEY
-from tfx_compression.training_spec import MODEL_KEY
-from tfx_compression.training_spec import MODEL_RUN_KEY
-from tfx_compression.training_spec import TRANSFORM_GRAPH_KEY
 
 
 @dataclasses.dataclass(frozen=True)

@@ -129,12 +129,12 @@ def tflite_input(loaded, trained_model, inputs, input_dict, data, limit: int,
   """
   # pylint: disable=g-import-not-at-top
   from tfx_compression import conversion_input
-  from tfx_compression import training_spec
+  from tfx_compression.fine_tuning import spec as tuning_spec
   from tfx_compression.lib import examples_io
   from tfx_compression.lib import model_function
   from tfx_compression.lib import tflite_source
   transform = conversion_input.transform_dir(input_dict,
-                                             training_spec.TRANSFORM_GRAPH_KEY)
+                                             tuning_spec.TRANSFORM_GRAPH_KEY)
   serialized = examples_io.read_serialized(data.eval_files, limit)
   keys = examples_io.feature_keys(data.eval_files)
   source = f"the eval split ({data.eval_files[0]})"
