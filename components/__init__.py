@@ -41,6 +41,9 @@ _LAZY = {
     "Budgets": "tfx_compression.compression_evaluator.config",
     "Benchmark": "tfx_compression.compression_evaluator.config",
     "Direction": "tfx_compression.compression_evaluator.config",
+    "CandidateSelector": "tfx_compression.candidate_selector.component",
+    "CandidateSelectorConfig": "tfx_compression.candidate_selector.config",
+    "Objective": "tfx_compression.candidate_selector.config",
 }
 
 __all__ = sorted(_LAZY)
