@@ -44,6 +44,7 @@ _LAZY = {
     "CandidateSelector": "tfx_compression.candidate_selector.component",
     "CandidateSelectorConfig": "tfx_compression.candidate_selector.config",
     "Objective": "tfx_compression.candidate_selector.config",
+    "CandidateComparison": "tfx_compression.candidate_selector.spec",
 }
 
 __all__ = sorted(_LAZY)

@@ -50,7 +50,10 @@ def blessing_key(index: int) -> str:
 class CandidateComparison(artifact.Artifact):
   """Every candidate's figures and the choice: comparison.json and .html."""
 
-  TYPE_NAME = "CandidateComparison"
+  # '<package>.<Class>': the Kubeflow V2 compiler takes a custom type only
+  # under such a name, and its container imports the class by it (the
+  # package exports it lazily).
+  TYPE_NAME = "tfx_compression.CandidateComparison"
 
 
 class CandidateSelectorSpec(component_spec.ComponentSpec):
