@@ -9,6 +9,8 @@ import json
 import os
 from typing import Dict, Optional
 
+from tfx_compression.candidate_selector import executor as selector_executor
+from tfx_compression.candidate_selector import spec as selector_spec
 from tfx_compression.compression_evaluator import executor as evaluator_executor
 from tfx_compression.compression_evaluator import spec as evaluator_spec
 from tfx_compression.lite_converter import executor as lite_executor
@@ -29,11 +31,14 @@ _COMPONENTS = {
                                  qat_spec.QuantizationAwareTrainerSpec),
     "CompressionEvaluator": (evaluator_executor.Executor,
                              evaluator_spec.CompressionEvaluatorSpec),
+    "CandidateSelector": (selector_executor.Executor,
+                          selector_spec.CandidateSelectorSpec),
 }
 
 
 def exec_properties(component: str, config) -> Dict[str, object]:
-  if component in ("LiteConverter", "PostTrainingQuantizer"):
+  if component in ("LiteConverter", "PostTrainingQuantizer",
+                   "CandidateSelector"):
     return config.to_exec_properties()
   key = {"Pruner": pruner_spec.CONFIG_KEY,
          "QuantizationAwareTrainer": qat_spec.CONFIG_KEY,

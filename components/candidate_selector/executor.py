@@ -41,6 +41,16 @@ def _first(input_dict, key):
   return artifacts[0] if artifacts else None
 
 
+def set_property(artifact, name: str, value) -> None:
+  """Sets an int, float or string custom property by its Python type."""
+  if isinstance(value, bool) or isinstance(value, int):
+    artifact.set_int_custom_property(name, int(value))
+  elif isinstance(value, float):
+    artifact.set_float_custom_property(name, value)
+  else:
+    artifact.set_string_custom_property(name, str(value))
+
+
 def _numbers(artifact) -> Dict[str, float]:
   figures = {}
   for name in artifact.mlmd_artifact.custom_properties:
@@ -132,7 +142,7 @@ class Executor(base_executor.BaseExecutor):
         source = input_dict[spec.model_key(winner.index)][0]
         for name in _COPIED_MODEL_PROPERTIES:
           if source.has_custom_property(name):
-            model.set_custom_property(name, source.get_custom_property(name))
+            set_property(model, name, source.get_custom_property(name))
     for artifact in (model, blessing, comparison):
       artifact.set_string_custom_property(spec.PROP_OBJECTIVE,
                                           config.objective.value)
