@@ -221,7 +221,9 @@ def test_incomplete_or_mismatched_evaluations_are_never_selected(real,
   other_model = Real(real["none"].model, _copy(small.evaluation, **tiny),
                      small.blessing)  # dynamic_range's blessing
   no_evaluation = Real(small.model, None, small.blessing)
-  candidates = {"no_size": no_size, "no_verdict": no_verdict,
+  unnamed = Real(small.model, _copy(small.evaluation, **tiny),
+                 _copy(small.blessing, drop=("current_model",)))
+  candidates = {"unnamed": unnamed, "no_size": no_size, "no_verdict": no_verdict,
                 "nan_size": nan_size, "other_model": other_model,
                 "no_evaluation": no_evaluation, "none": real["none"]}
   inputs = {}
@@ -240,6 +242,7 @@ def test_incomplete_or_mismatched_evaluations_are_never_selected(real,
   assert "lacks gzip_size_bytes" in problems["nan_size"]
   assert "blessing is for another model" in problems["other_model"]
   assert problems["no_evaluation"] == "no evaluation"
+  assert "its blessing names no model" in problems["unnamed"]
   # Only incomplete ones: nothing is selected, and the message says why.
   outputs = _select({"no_size": no_size}, tmp_path / "only")
   assert outputs["blessing"].get_int_custom_property("blessed") == 0

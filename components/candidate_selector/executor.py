@@ -86,16 +86,16 @@ def read_candidate(index: int, variant: str, input_dict):
   candidate.blessed = (
       blessing.get_int_custom_property(PROP_BLESSED) == 1 and
       fileio.exists(os.path.join(blessing.uri, spec.VERDICT_BLESSED)))
-  if model is not None:  # the blessing must be this model's
-    blessed_uri = (blessing.get_string_custom_property(PROP_CURRENT_MODEL)
-                   if blessing.has_custom_property(PROP_CURRENT_MODEL) else "")
-    blessed_id = (blessing.get_int_custom_property(properties.CANDIDATE_MODEL_ID)
-                  if blessing.has_custom_property(
-                      properties.CANDIDATE_MODEL_ID) else 0)
-    if (blessed_uri and blessed_uri != model.uri) or (
-        blessed_id and model.id and blessed_id != model.id):
-      candidate.problems.append(
-          f"its blessing is for another model ({blessed_uri or blessed_id})")
+  # The blessing must be this model's. Compared by uri: on Kubeflow, artifact
+  # ids are derived per task from runtime names, so ids are not compared.
+  blessed_uri = (blessing.get_string_custom_property(PROP_CURRENT_MODEL)
+                 if blessing.has_custom_property(PROP_CURRENT_MODEL) else "")
+  if not blessed_uri:
+    candidate.problems.append(
+        f"its blessing names no model ({PROP_CURRENT_MODEL} is missing)")
+  elif model is not None and blessed_uri != model.uri:
+    candidate.problems.append(
+        f"its blessing is for another model ({blessed_uri})")
   return candidate
 
 
