@@ -94,6 +94,16 @@ class CompressionPlan:
         config_utils.parse_enum(QuantizationMode, m, "ptq_modes")
         for m in config_utils.check_sequence(self.ptq_modes, "ptq_modes"))))
     set_("pushers", config_utils.parse_enum(Pushers, self.pushers, "pushers"))
+    if self.selector is not None:
+      from tfx_compression.candidate_selector.config import CandidateSelectorConfig  # pylint: disable=g-import-not-at-top
+      if not isinstance(self.selector, CandidateSelectorConfig):
+        raise CompressionConfigError(
+            "selector must be a CandidateSelectorConfig; got "
+            f"{type(self.selector).__name__} {self.selector!r}")
+      if self.pushers == Pushers.PER_VARIANT:
+        raise CompressionConfigError(
+            "selector is read only with pushers 'selected'; got pushers "
+            "'per_variant'")
     if not (self.lite_optimizations or self.ptq_modes or self.pruner or
             self.qat):
       raise CompressionConfigError(

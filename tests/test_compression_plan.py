@@ -84,6 +84,8 @@ def test_without_push_destination_no_pusher():
      "CompressionPlan builds no branch"),
     ({"pushers": "each"}, "pushers must be one of 'selected', 'per_variant'; "
      "got 'each'"),
+    ({"selector": {"objective": "fastest"}},
+     "selector must be a CandidateSelectorConfig; got dict"),
 ])
 def test_bad_plan_is_named(kwargs, message):
   with pytest.raises(CompressionConfigError) as e:

@@ -6,6 +6,7 @@ import json
 import pytest
 
 from tfx_compression import config_utils
+from tfx_compression.candidate_selector.config import CandidateSelectorConfig
 from tfx_compression.compression_evaluator.config import Budgets
 from tfx_compression.compression_evaluator.config import CompressionEvaluatorConfig
 from tfx_compression.compression_evaluator.config import MetricThreshold
@@ -37,6 +38,9 @@ CONFIGS = [
         slices=(("label",),), budgets=Budgets(max_size_bytes=100)),
     CompressionEvaluatorConfig(eval_config={"metricsSpecs": [{"metrics": [
         {"className": "AUC"}]}]}),
+    CandidateSelectorConfig(objective="weights", variants=("none", "ptq_int8"),
+                            weights={"metric_auc": 1.0,
+                                     "latency_median_us": -0.2}),
 ]
 
 
@@ -50,8 +54,10 @@ def test_every_config_round_trips_through_one_versioned_property(config):
 
 
 @pytest.mark.parametrize("config, key", [
-    (CONFIGS[0], "lite_converter_config"), (CONFIGS[1], "quantizer_config")],
-                         ids=["LiteConverterConfig", "PostTrainingQuantizerConfig"])
+    (CONFIGS[0], "lite_converter_config"), (CONFIGS[1], "quantizer_config"),
+    (CONFIGS[-1], "candidate_selector_config")],
+                         ids=["LiteConverterConfig", "PostTrainingQuantizerConfig",
+                              "CandidateSelectorConfig"])
 def test_converting_components_pass_one_exec_property(config, key):
   props = config.to_exec_properties()
   assert list(props) == [key]
