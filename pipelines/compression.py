@@ -159,6 +159,8 @@ class CompressionPlan:
 EVALUATOR_ID = "CompressionEvaluator"
 PUSHER_ID = "Pusher"
 SELECTOR_ID = "CandidateSelector"
+# Not plain "Pusher": the host pipeline usually has a stock Pusher of that id.
+SELECTED_PUSHER_ID = f"{PUSHER_ID}.selected"
 LATEST_BLESSED_ID = "CompressionLatestBlessedBaseline"
 
 
@@ -237,7 +239,8 @@ def add_compression(examples, model, plan: CompressionPlan = CompressionPlan(),
     Components to append to the pipeline's list, with ids
     `<Component>.<variant>`: producers, `CompressionEvaluator.<variant>`;
     then with `plan.pushers` 'selected', `CandidateSelector` and, with
-    `plan.push_destination`, one `Pusher` of its model and blessing; with
+    `plan.push_destination`, one `Pusher.selected` of its model and
+    blessing; with
     'per_variant', `Pusher.<variant>` after each evaluator.
   """
   # pylint: disable=g-import-not-at-top
@@ -278,5 +281,6 @@ def add_compression(examples, model, plan: CompressionPlan = CompressionPlan(),
       components.append(Pusher(
           model=selector.outputs["model"],
           model_blessing=selector.outputs["blessing"],
-          push_destination=push(plan.push_destination)).with_id(PUSHER_ID))
+          push_destination=push(plan.push_destination)).with_id(
+              SELECTED_PUSHER_ID))
   return components

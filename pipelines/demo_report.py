@@ -37,7 +37,7 @@ def selection(metadata_path: str, pipeline_name: str) -> Optional[Selection]:
   blessing = outputs["blessing"][0]
   html = os.path.join(outputs["comparison"][0].uri, "comparison.html")
   pusher = results.latest_outputs(metadata_path, pipeline_name,
-                                  compression.PUSHER_ID)
+                                  compression.SELECTED_PUSHER_ID)
   pushed = pusher.get("pushed_model", [None])[0]
   was_pushed = bool(pushed and pushed.get_int_custom_property(PUSHED) == 1)
   return Selection(

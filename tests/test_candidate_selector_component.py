@@ -130,7 +130,7 @@ def test_selector_and_one_pusher_compile_for_kubeflow_v2():
       "outputArtifactKey": "quantized_model"}
   assert selector["blessing_4"]["taskOutputArtifact"]["producerTask"] == (
       "CompressionEvaluator.pruned_qat")
-  assert tasks["Pusher"]["inputs"]["artifacts"]["model"][
+  assert tasks["Pusher.selected"]["inputs"]["artifacts"]["model"][
       "taskOutputArtifact"] == {"producerTask": "CandidateSelector",
                                 "outputArtifactKey": "model"}
-  assert not [t for t in tasks if t.startswith("Pusher.")]
+  assert [t for t in tasks if t.startswith("Pusher")] == ["Pusher.selected"]

@@ -26,7 +26,7 @@ def test_full_plan_ids_and_wiring():
       "Pruner.pruned", "LiteConverter.pruned_tflite",
       "CompressionEvaluator.pruned_tflite",
       "QuantizationAwareTrainer.pruned_qat",
-      "CompressionEvaluator.pruned_qat", "CandidateSelector", "Pusher"]
+      "CompressionEvaluator.pruned_qat", "CandidateSelector", "Pusher.selected"]
   by_id = {c.id: c for c in components}
   qat = by_id["QuantizationAwareTrainer.pruned_qat"]
   assert qat.inputs["model"].producer_component_id == "Pruner.pruned"
@@ -35,7 +35,7 @@ def test_full_plan_ids_and_wiring():
   selector = by_id["CandidateSelector"]
   assert selector.inputs["model_2"] is evaluator.inputs["model"]
   assert selector.inputs["blessing_2"] is evaluator.outputs["blessing"]
-  pusher = by_id["Pusher"]
+  pusher = by_id["Pusher.selected"]
   assert pusher.inputs["model"] is selector.outputs["model"]
   assert pusher.inputs["model_blessing"] is selector.outputs["blessing"]
   assert '"base_directory": "/srv"' in pusher.exec_properties[

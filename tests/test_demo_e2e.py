@@ -55,7 +55,7 @@ def test_demo_runs_every_branch_and_pushes_one_winner(trained_pipeline,
   html = os.path.join(selector["comparison"][0].uri, "comparison.html")
   assert f"Comparison:    {html}" in out
   (version,) = set(os.listdir(serving)) - before  # exactly one model pushed
-  (pushed,) = outputs("Pusher")["pushed_model"]
+  (pushed,) = outputs("Pusher.selected")["pushed_model"]
   assert pushed.get_int_custom_property("pushed") == 1
   assert f"Pushed:        {os.path.join(serving, version)}" in out
   winner_uri = comparison["selected_model_uri"]

@@ -52,7 +52,7 @@ def test_drop_in_snippet_runs_and_lineage_links_to_push(penguin, tmp_path):
       "PIPELINE_NAME": penguin.name, "PIPELINE_ROOT": penguin.pipeline_root,
       "METADATA_PATH": penguin.metadata_path})
   out = lambda node: tfx_examples.outputs(penguin, node)
-  (pushed,) = out("Pusher")["pushed_model"]
+  (pushed,) = out("Pusher.selected")["pushed_model"]
   assert pushed.get_int_custom_property("pushed") == 1
   (version,) = os.listdir(serving)  # one winner, pushed once
   store = metadata_store.MetadataStore(

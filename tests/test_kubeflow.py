@@ -28,7 +28,7 @@ DEMO_TASKS = {
     "ImportExampleGen", "Trainer", "LiteConverter.none",
     "LiteConverter.dynamic_range", "PostTrainingQuantizer.ptq_int8",
     "Pruner.pruned", "LiteConverter.pruned_tflite",
-    "QuantizationAwareTrainer.pruned_qat", "CandidateSelector", "Pusher"} | {
+    "QuantizationAwareTrainer.pruned_qat", "CandidateSelector", "Pusher.selected"} | {
         f"CompressionEvaluator.{variant}"
         for variant in ("none", "dynamic_range", "ptq_int8", "pruned_tflite",
                         "pruned_qat")}

@@ -93,7 +93,7 @@ def test_every_compiled_container_runs_like_the_kfp_launcher(tmp_path):
   assert blessed[choice["metadata"]["selected_variant"]]
   (comparison,) = selector["comparison"]
   assert os.path.isfile(os.path.join(comparison["uri"], "comparison.html"))
-  (pushed,) = runs["Pusher"].outputs["pushed_model"]
+  (pushed,) = runs["Pusher.selected"].outputs["pushed_model"]
   assert pushed["metadata"]["pushed"] == 1
   (version,) = os.listdir(serving)
   assert os.listdir(serving / version) == ["tflite"]
