@@ -81,8 +81,13 @@ def test_drop_in_snippet_runs_and_lineage_links_to_push(penguin, tmp_path):
   assert baseline_id == trainer_model.id
   (blessing,) = store.get_artifacts_by_id([blessing_id])
   assert blessing.custom_properties["blessed"].int_value == 1
+  gzip = {}
   for variant in ("none", "ptq_int8"):
-    (evaluator_blessing,) = out(f"CompressionEvaluator.{variant}")["blessing"]
-    assert evaluator_blessing.get_int_custom_property("blessed") == 1
-  # Both blessed: the smaller one (the plan's default objective) won.
-  assert winner == "ptq_int8"
+    evaluator = out(f"CompressionEvaluator.{variant}")
+    assert evaluator["blessing"][0].get_int_custom_property("blessed") == 1
+    gzip[variant] = evaluator["evaluation"][0].get_custom_property(
+        "gzip_size_bytes")
+  # Both blessed: the smaller after gzip (the default objective) won. On
+  # penguin's 4-feature model that is the float one: int8's quantize and
+  # dequantize ops outweigh its smaller weights.
+  assert winner == min(gzip, key=gzip.get), gzip
