@@ -48,6 +48,10 @@ _LAZY = {
     "Budgets": "tfx_compression.compression_evaluator.config",
     "Benchmark": "tfx_compression.compression_evaluator.config",
     "Direction": "tfx_compression.compression_evaluator.config",
+    "CandidateSelector": "tfx_compression.candidate_selector.component",
+    "CandidateSelectorConfig": "tfx_compression.candidate_selector.config",
+    "Objective": "tfx_compression.candidate_selector.config",
+    "CandidateComparison": "tfx_compression.candidate_selector.spec",
 }
 
 __all__ = sorted(_LAZY)

@@ -251,6 +251,14 @@ def run_local(tfx_pipeline, metadata_path: str, plan, out=None) -> str:
     if html:
       say(f"Report ({variant}): {html}")
   say(table)
+  chosen = demo_report.selection(metadata_path, pipeline_name)
+  if chosen is not None:
+    if chosen.comparison_html:
+      say(f"Comparison:    {chosen.comparison_html}")
+    say(f"Selected:      {chosen.variant or 'none'} ({chosen.reason})")
+    if plan.push_destination:
+      say(f"Pushed:        {chosen.pushed_to}" if chosen.pushed else
+          "Pushed:        nothing (no candidate is selectable)")
   for line in demo_report.refusals(metadata_path, pipeline_name, variants):
     say(f"NOT_BLESSED {line}")
   return table

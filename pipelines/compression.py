@@ -5,10 +5,14 @@
                                   CompressionPlan(push_destination="/serving"))
 
 Every branch produces a candidate model that a CompressionEvaluator compares
-with the baseline; a stock Pusher pushes the candidate only when blessed.
+with the baseline. A CandidateSelector compares every candidate and picks the
+best blessed one under the plan's objective, and ONE stock Pusher pushes it
+(nothing when no candidate is blessed); `pushers="per_variant"` gives each
+branch a Pusher of its own instead.
 """
 
 import dataclasses
+import enum
 import os
 from typing import List, Optional, Sequence
 
@@ -16,6 +20,17 @@ from tfx_compression import config_utils
 from tfx_compression.errors import CompressionConfigError
 from tfx_compression.lib.conversion_options import Optimization
 from tfx_compression.lib.quantization_options import QuantizationMode
+
+
+class Pushers(str, enum.Enum):
+  """How blessed candidates are pushed."""
+
+  # A CandidateSelector picks the best blessed candidate; one Pusher pushes
+  # it to `push_destination`.
+  SELECTED = "selected"
+  # One Pusher per candidate, to `push_destination/<variant>`, each when
+  # blessed (no selector).
+  PER_VARIANT = "per_variant"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -31,8 +46,15 @@ class CompressionPlan:
       set (variant `pruned_qat`), else on the baseline (`qat`); None for none.
     ptq_config: Template for the PostTrainingQuantizers (its mode is replaced).
     evaluator: A `CompressionEvaluatorConfig`; None for its defaults.
-    push_destination: Base directory; each blessed candidate is pushed to
-      `<push_destination>/<variant>`. None: no Pushers.
+    push_destination: Where blessed models are pushed (see `pushers`).
+      None: no Pusher.
+    pushers: 'selected' (default): a CandidateSelector compares the
+      candidates and one stock Pusher pushes the winner to
+      `<push_destination>/<version>`; 'per_variant': one Pusher per
+      candidate, each blessed candidate pushed to
+      `<push_destination>/<variant>/<version>`, and no selector.
+    selector: A `CandidateSelectorConfig` (the objective); None for its
+      defaults (objective 'smallest': lowest gzip size).
     model_fn: For a Trainer that saves with `tf.saved_model.save` (TFX's
       examples): the function building its Keras model, given to the Pruner
       and QAT configs that set none (see PrunerConfig.model_fn).
@@ -55,6 +77,8 @@ class CompressionPlan:
   ptq_config: Optional[object] = None
   evaluator: Optional[object] = None
   push_destination: Optional[str] = None
+  pushers: Pushers = Pushers.SELECTED
+  selector: Optional[object] = None
   model_fn: Optional[str] = None
   module_file: Optional[str] = None
   compare_with_latest_blessed: bool = False
@@ -69,6 +93,17 @@ class CompressionPlan:
     set_("ptq_modes", tuple(dict.fromkeys(
         config_utils.parse_enum(QuantizationMode, m, "ptq_modes")
         for m in config_utils.check_sequence(self.ptq_modes, "ptq_modes"))))
+    set_("pushers", config_utils.parse_enum(Pushers, self.pushers, "pushers"))
+    if self.selector is not None:
+      from tfx_compression.candidate_selector.config import CandidateSelectorConfig  # pylint: disable=g-import-not-at-top
+      if not isinstance(self.selector, CandidateSelectorConfig):
+        raise CompressionConfigError(
+            "selector must be a CandidateSelectorConfig; got "
+            f"{type(self.selector).__name__} {self.selector!r}")
+      if self.pushers == Pushers.PER_VARIANT:
+        raise CompressionConfigError(
+            "selector is read only with pushers 'selected'; got pushers "
+            "'per_variant'")
     if not (self.lite_optimizations or self.ptq_modes or self.pruner or
             self.qat):
       raise CompressionConfigError(
@@ -106,6 +141,7 @@ class CompressionPlan:
     # pylint: disable=g-import-not-at-top
     from tfx_compression.compression_evaluator.config import CompressionEvaluatorConfig
     from tfx_compression.post_training_quantizer.config import PostTrainingQuantizerConfig
+    from tfx_compression.candidate_selector.config import CandidateSelectorConfig
     from tfx_compression.pruner.config import PrunerConfig
     from tfx_compression.pipelines.resources import ResourcePlan
     from tfx_compression.quantization_aware_trainer.config import QatConfig
@@ -116,11 +152,15 @@ class CompressionPlan:
             PostTrainingQuantizerConfig, v, "ptq_config"),
         "evaluator": CompressionEvaluatorConfig.from_dict,
         "resources": ResourcePlan.from_dict,
+        "selector": CandidateSelectorConfig.from_dict,
     })
 
 
 EVALUATOR_ID = "CompressionEvaluator"
 PUSHER_ID = "Pusher"
+SELECTOR_ID = "CandidateSelector"
+# Not plain "Pusher": the host pipeline usually has a stock Pusher of that id.
+SELECTED_PUSHER_ID = f"{PUSHER_ID}.selected"
 LATEST_BLESSED_ID = "CompressionLatestBlessedBaseline"
 
 
@@ -190,21 +230,27 @@ def add_compression(examples, model, plan: CompressionPlan = CompressionPlan(),
       serving signature parses), with train and eval splits.
     model: The baseline Model channel (e.g. `trainer.outputs["model"]`),
       saved by tf_keras `model.save` or by `tf.saved_model.save`.
-    plan: Which branches to build.
+    plan: Which branches to build, and how they are pushed.
     transform_graph: The pipeline's Transform graph channel, when the Trainer
       trained on transformed features.
     schema: The pipeline's Schema channel (for a user `input_fn`).
 
   Returns:
     Components to append to the pipeline's list, with ids
-    `<Component>.<variant>`: producers, `CompressionEvaluator.<variant>` and,
-    with `plan.push_destination`, `Pusher.<variant>`.
+    `<Component>.<variant>`: producers, `CompressionEvaluator.<variant>`;
+    then with `plan.pushers` 'selected', `CandidateSelector` and, with
+    `plan.push_destination`, one `Pusher.selected` of its model and
+    blessing; with
+    'per_variant', `Pusher.<variant>` after each evaluator.
   """
   # pylint: disable=g-import-not-at-top
   from tfx.components.pusher.component import Pusher
   from tfx.proto import pusher_pb2
   from tfx_compression.compression_evaluator.component import CompressionEvaluator
-  components, blessed = [], None
+  components, blessed, evaluators = [], None, {}
+  push = lambda directory: pusher_pb2.PushDestination(
+      filesystem=pusher_pb2.PushDestination.Filesystem(
+          base_directory=directory))
   if plan.compare_with_latest_blessed:
     resolver = latest_blessed_resolver()
     components.append(resolver)
@@ -220,11 +266,21 @@ def add_compression(examples, model, plan: CompressionPlan = CompressionPlan(),
         blessed_baseline_model=blessed,
     ).with_id(f"{EVALUATOR_ID}.{variant}")
     components.append(evaluator)
-    if plan.push_destination:
+    evaluators[variant] = evaluator
+    if plan.push_destination and plan.pushers == Pushers.PER_VARIANT:
       components.append(Pusher(
           model=candidate, model_blessing=evaluator.outputs["blessing"],
-          push_destination=pusher_pb2.PushDestination(
-              filesystem=pusher_pb2.PushDestination.Filesystem(
-                  base_directory=os.path.join(plan.push_destination, variant))),
+          push_destination=push(os.path.join(plan.push_destination, variant)),
       ).with_id(f"{PUSHER_ID}.{variant}"))
+  if plan.pushers == Pushers.SELECTED:
+    from tfx_compression.candidate_selector.component import CandidateSelector
+    selector = CandidateSelector(evaluators, plan.selector).with_id(
+        SELECTOR_ID)
+    components.append(selector)
+    if plan.push_destination:
+      components.append(Pusher(
+          model=selector.outputs["model"],
+          model_blessing=selector.outputs["blessing"],
+          push_destination=push(plan.push_destination)).with_id(
+              SELECTED_PUSHER_ID))
   return components

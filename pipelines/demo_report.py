@@ -1,8 +1,9 @@
 """The demo's final table, read back from a finished local run's MLMD."""
 
+import dataclasses
 import json
 import os
-from typing import List, Sequence
+from typing import List, Optional, Sequence
 
 from tfx_compression import properties
 from tfx_compression.pipelines import compression
@@ -12,7 +13,39 @@ BLESSED = "blessed"  # The stock Evaluator's and Pusher's blessing property.
 PUSHED = "pushed"  # The stock Pusher's property on pushed_model.
 
 HEADER = ("variant", "accuracy", "vs baseline", "size KB", "gzip KB",
-          "latency us", "verdict", "pushed")
+          "latency us", "verdict", "selected", "pushed")
+WINNER = "winner"  # the `selected` cell of the CandidateSelector's choice
+
+
+@dataclasses.dataclass(frozen=True)
+class Selection:
+  """What the run's CandidateSelector chose and its one Pusher did."""
+
+  variant: str  # "" when nothing was selected
+  reason: str  # the selector blessing's message
+  comparison_html: Optional[str]  # path of comparison.html
+  pushed: bool
+  pushed_to: str  # the pushed version's directory, "" when not pushed
+
+
+def selection(metadata_path: str, pipeline_name: str) -> Optional[Selection]:
+  """The CandidateSelector's choice, or None when the run has none."""
+  outputs = results.latest_outputs(metadata_path, pipeline_name,
+                                   compression.SELECTOR_ID)
+  if not outputs:
+    return None
+  blessing = outputs["blessing"][0]
+  html = os.path.join(outputs["comparison"][0].uri, "comparison.html")
+  pusher = results.latest_outputs(metadata_path, pipeline_name,
+                                  compression.SELECTED_PUSHER_ID)
+  pushed = pusher.get("pushed_model", [None])[0]
+  was_pushed = bool(pushed and pushed.get_int_custom_property(PUSHED) == 1)
+  return Selection(
+      blessing.get_string_custom_property("selected_variant"),
+      blessing.get_string_custom_property(properties.BLESSING_MESSAGE),
+      html if os.path.exists(html) else None, was_pushed,
+      pushed.get_string_custom_property("pushed_destination")
+      if was_pushed else "")
 
 
 def _read_json(path: str):
@@ -25,13 +58,16 @@ def _read_json(path: str):
 
 def rows(metadata_path: str, pipeline_name: str,
          variants: Sequence[str]) -> List[tuple]:
-  """One row per evaluated variant: figures, verdict and whether it was pushed."""
+  """One row per evaluated variant: figures, verdict, whether the selector
+  chose it and whether it was pushed (by the one Pusher of the selector, or
+  by the variant's own Pusher)."""
   table = []
+  chosen = selection(metadata_path, pipeline_name)
   for variant in variants:
     node = f"{compression.EVALUATOR_ID}.{variant}"
     outputs = results.latest_outputs(metadata_path, pipeline_name, node)
     if not outputs:
-      table.append((variant,) + ("-",) * 5 + ("not run", "-"))
+      table.append((variant,) + ("-",) * 5 + ("not run", "-", "-"))
       continue
     report = _read_json(os.path.join(outputs["evaluation"][0].uri,
                                      "report.json")) or {}
@@ -40,10 +76,13 @@ def rows(metadata_path: str, pipeline_name: str,
     candidate = report.get("candidate") or {}
     pushed = results.latest_outputs(
         metadata_path, pipeline_name, f"{compression.PUSHER_ID}.{variant}")
-    pushed_flag = "-"
+    pushed_flag, selected = "-", "-"
     if pushed:
       pushed_flag = ("yes" if pushed["pushed_model"][0].get_int_custom_property(
           PUSHED) == 1 else "no")
+    if chosen is not None:
+      selected = WINNER if chosen.variant == variant else "-"
+      pushed_flag = "yes" if selected == WINNER and chosen.pushed else "no"
     fmt = lambda v, spec: format(v, spec) if isinstance(v, (int, float)) else "-"
     kb = lambda v: v / 1024 if isinstance(v, (int, float)) else None
     table.append((
@@ -52,7 +91,7 @@ def rows(metadata_path: str, pipeline_name: str,
         fmt(kb(candidate.get("size_bytes")), ".1f"),
         fmt(kb(candidate.get("gzip_size_bytes")), ".1f"),
         fmt(candidate.get("latency_median_us"), ".0f"),
-        report.get("verdict", "?"), pushed_flag))
+        report.get("verdict", "?"), selected, pushed_flag))
   return table
 
 
@@ -73,7 +112,7 @@ def refusals(metadata_path: str, pipeline_name: str,
 
 
 def format_table(table: Sequence[tuple]) -> str:
-  widths = [max(len(str(r[i])) for r in list(table) + [HEADER])
-            for i in range(len(HEADER))]
-  return "\n".join("  ".join(str(c).ljust(w) for c, w in zip(r, widths))
-                   for r in [HEADER] + list(table))
+  """The rows under HEADER, as text columns (tabulate's 'simple' format)."""
+  from tabulate import tabulate  # pylint: disable=g-import-not-at-top
+  return tabulate(list(table), headers=HEADER, tablefmt="simple",
+                  disable_numparse=True)

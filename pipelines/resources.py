@@ -36,6 +36,7 @@ class ComponentKind(str, enum.Enum):
   POST_TRAINING_QUANTIZER = "PostTrainingQuantizer"
   LITE_CONVERTER = "LiteConverter"
   COMPRESSION_EVALUATOR = "CompressionEvaluator"
+  CANDIDATE_SELECTOR = "CandidateSelector"
   PUSHER = "Pusher"
 
 
@@ -132,6 +133,7 @@ DEFAULTS: Mapping[ComponentKind, Resources] = types.MappingProxyType({
     ComponentKind.POST_TRAINING_QUANTIZER: Resources(cpu=1, memory_gb=4),
     ComponentKind.LITE_CONVERTER: Resources(cpu=1, memory_gb=2),
     ComponentKind.COMPRESSION_EVALUATOR: Resources(cpu=1, memory_gb=4),
+    ComponentKind.CANDIDATE_SELECTOR: Resources(cpu=1, memory_gb=2),
     ComponentKind.PUSHER: Resources(cpu=1, memory_gb=2),
 })
 

@@ -9,6 +9,8 @@ import json
 import os
 from typing import Dict, Optional
 
+from tfx_compression.candidate_selector import executor as selector_executor
+from tfx_compression.candidate_selector import spec as selector_spec
 from tfx_compression.compression_evaluator import executor as evaluator_executor
 from tfx_compression.compression_evaluator import spec as evaluator_spec
 from tfx_compression.coreml_converter import executor as coreml_executor
@@ -40,12 +42,14 @@ _COMPONENTS = {
                         coreml_spec.CoreMLConverterSpec),
     "WeightClusterer": (clusterer_executor.Executor,
                         clusterer_spec.WeightClustererSpec),
+    "CandidateSelector": (selector_executor.Executor,
+                          selector_spec.CandidateSelectorSpec),
 }
 
 
 def exec_properties(component: str, config) -> Dict[str, object]:
   if component in ("LiteConverter", "PostTrainingQuantizer", "MicroExporter",
-                   "WeightClusterer", "CoreMLConverter"):
+                   "WeightClusterer", "CoreMLConverter", "CandidateSelector"):
     return config.to_exec_properties()
   key = {"Pruner": pruner_spec.CONFIG_KEY,
          "QuantizationAwareTrainer": qat_spec.CONFIG_KEY,

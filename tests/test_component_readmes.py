@@ -145,3 +145,68 @@ def test_coreml_converter_readme_example(trained_pipeline):
       "coreml_mlprogram")
   assert os.path.isdir(os.path.join(coreml.uri, "Format-Serving", "coreml",
                                     "model.mlpackage"))
+
+
+@pytest.mark.e2e
+def test_candidate_selector_readme_example_and_cond(trained_pipeline):
+  """The example's Pusher inside tfx.dsl.Cond runs when the selector blesses,
+  is skipped when it does not, and the example compiles for Kubeflow V2."""
+  # pylint: disable=g-import-not-at-top
+  import glob
+  from tfx.components.pusher.component import Pusher
+  from tfx.orchestration import pipeline as tfx_pipeline
+  from tfx.orchestration.local.local_dag_runner import LocalDagRunner
+  from tfx.proto import pusher_pb2
+  from tfx_compression import CandidateSelector, CandidateSelectorConfig
+  from tfx_compression.pipelines import kubeflow
+  namespace = _run_example("candidate_selector", trained_pipeline)
+  selector = _outputs(trained_pipeline, namespace["selector"])
+  (blessing,) = selector["blessing"]
+  (model,) = selector["model"]
+  assert blessing.get_int_custom_property("blessed") == 1
+  assert model.get_string_custom_property("selected_variant") == (
+      "dynamic_range")
+  (pushed,) = _outputs(trained_pipeline, namespace["pusher"])["pushed_model"]
+  assert pushed.get_int_custom_property("pushed") == 1
+  serving = os.path.join(os.path.dirname(trained_pipeline.pipeline_root),
+                         "selected")
+  (pushed_file,) = glob.glob(os.path.join(serving, "*", "tflite"))
+  assert open(pushed_file, "rb").read() == open(os.path.join(
+      model.uri, "Format-Serving", "tflite"), "rb").read()
+  (comparison,) = selector["comparison"]
+  assert os.path.isfile(os.path.join(comparison.uri, "comparison.html"))
+
+  # Compiled for Kubeflow V2, the Cond is the Pusher task's trigger policy.
+  job = kubeflow.compile_job(namespace["compression_pipeline"],
+                             "registry.example/tfx-compression:test")
+  condition = job["pipelineSpec"]["root"]["dag"]["tasks"][
+      namespace["pusher"].id]["triggerPolicy"]["condition"]
+  assert "blessed" in condition and "== 1" in condition, condition
+
+  # The same Cond with a selector that blesses nothing (no candidate has the
+  # figure its objective reads): the Pusher is skipped. Only these two nodes
+  # run; the example's nodes come from the cache.
+  refusing = CandidateSelector(
+      namespace["evaluators"], CandidateSelectorConfig(
+          objective="weights", weights={"metric_no_such_metric": 1.0}),
+  ).with_id("CandidateSelector.refusing")
+  with namespace["Cond"](refusing.outputs["blessing"].future()[0]
+                         .custom_property("blessed") == 1):
+    skipped = Pusher(
+        model=refusing.outputs["model"],
+        push_destination=pusher_pb2.PushDestination(
+            filesystem=pusher_pb2.PushDestination.Filesystem(
+                base_directory=serving + "_refusing"))).with_id(
+                    "Pusher.refusing")
+  example = namespace["compression_pipeline"]
+  LocalDagRunner().run(tfx_pipeline.Pipeline(
+      pipeline_name=example.pipeline_info.pipeline_name,
+      pipeline_root=example.pipeline_info.pipeline_root,
+      components=namespace["components"] + [
+          namespace["selector"], namespace["pusher"], refusing, skipped],
+      enable_cache=True,
+      metadata_connection_config=example.metadata_connection_config))
+  (refused,) = _outputs(trained_pipeline, refusing)["blessing"]
+  assert refused.get_int_custom_property("blessed") == 0
+  assert _outputs(trained_pipeline, skipped) == {}
+  assert not os.path.exists(serving + "_refusing")

@@ -20,23 +20,52 @@ def test_full_plan_ids_and_wiring():
                                cli.demo_plan(push_destination="/srv"))
   ids = [c.id for c in components]
   assert ids == [
-      "LiteConverter.none", "CompressionEvaluator.none", "Pusher.none",
+      "LiteConverter.none", "CompressionEvaluator.none",
       "LiteConverter.dynamic_range", "CompressionEvaluator.dynamic_range",
-      "Pusher.dynamic_range",
       "PostTrainingQuantizer.ptq_int8", "CompressionEvaluator.ptq_int8",
-      "Pusher.ptq_int8",
       "Pruner.pruned", "LiteConverter.pruned_tflite",
-      "CompressionEvaluator.pruned_tflite", "Pusher.pruned_tflite",
+      "CompressionEvaluator.pruned_tflite",
       "QuantizationAwareTrainer.pruned_qat",
-      "CompressionEvaluator.pruned_qat", "Pusher.pruned_qat"]
+      "CompressionEvaluator.pruned_qat", "CandidateSelector", "Pusher.selected"]
   by_id = {c.id: c for c in components}
   qat = by_id["QuantizationAwareTrainer.pruned_qat"]
   assert qat.inputs["model"].producer_component_id == "Pruner.pruned"
-  pusher = by_id["Pusher.ptq_int8"]
-  assert pusher.inputs["model_blessing"].producer_component_id == (
-      "CompressionEvaluator.ptq_int8")
   evaluator = by_id["CompressionEvaluator.ptq_int8"]
   assert evaluator.inputs["baseline_model"] is model
+  selector = by_id["CandidateSelector"]
+  assert selector.inputs["model_2"] is evaluator.inputs["model"]
+  assert selector.inputs["blessing_2"] is evaluator.outputs["blessing"]
+  pusher = by_id["Pusher.selected"]
+  assert pusher.inputs["model"] is selector.outputs["model"]
+  assert pusher.inputs["model_blessing"] is selector.outputs["blessing"]
+  assert '"base_directory": "/srv"' in pusher.exec_properties[
+      "push_destination"]
+
+
+def test_per_variant_pushers_on_request():
+  examples, model = _channels()
+  plan = CompressionPlan(ptq_modes=[], push_destination="/srv",
+                         pushers="per_variant")
+  components = add_compression(examples, model, plan)
+  assert [c.id for c in components] == [
+      "LiteConverter.none", "CompressionEvaluator.none", "Pusher.none"]
+  pusher = components[-1]
+  assert pusher.inputs["model_blessing"].producer_component_id == (
+      "CompressionEvaluator.none")
+  assert '"base_directory": "/srv/none"' in pusher.exec_properties[
+      "push_destination"]
+
+
+def test_selector_objective_from_a_plan_file_mapping():
+  plan = CompressionPlan.from_dict({
+      "selector": {"objective": "weights",
+                   "weights": {"metric_sparse_categorical_accuracy": 1.0,
+                               "gzip_size_bytes": -0.5}},
+      "push_destination": "/srv"})
+  examples, model = _channels()
+  selector = add_compression(examples, model, plan)[-2]
+  assert '"objective": "weights"' in selector.exec_properties[
+      "candidate_selector_config"]
 
 
 def test_without_push_destination_no_pusher():
@@ -44,7 +73,7 @@ def test_without_push_destination_no_pusher():
   ids = [c.id for c in add_compression(examples, model, CompressionPlan())]
   assert ids == ["LiteConverter.none", "CompressionEvaluator.none",
                  "PostTrainingQuantizer.ptq_int8",
-                 "CompressionEvaluator.ptq_int8"]
+                 "CompressionEvaluator.ptq_int8", "CandidateSelector"]
 
 
 @pytest.mark.parametrize("kwargs, message", [
@@ -53,6 +82,10 @@ def test_without_push_destination_no_pusher():
     ({"lite_optimizations": ["int8"]}, "lite_optimizations must be one of"),
     ({"lite_optimizations": [], "ptq_modes": []},
      "CompressionPlan builds no branch"),
+    ({"pushers": "each"}, "pushers must be one of 'selected', 'per_variant'; "
+     "got 'each'"),
+    ({"selector": {"objective": "fastest"}},
+     "selector must be a CandidateSelectorConfig; got dict"),
 ])
 def test_bad_plan_is_named(kwargs, message):
   with pytest.raises(CompressionConfigError) as e:

@@ -6,6 +6,7 @@ import json
 import pytest
 
 from tfx_compression import config_utils
+from tfx_compression.candidate_selector.config import CandidateSelectorConfig
 from tfx_compression.compression_evaluator.config import Budgets
 from tfx_compression.compression_evaluator.config import CompressionEvaluatorConfig
 from tfx_compression.compression_evaluator.config import MetricThreshold
@@ -46,6 +47,9 @@ CONFIGS = [
                           selection=LayerSelection(keep_first_and_last=True),
                           fine_tuning=FineTuning(epochs=1, alpha=1.0)),
     CoreMLConverterConfig(precision="float32", weight_quantization="int8"),
+    CandidateSelectorConfig(objective="weights", variants=("none", "ptq_int8"),
+                            weights={"metric_auc": 1.0,
+                                     "latency_median_us": -0.2}),
 ]
 
 
@@ -59,8 +63,10 @@ def test_every_config_round_trips_through_one_versioned_property(config):
 
 
 @pytest.mark.parametrize("config, key", [
-    (CONFIGS[0], "lite_converter_config"), (CONFIGS[1], "quantizer_config")],
-                         ids=["LiteConverterConfig", "PostTrainingQuantizerConfig"])
+    (CONFIGS[0], "lite_converter_config"), (CONFIGS[1], "quantizer_config"),
+    (CONFIGS[-1], "candidate_selector_config")],
+                         ids=["LiteConverterConfig", "PostTrainingQuantizerConfig",
+                              "CandidateSelectorConfig"])
 def test_converting_components_pass_one_exec_property(config, key):
   props = config.to_exec_properties()
   assert list(props) == [key]

@@ -28,8 +28,8 @@ DEMO_TASKS = {
     "ImportExampleGen", "Trainer", "LiteConverter.none",
     "LiteConverter.dynamic_range", "PostTrainingQuantizer.ptq_int8",
     "Pruner.pruned", "LiteConverter.pruned_tflite",
-    "QuantizationAwareTrainer.pruned_qat"} | {
-        f"{kind}.{variant}" for kind in ("CompressionEvaluator", "Pusher")
+    "QuantizationAwareTrainer.pruned_qat", "CandidateSelector", "Pusher.selected"} | {
+        f"CompressionEvaluator.{variant}"
         for variant in ("none", "dynamic_range", "ptq_int8", "pruned_tflite",
                         "pruned_qat")}
 

@@ -2,10 +2,11 @@
 
 A small plan that still has every kind of component (ExampleGen, Trainer from
 a module file, PostTrainingQuantizer, Pruner, LiteConverter, QAT,
-CompressionEvaluator, Pusher) is compiled for KFP, and `kfp_launcher` runs
-each task's container command with local artifact URIs, feeding each task
-the artifacts its producers reported, as the KFP launcher does on a cluster
-(without Vertex AI's ExampleGen driver hook, which open-source KFP ignores).
+CompressionEvaluator, CandidateSelector, Pusher) is compiled for KFP, and
+`kfp_launcher` runs each task's container command with local artifact URIs,
+feeding each task the artifacts its producers reported, as the KFP launcher
+does on a cluster (without Vertex AI's ExampleGen driver hook, which
+open-source KFP ignores).
 """
 
 import os
@@ -37,7 +38,7 @@ TRAINER_MODULE = ('"""The digits Trainer, as a user\'s module file."""\n'
                   "  # pylint: disable=unused-import\n")
 KINDS = {"ImportExampleGen", "Trainer", "PostTrainingQuantizer", "Pruner",
          "LiteConverter", "QuantizationAwareTrainer", "CompressionEvaluator",
-         "Pusher"}
+         "CandidateSelector", "Pusher"}
 VARIANTS = ("ptq_int8", "pruned_tflite", "pruned_qat")
 
 
@@ -76,15 +77,23 @@ def test_every_compiled_container_runs_like_the_kfp_launcher(tmp_path):
       "quantized_model"]
   assert os.path.getsize(os.path.join(quantized["uri"], "Format-Serving",
                                       "tflite")) > 0
-  # Each verdict travelled through executor_output.json to its Pusher.
+  # Each verdict travelled through executor_output.json to the
+  # CandidateSelector, and its choice to the one Pusher.
   blessed = {}
   for variant in VARIANTS:
     (blessing,) = runs[f"CompressionEvaluator.{variant}"].outputs["blessing"]
     blessed[variant] = blessing["metadata"]["blessed"] == 1
     marker = "BLESSED" if blessed[variant] else "NOT_BLESSED"
     assert os.path.isfile(os.path.join(blessing["uri"], marker))
-    (pushed,) = runs[f"Pusher.{variant}"].outputs["pushed_model"]
-    assert pushed["metadata"]["pushed"] == int(blessed[variant]), variant
-    assert os.path.isdir(serving / variant) == blessed[variant], variant
   # int8 keeps the Trainer's accuracy on digits.
   assert blessed["ptq_int8"]
+  selector = runs["CandidateSelector"].outputs
+  (choice,) = selector["blessing"]
+  assert choice["metadata"]["blessed"] == 1
+  assert blessed[choice["metadata"]["selected_variant"]]
+  (comparison,) = selector["comparison"]
+  assert os.path.isfile(os.path.join(comparison["uri"], "comparison.html"))
+  (pushed,) = runs["Pusher.selected"].outputs["pushed_model"]
+  assert pushed["metadata"]["pushed"] == 1
+  (version,) = os.listdir(serving)
+  assert os.listdir(serving / version) == ["tflite"]

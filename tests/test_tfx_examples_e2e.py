@@ -121,7 +121,13 @@ def test_penguin_example_with_every_branch(penguin):
   resolved = tfx_examples.resolved_ids(penguin,
                                        "CompressionLatestBlessedBaseline")
   assert resolved and set(resolved) == {trainer_model.id}
-  assert os.listdir(os.path.join(penguin.workdir, "compressed", "none"))
+  # The host's resolver also saw the CandidateSelector's blessed Model and
+  # blessing (no current_model_id) and left them alone; its one Pusher
+  # pushed the winner.
+  (selected,) = tfx_examples.outputs(penguin, "CandidateSelector")["blessing"]
+  assert selected.get_int_custom_property("blessed") == 1
+  assert not selected.has_custom_property("current_model_id")
+  assert os.listdir(os.path.join(penguin.workdir, "compressed"))
 
 
 @pytest.mark.e2e

@@ -1,0 +1,170 @@
+"""CandidateSelector executor: candidates in; the winner's Model, a blessing
+and the comparison out.
+
+The output Model holds a copy of the winner's `Format-Serving` directory,
+which is what the stock Pusher copies, so one stock Pusher pushes the winner
+exactly as a per-variant Pusher would have pushed it. With no selectable
+candidate the Model stays empty and the blessing is NOT_BLESSED: the Pusher
+then pushes nothing.
+"""
+
+import os
+from typing import Any, Dict, List
+
+from absl import logging
+from tfx.dsl.components.base import base_executor
+from tfx.dsl.io import fileio
+from tfx.types import artifact_utils
+from tfx.utils import io_utils
+
+from tfx_compression import artifact_io
+from tfx_compression import properties
+from tfx_compression.candidate_selector import spec
+from tfx_compression.candidate_selector.config import CandidateSelectorConfig
+from tfx_compression.errors import CompressionConfigError
+
+# The stock Evaluator's blessing keys (as CompressionEvaluator writes them);
+# `current_model_id` is left out on purpose, see
+# compression_evaluator/executor.py: the host pipeline's
+# LatestBlessedModelStrategy must never pick our models.
+PROP_BLESSED = "blessed"
+PROP_CURRENT_MODEL = "current_model"
+# Model properties copied from the winner (what it is, as its producer said).
+_COPIED_MODEL_PROPERTIES = (properties.MODEL_FORMAT, properties.TFLITE_INPUTS,
+                            properties.SIZE_BYTES, properties.GZIP_SIZE_BYTES,
+                            properties.OPTIMIZATION,
+                            properties.QUANTIZATION_MODE)
+
+
+def _first(input_dict, key):
+  artifacts = input_dict.get(key) or []
+  return artifacts[0] if artifacts else None
+
+
+def set_property(artifact, name: str, value) -> None:
+  """Sets an int, float or string custom property by its Python type."""
+  if isinstance(value, bool) or isinstance(value, int):
+    artifact.set_int_custom_property(name, int(value))
+  elif isinstance(value, float):
+    artifact.set_float_custom_property(name, value)
+  else:
+    artifact.set_string_custom_property(name, str(value))
+
+
+def _numbers(artifact) -> Dict[str, float]:
+  figures = {}
+  for name in artifact.mlmd_artifact.custom_properties:
+    value = artifact.get_custom_property(name)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+      figures[name] = float(value)
+  return figures
+
+
+def read_candidate(index: int, variant: str, input_dict):
+  """The candidate at `index` as a `runner.Candidate` (problems noted)."""
+  from tfx_compression.candidate_selector import runner  # pylint: disable=g-import-not-at-top
+  model = _first(input_dict, spec.model_key(index))
+  evaluation = _first(input_dict, spec.evaluation_key(index))
+  blessing = _first(input_dict, spec.blessing_key(index))
+  candidate = runner.Candidate(variant, index)
+  if model is None:
+    candidate.problems.append("no model")
+  else:
+    candidate.model_id, candidate.model_uri = model.id, model.uri
+    if not fileio.isdir(os.path.join(model.uri, artifact_io.SERVING_DIR)):
+      candidate.problems.append(f"model {model.uri} has no "
+                                f"{artifact_io.SERVING_DIR} directory")
+  if evaluation is not None:
+    candidate.evaluation_uri = evaluation.uri
+    candidate.figures = _numbers(evaluation)
+    if evaluation.has_custom_property(properties.EVAL_VERDICT):
+      candidate.verdict = evaluation.get_string_custom_property(
+          properties.EVAL_VERDICT)
+  if blessing is None:
+    candidate.problems.append("no blessing")
+    return candidate
+  candidate.blessed = (
+      blessing.get_int_custom_property(PROP_BLESSED) == 1 and
+      fileio.exists(os.path.join(blessing.uri, spec.VERDICT_BLESSED)))
+  # The blessing must be this model's. Compared by uri: on Kubeflow, artifact
+  # ids are derived per task from runtime names, so ids are not compared.
+  blessed_uri = (blessing.get_string_custom_property(PROP_CURRENT_MODEL)
+                 if blessing.has_custom_property(PROP_CURRENT_MODEL) else "")
+  if not blessed_uri:
+    candidate.problems.append(
+        f"its blessing names no model ({PROP_CURRENT_MODEL} is missing)")
+  elif model is not None and blessed_uri != model.uri:
+    candidate.problems.append(
+        f"its blessing is for another model ({blessed_uri})")
+  return candidate
+
+
+class Executor(base_executor.BaseExecutor):
+  """Ranks the blessed candidates and publishes the winner for one Pusher."""
+
+  def Do(self, input_dict: Dict[str, List[Any]],
+         output_dict: Dict[str, List[Any]],
+         exec_properties: Dict[str, Any]) -> None:
+    # pylint: disable=g-import-not-at-top
+    from tfx_compression.candidate_selector import comparison_html
+    from tfx_compression.candidate_selector import runner
+
+    self._log_startup(input_dict, output_dict, exec_properties)
+    config = CandidateSelectorConfig.from_exec_properties(exec_properties)
+    given = {k for k in input_dict if k.startswith(spec.MODEL_PREFIX)}
+    if not config.variants or len(given) > len(config.variants):
+      raise CompressionConfigError(
+          f"CandidateSelector config names {len(config.variants)} variant(s) "
+          f"{list(config.variants)} for {len(given)} model input(s)")
+    model = artifact_utils.get_single_instance(output_dict[spec.MODEL_KEY])
+    blessing = artifact_utils.get_single_instance(
+        output_dict[spec.BLESSING_KEY])
+    comparison = artifact_utils.get_single_instance(
+        output_dict[spec.COMPARISON_KEY])
+
+    candidates = [read_candidate(i, v, input_dict)
+                  for i, v in enumerate(config.variants)]
+    selection = runner.select(candidates, config)
+    winner = selection.winner
+    with artifact_io.cleared_on_failure(model.uri), \
+        artifact_io.cleared_on_failure(comparison.uri):
+      result = runner.comparison(candidates, selection, config)
+      artifact_io.write_json(
+          os.path.join(comparison.uri, spec.COMPARISON_JSON_FILE), result)
+      with fileio.open(os.path.join(comparison.uri,
+                                    spec.COMPARISON_HTML_FILE), "w") as f:
+        f.write(comparison_html.render(result))
+      fileio.makedirs(model.uri)
+      if winner is not None:
+        io_utils.copy_dir(os.path.join(winner.model_uri,
+                                       artifact_io.SERVING_DIR),
+                          os.path.join(model.uri, artifact_io.SERVING_DIR))
+        source = input_dict[spec.model_key(winner.index)][0]
+        for name in _COPIED_MODEL_PROPERTIES:
+          if source.has_custom_property(name):
+            set_property(model, name, source.get_custom_property(name))
+    for artifact in (model, blessing, comparison):
+      artifact.set_string_custom_property(spec.PROP_OBJECTIVE,
+                                          config.objective.value)
+      artifact.set_string_custom_property(
+          spec.PROP_SELECTED_VARIANT, winner.variant if winner else "")
+      artifact.set_int_custom_property(spec.PROP_SELECTED_MODEL_ID,
+                                       winner.model_id if winner else 0)
+    _write_blessing(blessing, model, winner, selection.reason)
+    logging.info("CandidateSelector: %s", selection.reason)
+
+
+def _write_blessing(blessing, model, winner, reason: str) -> None:
+  """BLESSED (the winner) or NOT_BLESSED (nothing to push), as the stock
+  Evaluator writes it, but without `current_model_id`."""
+  name = spec.VERDICT_BLESSED if winner else spec.VERDICT_NOT_BLESSED
+  fileio.makedirs(blessing.uri)
+  with fileio.open(os.path.join(blessing.uri, name), "w") as f:
+    f.write("")
+  blessing.set_int_custom_property(PROP_BLESSED, 1 if winner else 0)
+  blessing.set_string_custom_property(PROP_CURRENT_MODEL, model.uri)
+  if winner is not None:
+    blessing.set_int_custom_property(properties.CANDIDATE_MODEL_ID,
+                                     winner.model_id)
+  blessing.set_string_custom_property(properties.BLESSING_MESSAGE,
+                                      reason[:1000])
