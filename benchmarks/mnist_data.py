@@ -44,19 +44,8 @@ def _image():
 
 def cnn():
   """784 -> 28x28x1 -> two conv blocks -> dense -> 10 classes (~110k params)."""
-  import tf_keras as keras  # pylint: disable=g-import-not-at-top
-  image, x = _image()
-  x = keras.layers.Conv2D(16, 3, padding="same", activation="relu",
-                          name="conv1")(x)
-  x = keras.layers.MaxPooling2D(name="pool1")(x)
-  x = keras.layers.Conv2D(32, 3, padding="same", activation="relu",
-                          name="conv2")(x)
-  x = keras.layers.MaxPooling2D(name="pool2")(x)
-  x = keras.layers.Flatten(name="flatten")(x)
-  x = keras.layers.Dense(64, activation="relu", name="dense1")(x)
-  out = keras.layers.Dense(NUM_CLASSES, activation="softmax",
-                           name="probabilities")(x)
-  return keras.Model(image, out, name="mnist_cnn")
+  from tfx_compression.pipelines import digits_models  # pylint: disable=g-import-not-at-top
+  return digits_models.conv_classifier(*_image(), NUM_CLASSES, "mnist_cnn")
 
 
 def mobilenet_v2(alpha: float = 0.35):

@@ -157,7 +157,7 @@ def build_pipeline(args, plan, pipeline_root: str, metadata_path=None):
 
   Args:
     args: Parsed options of `_pipeline_options`.
-    plan: The CompressionPlan from `--config` (see `load_plan`).
+    plan: The CompressionPlan from `--config` (see `plan_file.load_plan`).
     pipeline_root: Root directory of the artifacts.
     metadata_path: SQLite MLMD file; None when the orchestrator provides MLMD.
   """
@@ -175,46 +175,11 @@ def build_pipeline(args, plan, pipeline_root: str, metadata_path=None):
 def _plan(args):
   """The plan of `--config`, with `--push-destination` applied."""
   import dataclasses  # pylint: disable=g-import-not-at-top
-  plan = load_plan(args.config)
+  from tfx_compression.pipelines import plan_file  # pylint: disable=g-import-not-at-top
+  plan = plan_file.load_plan(args.config)
   if args.push_destination:
     plan = dataclasses.replace(plan, push_destination=args.push_destination)
   return plan
-
-
-def load_plan(path):
-  """Reads a CompressionPlan from a JSON or YAML file (None: the defaults)."""
-  # pylint: disable=g-import-not-at-top
-  import json
-  from tfx_compression.errors import CompressionConfigError
-  from tfx_compression.pipelines.compression import CompressionPlan
-  if path is None:
-    return CompressionPlan()
-  if not os.path.isfile(path):
-    raise CompressionConfigError(f"--config file {path!r} does not exist")
-  with open(path) as f:
-    text = f.read()
-  import yaml
-  try:
-    if path.endswith((".yaml", ".yml")):
-      values = yaml.safe_load(text)
-    else:
-      values = json.loads(text)
-  except json.JSONDecodeError as e:
-    raise CompressionConfigError(
-        f"--config file {path!r} is not valid JSON: {e.msg} at line "
-        f"{e.lineno}, column {e.colno}") from e
-  except yaml.YAMLError as e:
-    mark = getattr(e, "problem_mark", None)
-    where = (f" at line {mark.line + 1}, column {mark.column + 1}"
-             if mark is not None else "")
-    problem = getattr(e, "problem", None) or type(e).__name__
-    raise CompressionConfigError(
-        f"--config file {path!r} is not valid YAML: {problem}{where}") from e
-  if not isinstance(values, dict):
-    raise CompressionConfigError(
-        f"--config file {path!r} must hold a mapping of plan fields; got "
-        f"{type(values).__name__}")
-  return CompressionPlan.from_dict(values)
 
 
 def run_local(tfx_pipeline, metadata_path: str, plan, out=None) -> str:

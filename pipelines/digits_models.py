@@ -30,8 +30,15 @@ def _image():
 
 def cnn():
   """64 floats -> 8x8x1 -> two conv blocks -> dense -> 10 classes (14k params)."""
+  return conv_classifier(*_image(), digits_data.NUM_CLASSES, "digits_cnn")
+
+
+def conv_classifier(image, x, num_classes: int, name: str):
+  """Two conv blocks -> dense -> softmax over `x` (an image tensor of `image`).
+
+  The small CNN of the demo (digits) and of the MNIST benchmark.
+  """
   import tf_keras as keras  # pylint: disable=g-import-not-at-top
-  image, x = _image()
   x = keras.layers.Conv2D(16, 3, padding="same", activation="relu",
                           name="conv1")(x)
   x = keras.layers.MaxPooling2D(name="pool1")(x)
@@ -40,9 +47,9 @@ def cnn():
   x = keras.layers.MaxPooling2D(name="pool2")(x)
   x = keras.layers.Flatten(name="flatten")(x)
   x = keras.layers.Dense(64, activation="relu", name="dense1")(x)
-  output = keras.layers.Dense(digits_data.NUM_CLASSES, activation="softmax",
+  output = keras.layers.Dense(num_classes, activation="softmax",
                               name=OUTPUT_KEY)(x)
-  return keras.Model(image, output, name="digits_cnn")
+  return keras.Model(image, output, name=name)
 
 
 def mobilenet_v2(alpha: float = 0.35):

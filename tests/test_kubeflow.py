@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from tfx_compression.pipelines import cli
+from tfx_compression.pipelines import plan_file
 
 IMAGE = "registry.example/tfx-compression:test"
 PLAN_IMAGE = "registry.example/tfx-compression:plan"
@@ -175,7 +176,7 @@ def test_beam_args_reach_the_containers(compiled):
 
 
 def test_demo_plan_file_is_the_demo_plan():
-  plan = cli.load_plan(DEMO_PLAN)
+  plan = plan_file.load_plan(DEMO_PLAN)
   assert dataclasses.replace(plan, resources=None) == cli.demo_plan()
 
 

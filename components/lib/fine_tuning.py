@@ -81,6 +81,17 @@ def teacher_for(model, plan, eval_ds=None):
   return distillation.teacher_copy(model, check)
 
 
+def freeze_unwrapped(model, wrapper_class) -> None:
+  """Freezes every layer with weights that is not a `wrapper_class` wrapper.
+
+  What `FineTuning.train_unselected_layers=False` means for the tfmot
+  wrappers (pruning, clustering, quantization): only the wrapped layers train.
+  """
+  for layer in model.layers:
+    if layer.weights and not isinstance(layer, wrapper_class):
+      layer.trainable = False
+
+
 def trainable(student, teacher, plan):
   """What to compile and fit: `student`, or `student` taught by `teacher`."""
   if teacher is None:

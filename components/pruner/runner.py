@@ -71,10 +71,7 @@ def prune(model, config: PrunerConfig, data, log_dir: str) -> PruneResult:
       model, selection.selected, schedule, block_size=config.block_size,
       block_pooling=config.block_pooling.value, m_by_n=m_by_n)
   if not tuning.train_unselected_layers:
-    for layer in wrapped.layers:
-      if layer.weights and not isinstance(
-          layer, pruning_wrapper.PruneLowMagnitude):
-        layer.trainable = False
+    ft.freeze_unwrapped(wrapped, pruning_wrapper.PruneLowMagnitude)
   trained = ft.trainable(wrapped, teacher, distill)
   ft.compile_like(trained, model, rate, 1.0, tuning.loss)
   fit = ft.fit(trained, data.train, tuning.epochs, data.steps_per_epoch,

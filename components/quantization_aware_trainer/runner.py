@@ -94,10 +94,7 @@ def train(model, config: QatConfig, data, log_dir: str,
           cluster_preserving and input_sparsity >= config.sparsity_threshold)),
       cluster_preserving=cluster_preserving)
   if not tuning.train_unselected_layers:
-    for layer in qat_model.layers:
-      if layer.weights and not isinstance(layer,
-                                          quantize_wrapper.QuantizeWrapper):
-        layer.trainable = False
+    ft.freeze_unwrapped(qat_model, quantize_wrapper.QuantizeWrapper)
   frozen = (qat_ranges.freeze_batch_norm(qat_model)
             if config.batch_norm is BatchNormMode.FREEZE else [])
   ranges = (qat_ranges.initialize(qat_model,

@@ -50,13 +50,11 @@ def cluster(model, config, data, log_dir: str) -> ClusterResult:
       model, selection.selected, config.number_of_clusters,
       config.centroid_init)
   if not tuning.train_unselected_layers:
-    for layer in wrapped.layers:
-      if layer.weights and not isinstance(layer,
-                                          cluster_wrapper.ClusterWeights):
-        layer.trainable = False
+    ft.freeze_unwrapped(wrapped, cluster_wrapper.ClusterWeights)
   trained = ft.trainable(wrapped, teacher, distill)
   ft.compile_like(trained, model, rate, 1.0, tuning.loss)
   fit = ft.fit(trained, data.train, tuning.epochs, data.steps_per_epoch,
+               validation_ds=data.eval,
                callbacks=[tf_keras.callbacks.TensorBoard(log_dir)])
   stripped = clustering.strip(wrapped)
   ft.compile_like(stripped, model, rate, 1.0, tuning.loss)
