@@ -68,7 +68,7 @@ def run(quick: bool, out_dir: str) -> dict:
   for arch, train_epochs in ({"cnn": 2} if quick else ARCHS).items():
     work = tempfile.mkdtemp(prefix=f"channel_bench_{arch}_")
     examples, model = bench_pipeline.trained(
-        work, train_epochs, {"architecture": arch}, name=f"channels-{arch}")
+        work, train_epochs, name=f"channels-{arch}", architecture=arch)
     keras_model = keras_io.load_keras_model(artifact_io.serving_dir(model.uri))
     inputs, labels = examples_io.read_labelled(
         artifact_io.split_files(examples, "eval"),

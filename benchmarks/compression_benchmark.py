@@ -207,8 +207,8 @@ def run(s: Settings, out_dir: str, trained=None) -> dict:
   if trained is None:
     log(f"training {s.architecture} ({s.train_epochs} epochs) in {work}")
     trained = bench_pipeline.trained(
-        work, s.train_epochs, {"architecture": s.architecture},
-        name="compression-bench")
+        work, s.train_epochs, name="compression-bench",
+        architecture=s.architecture)
   examples, model = trained
   train_seconds = time.perf_counter() - started
   _warm_up()

@@ -35,8 +35,8 @@ def run(runs: int = 300) -> str:
   import numpy as np
   import tensorflow as tf
   from tfx_compression.lib import benchmark_tflite, tflite_convert, tflite_inspect
-  from tfx_compression.pipelines import digits_models
-  model = digits_models.build(digits_models.MOBILENET_V2)
+  import mobilenet
+  model = mobilenet.digits()
   rng = np.random.default_rng(0)
   keras_path = lambda: tf.lite.TFLiteConverter.from_keras_model(model)
   ours = lambda: tflite_convert.converter_for(model)
