@@ -6,7 +6,8 @@ benchmarks then call the compression components' executors on its artifacts.
 
 import os
 
-os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
+# The package sets TF_USE_LEGACY_KERAS=1 before TensorFlow loads.
+import tfx_compression  # pylint: disable=unused-import
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 

@@ -4,10 +4,6 @@ Benchmark-only: the installed package ships the demo's small CNN
 (`tfx_compression.pipelines.digits_models`), not this.
 """
 
-import os
-
-os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
-
 # Keras' MobileNetV2 uses BatchNorm momentum 0.999, which leaves the moving
 # statistics near their initial values after the ~600 steps digits allows
 # (eval accuracy at chance); 0.9 tracks them (STACK.md).

@@ -13,7 +13,8 @@ import argparse
 import os
 import sys
 
-os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
+# The package sets TF_USE_LEGACY_KERAS=1 before TensorFlow loads.
+import tfx_compression  # pylint: disable=unused-import
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
