@@ -3,6 +3,8 @@
 from tfx.types import component_spec
 from tfx.types import standard_artifacts
 
+from tfx_compression.compression_evaluator.config import CONFIG_KEY  # pylint: disable=unused-import
+
 EXAMPLES_KEY = "examples"
 MODEL_KEY = "model"
 BASELINE_MODEL_KEY = "baseline_model"
@@ -11,7 +13,6 @@ BLESSED_BASELINE_MODEL_KEY = "blessed_baseline_model"
 TRANSFORM_GRAPH_KEY = "transform_graph"
 EVALUATION_KEY = "evaluation"
 BLESSING_KEY = "blessing"
-CONFIG_KEY = "evaluator_config"  # CompressionEvaluatorConfig.to_json()
 
 REPORT_HTML_FILE = "report.html"
 VERDICT_BLESSED = "BLESSED"

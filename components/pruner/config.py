@@ -115,8 +115,13 @@ class BlockPooling(str, enum.Enum):
   MAX = "MAX"
 
 
+# The component's one exec property (its spec's parameter).
+CONFIG_KEY = "pruner_config"
+
+
 @dataclasses.dataclass(frozen=True)
-class PrunerConfig:
+class PrunerConfig(config_utils.JsonConfig, key=CONFIG_KEY,
+                   label="Pruner config"):
   """Everything the Pruner needs besides its input artifacts.
 
   Attributes:
@@ -164,10 +169,7 @@ class PrunerConfig:
 
   def __post_init__(self):
     set_ = lambda k, v: object.__setattr__(self, k, v)
-    set_("granularity", config_utils.parse_enum(Granularity, self.granularity,
-                                                "granularity"))
-    set_("block_pooling", config_utils.parse_enum(
-        BlockPooling, self.block_pooling, "block_pooling"))
+    config_utils.parse_enum_fields(self)
     set_("block_size", _int_pair(self.block_size, "block_size", minimum=1))
     set_("m_by_n", _int_pair(self.m_by_n, "m_by_n", minimum=1))
     if self.m_by_n[0] >= self.m_by_n[1]:
@@ -216,27 +218,20 @@ class PrunerConfig:
     return self.schedule.target_sparsity
 
   def to_dict(self) -> dict:
-    d = config_utils.to_jsonable(self)
+    """The config as a JSON-ready dict; the schedule names its `kind`."""
+    d = super().to_dict()
     if self.schedule is not None:
       kind = {v: k for k, v in _SCHEDULES.items()}[type(self.schedule)]
       d["schedule"]["kind"] = kind
     return d
 
   @classmethod
-  def from_dict(cls, d: Mapping[str, Any]) -> "PrunerConfig":
-    """Builds a config from `to_dict` output or a hand-written dict (CLI files)."""
-    return config_utils.from_mapping(cls, d, "Pruner config", {
+  def field_converters(cls):
+    return {
         "schedule": _schedule_from_dict,
         "channels": ChannelPruning.from_dict,
         **tuning_config.NESTED_CONVERTERS,
-    })
-
-  def to_json(self) -> str:
-    return config_utils.dump(self)
-
-  @classmethod
-  def from_json(cls, text: str) -> "PrunerConfig":
-    return config_utils.load(cls, text, "Pruner config")
+    }
 
 
 def _schedule_from_dict(values: Mapping[str, Any]) -> Schedule:

@@ -4,9 +4,9 @@ from tfx.types import component_spec
 from tfx.types import standard_artifacts
 
 from tfx_compression.fine_tuning import spec as tuning_spec
+from tfx_compression.pruner.config import CONFIG_KEY  # pylint: disable=unused-import
 
 PRUNED_MODEL_KEY = "pruned_model"
-CONFIG_KEY = "pruner_config"  # PrunerConfig.to_json()
 
 
 class PrunerSpec(component_spec.ComponentSpec):

@@ -2,7 +2,7 @@
 
 import dataclasses
 import enum
-from typing import Any, Mapping, Optional
+from typing import Optional
 
 from tfx_compression import config_utils
 from tfx_compression.errors import CompressionConfigError
@@ -40,9 +40,12 @@ class BatchNormMode(str, enum.Enum):
 
 QAT_IO_TYPES = (IoType.FLOAT32, IoType.INT8)
 
+# The component's one exec property (its spec's parameter).
+CONFIG_KEY = "qat_config"
+
 
 @dataclasses.dataclass(frozen=True)
-class QatConfig:
+class QatConfig(config_utils.JsonConfig, key=CONFIG_KEY, label="QAT config"):
   """How the QuantizationAwareTrainer quantizes, fine-tunes and converts.
 
   Attributes:
@@ -94,12 +97,7 @@ class QatConfig:
 
   def __post_init__(self):
     set_ = lambda k, v: object.__setattr__(self, k, v)
-    set_("scheme", config_utils.parse_enum(QatScheme, self.scheme, "scheme"))
-    set_("io_type", config_utils.parse_enum(IoType, self.io_type, "io_type"))
-    set_("inputs", config_utils.parse_enum(TfliteInputs, self.inputs,
-                                           "inputs"))
-    set_("batch_norm", config_utils.parse_enum(BatchNormMode, self.batch_norm,
-                                               "batch_norm"))
+    config_utils.parse_enum_fields(self)
     config_utils.check_int(self.calibration_batches, "calibration_batches",
                            minimum=1)
     if self.io_type not in QAT_IO_TYPES:
@@ -118,17 +116,6 @@ class QatConfig:
         raise CompressionConfigError(
             f"{field} must be True or False; got {getattr(self, field)!r}")
 
-  def to_dict(self) -> dict:
-    return config_utils.to_jsonable(self)
-
-  def to_json(self) -> str:
-    return config_utils.dump(self)
-
   @classmethod
-  def from_dict(cls, d: Mapping[str, Any]) -> "QatConfig":
-    return config_utils.from_mapping(cls, d, "QAT config",
-                                     tuning_config.NESTED_CONVERTERS)
-
-  @classmethod
-  def from_json(cls, text: str) -> "QatConfig":
-    return config_utils.load(cls, text, "QAT config")
+  def field_converters(cls):
+    return tuning_config.NESTED_CONVERTERS

@@ -4,9 +4,9 @@ from tfx.types import component_spec
 from tfx.types import standard_artifacts
 
 from tfx_compression.fine_tuning import spec as tuning_spec
+from tfx_compression.quantization_aware_trainer.config import CONFIG_KEY  # pylint: disable=unused-import
 
 QAT_MODEL_KEY = "qat_model"
-CONFIG_KEY = "qat_config"  # QatConfig.to_json()
 KERAS_QAT_DIR = "keras_qat"  # <qat_model uri>/keras_qat: the QAT SavedModel
 
 

@@ -1,7 +1,7 @@
 """WeightClusterer configuration: validated on construction, one JSON property."""
 
 import dataclasses
-from typing import Any, Mapping, Optional
+from typing import Optional
 
 from tfx_compression import config_utils
 from tfx_compression.fine_tuning import config as tuning_config
@@ -16,7 +16,8 @@ MAX_CLUSTERS = 256
 
 
 @dataclasses.dataclass(frozen=True)
-class WeightClustererConfig:
+class WeightClustererConfig(config_utils.JsonConfig, key=CONFIG_KEY,
+                            label="WeightClusterer config"):
   """How the WeightClusterer clusters and fine-tunes.
 
   Attributes:
@@ -44,31 +45,9 @@ class WeightClustererConfig:
   def __post_init__(self):
     config_utils.check_int(self.number_of_clusters, "number_of_clusters",
                            minimum=2, maximum=MAX_CLUSTERS)
-    object.__setattr__(self, "centroid_init", config_utils.parse_enum(
-        CentroidInit, self.centroid_init, "centroid_init"))
+    config_utils.parse_enum_fields(self)
     tuning_config.check_fine_tuning_fields(self)
 
-  def to_dict(self) -> dict:
-    return config_utils.to_jsonable(self)
-
   @classmethod
-  def from_dict(cls, d: Mapping[str, Any]) -> "WeightClustererConfig":
-    return config_utils.from_mapping(cls, dict(d), "WeightClusterer config",
-                                     tuning_config.NESTED_CONVERTERS)
-
-  def to_json(self) -> str:
-    return config_utils.dump(self)
-
-  @classmethod
-  def from_json(cls, text: str) -> "WeightClustererConfig":
-    return config_utils.load(cls, text, "WeightClusterer config")
-
-  def to_exec_properties(self) -> dict:
-    """The component's one exec property: {'clusterer_config': to_json()}."""
-    return {CONFIG_KEY: self.to_json()}
-
-  @classmethod
-  def from_exec_properties(cls, props: Mapping[str, Any]
-                           ) -> "WeightClustererConfig":
-    return config_utils.load_exec_property(cls, props, CONFIG_KEY,
-                                           "WeightClusterer config")
+  def field_converters(cls):
+    return tuning_config.NESTED_CONVERTERS
