@@ -12,10 +12,9 @@ from typing import Any, Mapping, Optional, Tuple, Union
 from tfx_compression import config_utils
 from tfx_compression.errors import CompressionConfigError
 from tfx_compression.fine_tuning import config as tuning_config
-from tfx_compression.fine_tuning.config import FineTuning
-from tfx_compression.fine_tuning.config import LayerSelection
 from tfx_compression.lib.prune_steps import DEFAULT_RECOVERY_FRACTION
 from tfx_compression.pruner.channel_config import ChannelPruning
+from tfx_compression.tuning_fields import FineTuningFields
 
 
 
@@ -120,7 +119,7 @@ CONFIG_KEY = "pruner_config"
 
 
 @dataclasses.dataclass(frozen=True)
-class PrunerConfig(config_utils.JsonConfig, key=CONFIG_KEY,
+class PrunerConfig(FineTuningFields, config_utils.JsonConfig, key=CONFIG_KEY,
                    label="Pruner config"):
   """Everything the Pruner needs besides its input artifacts.
 
@@ -135,23 +134,8 @@ class PrunerConfig(config_utils.JsonConfig, key=CONFIG_KEY,
     channels: How many channels to remove, for granularity 'channel' (see
       `ChannelPruning`); the selection limits which layers may shrink.
     selection: Which layers to prune.
-    fine_tuning: How to fine-tune.
-    input_fn: Optional user input function, as 'package.module.fn' or, with
-      `module_file`, a function name in that file. Called as
-      `input_fn(file_pattern, data_accessor, tf_transform_output, batch_size)`
-      like the TFX Trainer templates' `_input_fn`; must yield
-      (features, label) batches. None: the built-in tf.Example reader.
-    module_file: Optional path to a Python file that defines `input_fn`
-      and/or `model_fn` (e.g. the Trainer's module file).
-    model_fn: Needed when the input model was saved with
-      `tf.saved_model.save` (no Keras metadata, as in TFX's examples): the
-      function that builds the Trainer's Keras model, as 'package.module.fn'
-      or, with `module_file`, a function name in that file; called with no
-      arguments. The artifact's variables are restored into its model, which
-      must reproduce the saved model on real examples.
-    trust_model_code: Rebuild Keras Lambda layers from the artifact (their
-      Python bytecode runs in this component). False (default): a model with
-      Lambda layers needs `model_fn`. Recorded on the output artifact.
+    fine_tuning, input_fn, module_file, model_fn, trust_model_code: see
+      `tuning_fields.FineTuningFields` (keyword-only).
   """
 
   schedule: Optional[Schedule] = None
@@ -160,12 +144,6 @@ class PrunerConfig(config_utils.JsonConfig, key=CONFIG_KEY,
   block_pooling: BlockPooling = BlockPooling.AVG
   m_by_n: Tuple[int, int] = (2, 4)
   channels: Optional[ChannelPruning] = None
-  selection: LayerSelection = LayerSelection()
-  fine_tuning: FineTuning = FineTuning()
-  input_fn: Optional[str] = None
-  module_file: Optional[str] = None
-  model_fn: Optional[str] = None
-  trust_model_code: bool = False
 
   def __post_init__(self):
     set_ = lambda k, v: object.__setattr__(self, k, v)

@@ -2,15 +2,14 @@
 
 import dataclasses
 import enum
-from typing import Optional
 
 from tfx_compression import config_utils
 from tfx_compression.errors import CompressionConfigError
 from tfx_compression.fine_tuning import config as tuning_config
 from tfx_compression.fine_tuning.config import FineTuning
-from tfx_compression.fine_tuning.config import LayerSelection
 from tfx_compression.lib.conversion_options import TfliteInputs
 from tfx_compression.lib.quantization_options import IoType
+from tfx_compression.tuning_fields import FineTuningFields
 
 
 class QatScheme(str, enum.Enum):
@@ -45,7 +44,8 @@ CONFIG_KEY = "qat_config"
 
 
 @dataclasses.dataclass(frozen=True)
-class QatConfig(config_utils.JsonConfig, key=CONFIG_KEY, label="QAT config"):
+class QatConfig(FineTuningFields, config_utils.JsonConfig, key=CONFIG_KEY,
+                label="QAT config"):
   """How the QuantizationAwareTrainer quantizes, fine-tunes and converts.
 
   Attributes:
@@ -61,10 +61,9 @@ class QatConfig(config_utils.JsonConfig, key=CONFIG_KEY, label="QAT config"):
     num_validation_examples: Eval examples run through the TFLite model and
       the QAT Keras model to compare them.
     min_argmax_agreement: Fail below this share of matching argmax.
-    input_fn: See PrunerConfig.input_fn.
-    module_file: See PrunerConfig.module_file.
-    model_fn: See PrunerConfig.model_fn.
-    trust_model_code: See PrunerConfig.trust_model_code.
+    input_fn, module_file, model_fn, trust_model_code: see
+      `tuning_fields.FineTuningFields` (keyword-only, as are `selection` and
+      `fine_tuning`).
     inputs: 'serving' (default): the TFLite model takes the raw features the
       serving signature parses, with the Transform graph folded in; 'model':
       the model alone over its own inputs.
@@ -80,16 +79,12 @@ class QatConfig(config_utils.JsonConfig, key=CONFIG_KEY, label="QAT config"):
 
   scheme: QatScheme = QatScheme.AUTO
   sparsity_threshold: float = 0.3
-  selection: LayerSelection = LayerSelection()
   skip_unsupported_layers: bool = False
-  fine_tuning: FineTuning = FineTuning(epochs=3, learning_rate_scale=0.1)
+  fine_tuning: FineTuning = dataclasses.field(
+      default=FineTuning(epochs=3, learning_rate_scale=0.1), kw_only=True)
   io_type: IoType = IoType.FLOAT32
   num_validation_examples: int = 1000
   min_argmax_agreement: float = 0.9
-  input_fn: Optional[str] = None
-  module_file: Optional[str] = None
-  model_fn: Optional[str] = None
-  trust_model_code: bool = False
   inputs: TfliteInputs = TfliteInputs.SERVING
   calibrate_ranges: bool = True
   calibration_batches: int = 10
