@@ -4,7 +4,7 @@ Every component's spec takes its config as one JSON execution parameter
 (`config_parameter`), most take a `model` (and the converters optional
 `examples` and `transform_graph`), and each output is a new channel of its
 declared type (`build_spec`). The keys are what compiled pipelines and MLMD
-record, so they are defined here once and never renamed.
+record, so each is defined once and never renamed.
 
 Imports no TensorFlow library of ours.
 """
@@ -16,10 +16,11 @@ from tfx.types import component_spec
 from tfx.types import standard_artifacts
 
 from tfx_compression.fine_tuning import spec as tuning_spec
-
-MODEL_KEY = "model"
-EXAMPLES_KEY = "examples"
-TRANSFORM_GRAPH_KEY = "transform_graph"
+# The input keys, as the Trainer names them (defined once, with the
+# fine-tuning components' inputs), re-exported for every other spec.
+from tfx_compression.fine_tuning.spec import EXAMPLES_KEY
+from tfx_compression.fine_tuning.spec import MODEL_KEY
+from tfx_compression.fine_tuning.spec import TRANSFORM_GRAPH_KEY
 
 
 def channel(artifact_type: type,

@@ -10,7 +10,7 @@ from tfx_compression import config_utils
 from tfx_compression.errors import CompressionConfigError
 
 
-class Direction(enum.Enum):
+class Direction(str, enum.Enum):
   """Which way a metric improves."""
 
   HIGHER_IS_BETTER = "higher_is_better"
