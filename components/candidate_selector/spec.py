@@ -22,7 +22,7 @@ from tfx_compression.spec_channels import MODEL_KEY
 MODEL_PREFIX = "model_"
 EVALUATION_PREFIX = "evaluation_"
 BLESSING_PREFIX = "blessing_"
-# Outputs (and MODEL_KEY).
+# Outputs, besides MODEL_KEY (spec_channels).
 BLESSING_KEY = "blessing"
 COMPARISON_KEY = "comparison"
 
