@@ -22,6 +22,10 @@ def parse_enum(enum_cls: Type[E], value: Any, field: str) -> E:
   for member in enum_cls:
     if value == member.value:
       return member
+  try:  # an enum's `_missing_` may accept an older spelling
+    return enum_cls(value)
+  except (ValueError, TypeError):
+    pass
   allowed = ", ".join(repr(m.value) for m in enum_cls)
   raise CompressionConfigError(
       f"{field} must be one of {allowed}; got {value!r}")

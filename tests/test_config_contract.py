@@ -91,3 +91,42 @@ def test_pipelines_compiled_with_flat_properties_still_run():
   assert PostTrainingQuantizerConfig.from_exec_properties(
       {"mode": "int8", "calibration_splits": '["train", "extra"]'}
   ).calibration_splits == ("train", "extra")
+
+
+def _enum_types(config_class, seen=None):
+  """Every enum type a config dataclass (and its nested configs) declares."""
+  import dataclasses  # pylint: disable=g-import-not-at-top
+  import enum  # pylint: disable=g-import-not-at-top
+  import typing  # pylint: disable=g-import-not-at-top
+  seen = set() if seen is None else seen
+  hints = typing.get_type_hints(config_class)
+  for f in dataclasses.fields(config_class):
+    for t in (hints[f.name], *typing.get_args(hints[f.name])):
+      if isinstance(t, type) and issubclass(t, enum.Enum):
+        seen.add(t)
+      elif dataclasses.is_dataclass(t) and t not in seen:
+        seen.add(t)
+        _enum_types(t, seen)
+  return {t for t in seen if not dataclasses.is_dataclass(t)}
+
+
+def test_closed_sets_are_str_enums_with_lowercase_values():
+  enums = set().union(*(_enum_types(type(c)) for c in CONFIGS))
+  assert len(enums) >= 15, sorted(e.__name__ for e in enums)
+  for e in enums:
+    assert issubclass(e, str), e
+    assert all(m.value == m.value.lower() for m in e), list(e)
+
+
+def test_block_pooling_written_uppercase_before_still_reads():
+  from tfx_compression.pruner.config import BlockPooling  # pylint: disable=g-import-not-at-top
+  legacy = json.loads(PrunerConfig(granularity="block",
+                                   block_size=(1, 4)).to_json())
+  legacy["block_pooling"] = "MAX"
+  config = PrunerConfig.from_json(json.dumps(legacy))
+  assert config.block_pooling is BlockPooling.MAX
+  assert config.block_pooling.tfmot_name == "MAX"
+  with pytest.raises(CompressionConfigError,
+                     match=r"block_pooling must be one of 'avg', 'max'; "
+                           r"got 'Max'"):
+    PrunerConfig(granularity="block", block_size=(1, 4), block_pooling="Max")

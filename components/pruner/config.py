@@ -110,8 +110,19 @@ class Granularity(str, enum.Enum):
 
 
 class BlockPooling(str, enum.Enum):
-  AVG = "AVG"
-  MAX = "MAX"
+  """How a block's magnitude is pooled (tfmot's `block_pooling_type`)."""
+
+  AVG = "avg"
+  MAX = "max"
+
+  @classmethod
+  def _missing_(cls, value):
+    # Configs written before the closed sets went lowercase said "AVG"/"MAX".
+    return cls.__members__.get(value) if isinstance(value, str) else None
+
+  @property
+  def tfmot_name(self) -> str:
+    return self.name  # "AVG" / "MAX"
 
 
 # The component's one exec property (its spec's parameter).
@@ -129,7 +140,7 @@ class PrunerConfig(FineTuningFields, config_utils.JsonConfig, key=CONFIG_KEY,
       channels once and then fine-tunes the smaller model.
     granularity: unstructured, block, m_by_n or channel.
     block_size: (rows, cols) pruned together, for granularity 'block'.
-    block_pooling: How a block's magnitude is pooled: AVG or MAX.
+    block_pooling: How a block's magnitude is pooled: avg or max.
     m_by_n: (m, n): m zeros in every n consecutive weights, e.g. (2, 4).
     channels: How many channels to remove, for granularity 'channel' (see
       `ChannelPruning`); the selection limits which layers may shrink.

@@ -64,7 +64,7 @@ def prune(model, config: PrunerConfig, data, log_dir: str) -> PruneResult:
       model, tuning, data,
       lambda m: pruning.wrap_for_pruning(
           m, selection.selected, schedule, block_size=config.block_size,
-          block_pooling=config.block_pooling.value, m_by_n=m_by_n),
+          block_pooling=config.block_pooling.tfmot_name, m_by_n=m_by_n),
       pruning_wrapper.PruneLowMagnitude, pruning.strip,
       callbacks=[tfmot.sparsity.keras.UpdatePruningStep(),
                  tfmot.sparsity.keras.PruningSummaries(log_dir=log_dir)])
