@@ -28,6 +28,24 @@ class FineTuningRun:
   loaded: Any  # lib.model_loading.LoadedModel
   data: tuning_data.TrainingData
   reproduced: Optional[float]  # fine_tuning.io.check_input_model's answer
+  trusted: bool  # config.trust_model_code
+
+  def export(self, trained_model) -> Optional[float]:
+    """Saves `trained_model` into the output under the source's signatures.
+
+    Returns `fine_tuning.io.export_with_original_signatures`'s difference.
+    """
+    from tfx_compression.fine_tuning import io as tuning_io  # pylint: disable=g-import-not-at-top
+    return tuning_io.export_with_original_signatures(
+        trained_model, self.loaded, self.source_dir,
+        os.path.join(self.output.uri, artifact_io.SERVING_DIR), self.data,
+        self.trusted)
+
+  def io_report(self, export_diff: Optional[float]) -> Dict[str, Any]:
+    """report.json entries about the input model and the export."""
+    from tfx_compression.fine_tuning import io as tuning_io  # pylint: disable=g-import-not-at-top
+    return tuning_io.report(self.loaded, self.data, self.reproduced,
+                            export_diff, self.trusted)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -41,9 +59,8 @@ class FineTuned:
 
 class FineTuningExecutor(step_executor.StepExecutor,
                          base_executor.BaseExecutor):
-  """Subclasses set `OUTPUT_KEY` (the output Model) and `fine_tune`."""
-
-  OUTPUT_KEY: str = ""
+  """Subclasses implement `fine_tune`; their outputs are a Model and the
+  ModelRun (TensorBoard logs and history.json)."""
 
   def run(self, config, inputs, outputs) -> str:
     # pylint: disable=g-import-not-at-top
@@ -59,10 +76,12 @@ class FineTuningExecutor(step_executor.StepExecutor,
     run = FineTuningRun(
         source=source, examples=inputs[tuning_spec.EXAMPLES_KEY],
         transform_dir=inputs.uri(tuning_spec.TRANSFORM_GRAPH_KEY),
-        output=outputs[self.OUTPUT_KEY],
+        output=next(artifact for key, artifact in outputs.items()
+                    if key != tuning_spec.MODEL_RUN_KEY),
         model_run=outputs[tuning_spec.MODEL_RUN_KEY], source_dir=source_dir,
         loaded=loaded, data=data,
-        reproduced=tuning_io.check_input_model(loaded, data))
+        reproduced=tuning_io.check_input_model(loaded, data),
+        trusted=config.trust_model_code)
     tuned = self.fine_tune(config, run)
     artifact_io.write_report(run.output.uri, tuned.report)
     artifact_io.write_json(

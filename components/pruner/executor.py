@@ -1,10 +1,8 @@
 """Pruner executor: artifacts in, a sparse signature-preserving Model out."""
 
 import json
-import os
 from typing import Any, Dict
 
-from tfx_compression import artifact_io
 from tfx_compression import properties
 from tfx_compression.fine_tuning import executor as tuning_executor
 from tfx_compression.fine_tuning import record
@@ -20,7 +18,6 @@ class Executor(tuning_executor.FineTuningExecutor):
   COMPONENT = "Pruner"
   CONFIG = PrunerConfig
   CONFIG_KEY = spec.CONFIG_KEY
-  OUTPUT_KEY = spec.PRUNED_MODEL_KEY
 
   def fine_tune(self, config, run) -> tuning_executor.FineTuned:
     if config.granularity is Granularity.CHANNEL:
@@ -30,13 +27,8 @@ class Executor(tuning_executor.FineTuningExecutor):
     from tfx_compression.pruner import runner
     result = runner.prune(run.loaded.keras_model, config, run.data,
                           run.model_run.uri)
-    export_diff = tuning_io.export_with_original_signatures(
-        result.stripped_model, run.loaded, run.source_dir,
-        os.path.join(run.output.uri, artifact_io.SERVING_DIR), run.data,
-        config.trust_model_code)
-    report = dict(_report(config, run, result),
-                  **tuning_io.report(run.loaded, run.data, run.reproduced,
-                                     export_diff, config.trust_model_code))
+    export_diff = run.export(result.stripped_model)
+    report = dict(_report(config, run, result), **run.io_report(export_diff))
     _set_properties(run.output, config, result, report)
     tuning_io.set_trust_property(run.output, config.trust_model_code)
     return tuning_executor.FineTuned(

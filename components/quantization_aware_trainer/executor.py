@@ -16,7 +16,6 @@ class Executor(tuning_executor.FineTuningExecutor):
   COMPONENT = "QuantizationAwareTrainer"
   CONFIG = QatConfig
   CONFIG_KEY = spec.CONFIG_KEY
-  OUTPUT_KEY = spec.QAT_MODEL_KEY
 
   def fine_tune(self, config, run) -> tuning_executor.FineTuned:
     # pylint: disable=g-import-not-at-top
@@ -49,8 +48,7 @@ class Executor(tuning_executor.FineTuningExecutor):
                               os.path.join(output.uri, spec.KERAS_QAT_DIR))
     report = dict(
         tflite_artifact.report(converted, prepared.source.inputs, serving),
-        **tuning_io.report(loaded, data, run.reproduced, None,
-                           config.trust_model_code),
+        **run.io_report(None),
         **tuning_executor.report_head(config, run),
         scheme=result.scheme.value,
         quantized_layers=result.selection.quantized,

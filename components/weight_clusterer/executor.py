@@ -1,13 +1,10 @@
 """WeightClusterer executor: artifacts in, a clustered signature-preserving Model out."""
 
 import json
-import os
 
-from tfx_compression import artifact_io
 from tfx_compression import properties
 from tfx_compression.fine_tuning import executor as tuning_executor
 from tfx_compression.fine_tuning import record
-from tfx_compression.weight_clusterer import spec
 from tfx_compression.weight_clusterer.config import WeightClustererConfig
 
 
@@ -16,7 +13,6 @@ class Executor(tuning_executor.FineTuningExecutor):
 
   COMPONENT = "WeightClusterer"
   CONFIG = WeightClustererConfig
-  OUTPUT_KEY = spec.CLUSTERED_MODEL_KEY
 
   def fine_tune(self, config, run) -> tuning_executor.FineTuned:
     # pylint: disable=g-import-not-at-top
@@ -24,10 +20,7 @@ class Executor(tuning_executor.FineTuningExecutor):
     from tfx_compression.weight_clusterer import runner
     result = runner.cluster(run.loaded.keras_model, config, run.data,
                             run.model_run.uri)
-    export_diff = tuning_io.export_with_original_signatures(
-        result.stripped_model, run.loaded, run.source_dir,
-        os.path.join(run.output.uri, artifact_io.SERVING_DIR), run.data,
-        config.trust_model_code)
+    export_diff = run.export(result.stripped_model)
     report = dict(
         tuning_executor.report_head(config, run),
         number_of_clusters=config.number_of_clusters,
@@ -41,8 +34,7 @@ class Executor(tuning_executor.FineTuningExecutor):
         weights_gzip_bytes_before=result.weights_gzip_before,
         weights_gzip_bytes_after=result.weights_gzip_after,
         **record.report_entries(result),
-        **tuning_io.report(run.loaded, run.data, run.reproduced, export_diff,
-                           config.trust_model_code))
+        **run.io_report(export_diff))
     _set_properties(run.output, config, result)
     record.set_properties(run.output, result)
     tuning_io.set_trust_property(run.output, config.trust_model_code)
