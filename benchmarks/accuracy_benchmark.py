@@ -36,7 +36,8 @@ import sys
 import tempfile
 import time
 
-os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
+# The package sets TF_USE_LEGACY_KERAS=1 before TensorFlow loads.
+import tfx_compression  # pylint: disable=unused-import
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -137,7 +138,7 @@ class Variants:
 
   def _record(self, name, model_bytes, **extra):
     from tfx_compression.lib import qat, tflite_inspect
-    from tfx_compression.quantization_aware_trainer.runner import tflite_accuracy
+    from tfx_compression.lib.tflite_run import accuracy as tflite_accuracy
     self.rows[name] = dict(
         accuracy=tflite_accuracy(model_bytes, self.inputs, self.labels),
         size_bytes=len(model_bytes),

@@ -18,7 +18,8 @@ import argparse
 import os
 import tempfile
 
-os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
+# The package sets TF_USE_LEGACY_KERAS=1 before TensorFlow loads.
+import tfx_compression  # pylint: disable=unused-import
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 # pylint: disable=g-import-not-at-top
@@ -46,11 +47,6 @@ def _write_sorted(path: str, images, labels) -> None:
           "label": tf.train.Feature(
               int64_list=tf.train.Int64List(value=[int(labels[i])])),
       })).SerializeToString())
-
-
-def _accuracy(model_bytes, inputs, labels) -> float:
-  outputs = tflite_run.predict(model_bytes, inputs)["probabilities"]
-  return float(np.mean(outputs.argmax(1) == labels))
 
 
 def run_variant(name: str, class_range: bool, calibration_size: int,
@@ -91,7 +87,7 @@ def run_variant(name: str, class_range: bool, calibration_size: int,
     converted = quantization.quantize(model, "int8",
                                       calibration_inputs=calibration,
                                       validation_inputs=eval_inputs)
-    result[key] = _accuracy(converted.model_bytes, eval_inputs, eval_labels)
+    result[key] = tflite_run.accuracy(converted.model_bytes, eval_inputs, eval_labels)
     result[key + "_agreement"] = converted.agreement.argmax_agreement
   return result
 

@@ -18,7 +18,8 @@ import sys
 import tempfile
 import time
 
-os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
+# The package sets TF_USE_LEGACY_KERAS=1 before TensorFlow loads.
+import tfx_compression  # pylint: disable=unused-import
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -68,7 +69,7 @@ def run(quick: bool, out_dir: str) -> dict:
   for arch, train_epochs in ({"cnn": 2} if quick else ARCHS).items():
     work = tempfile.mkdtemp(prefix=f"channel_bench_{arch}_")
     examples, model = bench_pipeline.trained(
-        work, train_epochs, {"architecture": arch}, name=f"channels-{arch}")
+        work, train_epochs, name=f"channels-{arch}", architecture=arch)
     keras_model = keras_io.load_keras_model(artifact_io.serving_dir(model.uri))
     inputs, labels = examples_io.read_labelled(
         artifact_io.split_files(examples, "eval"),

@@ -19,7 +19,8 @@ import sys
 import tempfile
 import time
 
-os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
+# The package sets TF_USE_LEGACY_KERAS=1 before TensorFlow loads.
+import tfx_compression  # pylint: disable=unused-import
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -63,7 +64,7 @@ def run(workdir, quick):
   from tfx_compression.pruner.config import PolynomialDecay, PrunerConfig
   from tfx_compression.quantization_aware_trainer import executor as qat
   from tfx_compression.quantization_aware_trainer.config import QatConfig
-  from tfx_compression.quantization_aware_trainer.runner import tflite_accuracy
+  from tfx_compression.lib.tflite_run import accuracy as tflite_accuracy
   from tfx_compression.fine_tuning.config import FineTuning, LayerSelection
   from tfx_compression.weight_clusterer import executor as clusterer
   from tfx_compression.weight_clusterer.config import WeightClustererConfig

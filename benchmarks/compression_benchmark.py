@@ -30,7 +30,8 @@ import sys
 import tempfile
 import time
 
-os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
+# The package sets TF_USE_LEGACY_KERAS=1 before TensorFlow loads.
+import tfx_compression  # pylint: disable=unused-import
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -207,8 +208,8 @@ def run(s: Settings, out_dir: str, trained=None) -> dict:
   if trained is None:
     log(f"training {s.architecture} ({s.train_epochs} epochs) in {work}")
     trained = bench_pipeline.trained(
-        work, s.train_epochs, {"architecture": s.architecture},
-        name="compression-bench")
+        work, s.train_epochs, name="compression-bench",
+        architecture=s.architecture)
   examples, model = trained
   train_seconds = time.perf_counter() - started
   _warm_up()

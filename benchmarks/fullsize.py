@@ -31,7 +31,8 @@ Usage: uv run python benchmarks/fullsize.py [--out benchmarks/results]
 
 import os
 
-os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
+# The package sets TF_USE_LEGACY_KERAS=1 before TensorFlow loads.
+import tfx_compression  # pylint: disable=unused-import
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import concurrent.futures  # pylint: disable=g-import-not-at-top,wrong-import-position

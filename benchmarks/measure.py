@@ -17,7 +17,7 @@ def accuracy_and_size(variants: Mapping[str, bytes], inputs, labels
   """Eval accuracy (TFLite interpreter), raw and gzip size, int8 sparsity."""
   # pylint: disable=g-import-not-at-top
   from tfx_compression.lib import qat, tflite_inspect
-  from tfx_compression.quantization_aware_trainer.runner import tflite_accuracy
+  from tfx_compression.lib.tflite_run import accuracy as tflite_accuracy
   rows = {}
   for name, data in variants.items():
     rows[name] = {

@@ -13,8 +13,6 @@ IMAGE_KEY = "image"
 SIDE = 28
 NUM_CLASSES = 10
 EVAL_PER_CLASS = 150
-MOBILENET_INPUT_SIZE = 32  # MobileNetV2's minimum: pad 28 -> 32
-MOBILENET_BN_MOMENTUM = 0.9  # 0.999 leaves the statistics near init (STACK.md)
 
 
 def splits():
@@ -37,9 +35,8 @@ def splits():
 
 
 def _image():
-  import tf_keras as keras  # pylint: disable=g-import-not-at-top
-  image = keras.Input(shape=(SIDE * SIDE,), name=IMAGE_KEY)
-  return image, keras.layers.Reshape((SIDE, SIDE, 1), name="to_image")(image)
+  from tfx_compression.pipelines import digits_models  # pylint: disable=g-import-not-at-top
+  return digits_models.image_input(SIDE)
 
 
 def cnn():
@@ -49,21 +46,14 @@ def cnn():
 
 
 def mobilenet_v2(alpha: float = 0.35):
-  """keras.applications.MobileNetV2 (random init) on MNIST padded to 32x32."""
+  """The benchmarks' MobileNetV2 on MNIST zero-padded to 32x32."""
   import tf_keras as keras  # pylint: disable=g-import-not-at-top
+  import mobilenet  # pylint: disable=g-import-not-at-top
   image, x = _image()
-  x = keras.layers.ZeroPadding2D((MOBILENET_INPUT_SIZE - SIDE) // 2,
+  x = keras.layers.ZeroPadding2D((mobilenet.INPUT_SIZE - SIDE) // 2,
                                  name="pad")(x)
-  base = keras.applications.MobileNetV2(
-      input_tensor=x, alpha=alpha, include_top=False, weights=None,
-      pooling="avg")
-  out = keras.layers.Dense(NUM_CLASSES, activation="softmax",
-                           name="probabilities")(base.output)
-  model = keras.Model(image, out, name=f"mnist_mobilenet_v2_{alpha}")
-  for layer in model.layers:
-    if isinstance(layer, keras.layers.BatchNormalization):
-      layer.momentum = MOBILENET_BN_MOMENTUM
-  return model
+  return mobilenet.classifier(image, x, NUM_CLASSES,
+                              f"mnist_mobilenet_v2_{alpha}", alpha)
 
 
 BUILDERS = {"cnn": cnn, "mobilenet_v2": mobilenet_v2}

@@ -10,7 +10,8 @@ import os
 import sys
 import tempfile
 
-os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
+# The package sets TF_USE_LEGACY_KERAS=1 before TensorFlow loads.
+import tfx_compression  # pylint: disable=unused-import
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -41,7 +42,7 @@ def main(argv=None):
   from tfx_compression.pruner.config import PolynomialDecay, PrunerConfig
   from tfx_compression.quantization_aware_trainer import executor as qat_executor
   from tfx_compression.quantization_aware_trainer.config import QatConfig
-  from tfx_compression.quantization_aware_trainer.runner import tflite_accuracy
+  from tfx_compression.lib.tflite_run import accuracy as tflite_accuracy
   from tfx_compression.fine_tuning.config import FineTuning
   work = tempfile.mkdtemp(prefix="qat_bench_")
   examples, model = pruner_benchmark._trained(work)  # pylint: disable=protected-access

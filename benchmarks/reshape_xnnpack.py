@@ -13,7 +13,8 @@ import argparse
 import os
 import sys
 
-os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
+# The package sets TF_USE_LEGACY_KERAS=1 before TensorFlow loads.
+import tfx_compression  # pylint: disable=unused-import
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
@@ -35,8 +36,8 @@ def run(runs: int = 300) -> str:
   import numpy as np
   import tensorflow as tf
   from tfx_compression.lib import benchmark_tflite, tflite_convert, tflite_inspect
-  from tfx_compression.pipelines import digits_models
-  model = digits_models.build(digits_models.MOBILENET_V2)
+  import mobilenet
+  model = mobilenet.digits()
   rng = np.random.default_rng(0)
   keras_path = lambda: tf.lite.TFLiteConverter.from_keras_model(model)
   ours = lambda: tflite_convert.converter_for(model)

@@ -19,7 +19,8 @@ import os
 import platform
 import time
 
-os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
+# The package sets TF_USE_LEGACY_KERAS=1 before TensorFlow loads.
+import tfx_compression  # pylint: disable=unused-import
 
 import numpy as np  # pylint: disable=g-import-not-at-top
 
@@ -87,27 +88,18 @@ def _models():
 
 
 class _Timed:
+  """A `benchmark_tflite.Timer` at batch 1, 1 thread, warmed up."""
 
   def __init__(self, data: bytes, runtime: str):
     # pylint: disable=g-import-not-at-top
     from tfx_compression.lib import benchmark_tflite
     from tfx_compression.lib import tflite_inspect
-    from tfx_compression.lib import tflite_runtime
-    self.interp = tflite_runtime.interpreter(data, num_threads=1,
-                                             runtime=runtime)
-    for index, value in benchmark_tflite._inputs(self.interp, 1).items():  # pylint: disable=protected-access
-      self.interp.set_tensor(index, value)
-    self.delegated = tflite_inspect.delegated(self.interp)
-    for _ in range(WARMUP):
-      self.interp.invoke()
+    self.timer = benchmark_tflite.Timer(data, 1, 1, runtime=runtime)
+    self.delegated = tflite_inspect.delegated(self.timer.interp)
+    self.timer.time(WARMUP)
 
   def time(self, runs: int) -> np.ndarray:
-    times = np.empty(runs)
-    for i in range(runs):
-      start = time.perf_counter_ns()
-      self.interp.invoke()
-      times[i] = (time.perf_counter_ns() - start) / 1000.0
-    return times
+    return self.timer.time(runs)
 
 
 def measure(data: bytes):

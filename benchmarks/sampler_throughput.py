@@ -49,7 +49,8 @@ def encode_example(values: bytes, label: int) -> bytes:
 
 def generate(directory: str, num_examples: int) -> None:
   """Writes `num_examples` distinct examples in NUM_SHARDS gzipped shards."""
-  os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
+  # The package sets TF_USE_LEGACY_KERAS=1 before TensorFlow loads.
+  import tfx_compression  # pylint: disable=unused-import
   import numpy as np  # pylint: disable=g-import-not-at-top
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
   rng = np.random.default_rng(0)

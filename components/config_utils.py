@@ -3,11 +3,12 @@
 import enum
 import json
 import math
-from typing import Any, Mapping, Tuple, Type, TypeVar
+from typing import Any, Callable, ClassVar, Dict, Mapping, Tuple, Type, TypeVar
 
 from tfx_compression.errors import CompressionConfigError
 
 E = TypeVar("E", bound=enum.Enum)
+C = TypeVar("C", bound="JsonConfig")
 
 
 def parse_enum(enum_cls: Type[E], value: Any, field: str) -> E:
@@ -26,17 +27,34 @@ def parse_enum(enum_cls: Type[E], value: Any, field: str) -> E:
       f"{field} must be one of {allowed}; got {value!r}")
 
 
+def parse_enum_fields(config, prefix: str = "") -> None:
+  """Sets every enum-typed field of dataclass `config` to its member.
+
+  Each field declared with an `enum.Enum` type is passed through
+  `parse_enum` (members or their values accepted), so a frozen config's
+  `__post_init__` need not repeat one line per closed set.
+
+  Args:
+    config: A (frozen) dataclass instance.
+    prefix: Put before the field names in messages, e.g. 'channels.'.
+
+  Raises:
+    CompressionConfigError: naming the field, the value and the allowed values.
+  """
+  import dataclasses  # pylint: disable=g-import-not-at-top
+  for f in dataclasses.fields(config):
+    if isinstance(f.type, type) and issubclass(f.type, enum.Enum):
+      object.__setattr__(config, f.name, parse_enum(
+          f.type, getattr(config, f.name), prefix + f.name))
+
+
 def check_int(value: Any, field: str, minimum: int = None,
               maximum: int = None) -> int:
   """Returns `value` if it is an int within [minimum, maximum]."""
   if isinstance(value, bool) or not isinstance(value, int):
     raise CompressionConfigError(
         f"{field} must be an integer; got {value!r}")
-  if minimum is not None and value < minimum:
-    raise CompressionConfigError(f"{field} must be >= {minimum}; got {value!r}")
-  if maximum is not None and value > maximum:
-    raise CompressionConfigError(f"{field} must be <= {maximum}; got {value!r}")
-  return value
+  return _check_range(value, field, minimum, maximum)
 
 
 def check_nonempty_str(value: Any, field: str) -> str:
@@ -59,11 +77,16 @@ def check_float(value: Any, field: str, minimum: float = None,
   if not math.isfinite(value):
     raise CompressionConfigError(
         f"{field} must be a finite number; got {value!r}")
+  return float(_check_range(value, field, minimum, maximum))
+
+
+def _check_range(value, field: str, minimum, maximum):
+  """Returns `value` if it lies within [minimum, maximum] (None: unbounded)."""
   if minimum is not None and value < minimum:
     raise CompressionConfigError(f"{field} must be >= {minimum}; got {value!r}")
   if maximum is not None and value > maximum:
     raise CompressionConfigError(f"{field} must be <= {maximum}; got {value!r}")
-  return float(value)
+  return value
 
 
 def check_fraction(value: Any, field: str) -> float:
@@ -209,3 +232,72 @@ def load_exec_property(cls, props: Mapping[str, Any], key: str, what: str):
     if isinstance(v, str) and v.startswith("["):  # tuples as JSON lists
       legacy[k] = json.loads(v)
   return cls.from_dict(legacy)
+
+
+class JsonConfig:
+  """The config contract, once: a component config as one JSON exec property.
+
+  Mixed into each component's frozen config dataclass, which names its
+  exec property and how messages call it in the class statement:
+
+      @dataclasses.dataclass(frozen=True)
+      class LiteConverterConfig(config_utils.JsonConfig,
+                                key="lite_converter_config",
+                                label="LiteConverter config"):
+
+  `to_dict` / `from_dict` convert to and from plain JSON-ready dicts (the
+  form CLI plan files use), `to_json` / `from_json` add the schema version
+  (`dump` / `load`), and `to_exec_properties` / `from_exec_properties` are
+  the component's one exec property {CONFIG_KEY: to_json()} (reading the
+  flat properties of pipelines compiled before it too). A config with
+  nested dataclass fields overrides `field_converters`.
+  """
+
+  CONFIG_KEY: ClassVar[str]  # the component's one exec property
+  LABEL: ClassVar[str]  # how messages name the config, e.g. 'QAT config'
+
+  def __init_subclass__(cls, key: str = None, label: str = None, **kwargs):
+    super().__init_subclass__(**kwargs)
+    if key is not None:
+      cls.CONFIG_KEY = key
+    if label is not None:
+      cls.LABEL = label
+
+  @classmethod
+  def field_converters(cls) -> Dict[str, Callable[[Any], Any]]:
+    """Field name -> builder of that field from its `to_dict` form."""
+    return {}
+
+  def to_dict(self) -> dict:
+    """The config as a JSON-ready dict (enums by value, tuples as lists)."""
+    return to_jsonable(self)
+
+  @classmethod
+  def from_dict(cls: Type[C], values: Mapping[str, Any]) -> C:
+    """Builds a config from `to_dict` output or a hand-written dict (CLI files).
+
+    Raises:
+      CompressionConfigError: not a mapping, an unknown field, or a value
+        the config refuses.
+    """
+    if isinstance(values, Mapping):
+      values = dict(values)
+    return from_mapping(cls, values, cls.LABEL, cls.field_converters())
+
+  def to_json(self) -> str:
+    """`to_dict` with the schema version, as sorted JSON (see `dump`)."""
+    return dump(self)
+
+  @classmethod
+  def from_json(cls: Type[C], text: str) -> C:
+    """The config `to_json` wrote (see `load`)."""
+    return load(cls, text, cls.LABEL)
+
+  def to_exec_properties(self) -> dict:
+    """The component's one exec property: {CONFIG_KEY: to_json()}."""
+    return {self.CONFIG_KEY: self.to_json()}
+
+  @classmethod
+  def from_exec_properties(cls: Type[C], props: Mapping[str, Any]) -> C:
+    """The config from a component's exec properties (see `load_exec_property`)."""
+    return load_exec_property(cls, props, cls.CONFIG_KEY, cls.LABEL)

@@ -230,12 +230,16 @@ def run_local(tfx_pipeline, metadata_path: str, plan, out=None) -> str:
 
 
 def _html_report(metadata_path: str, pipeline_name: str, variant: str):
-  from tfx_compression.pipelines import results  # pylint: disable=g-import-not-at-top
+  # pylint: disable=g-import-not-at-top
+  from tfx_compression.compression_evaluator import spec
+  from tfx_compression.pipelines import results
+  # pylint: enable=g-import-not-at-top
   outputs = results.latest_outputs(metadata_path, pipeline_name,
                                    f"CompressionEvaluator.{variant}")
   if not outputs:
     return None
-  path = os.path.join(outputs["evaluation"][0].uri, "report.html")
+  path = os.path.join(outputs[spec.EVALUATION_KEY][0].uri,
+                      spec.REPORT_HTML_FILE)
   return path if os.path.exists(path) else None
 
 

@@ -1,4 +1,4 @@
-"""Trainer module for the digits demo: a Keras CNN or MobileNetV2 on 8x8 images.
+"""Trainer module for the digits demo: a small Keras CNN on 8x8 images.
 
 Use it as the Trainer's `run_fn`:
 `Trainer(run_fn="tfx_compression.pipelines.digits_trainer.run_fn", ...)`.
@@ -7,9 +7,8 @@ the Keras Input is named after the feature it reads (`image`), so TFLite
 conversion and TFMA feed it by name.
 """
 
-
-
 # pylint: disable=g-import-not-at-top
+from tfx_compression.errors import CompressionConfigError
 from tfx_compression.lib import keras_io
 from tfx_compression.pipelines import digits_data
 from tfx_compression.pipelines import digits_models
@@ -18,13 +17,13 @@ DEFAULT_EPOCHS = 12
 DEFAULT_BATCH_SIZE = 32
 DEFAULT_LEARNING_RATE = 2e-3
 OUTPUT_KEY = digits_models.OUTPUT_KEY
+CONFIG_KEYS = ("epochs", "batch_size", "learning_rate")
 
 
-def build_model(learning_rate: float = DEFAULT_LEARNING_RATE,
-                architecture: str = digits_models.CNN, alpha: float = 0.35):
-  """Returns a compiled digits model (see `digits_models.build`)."""
+def build_model(learning_rate: float = DEFAULT_LEARNING_RATE, build=None):
+  """Returns the compiled digits CNN (or `build()`'s model)."""
   import tf_keras as keras
-  model = digits_models.build(architecture, alpha)
+  model = (build or digits_models.cnn)()
   model.compile(optimizer=keras.optimizers.Adam(learning_rate),
                 loss="sparse_categorical_crossentropy",
                 metrics=["sparse_categorical_accuracy"])
@@ -68,35 +67,50 @@ def _serving_fn(model):
   return serve_tf_examples
 
 
-def run_fn(fn_args) -> None:
-  """TFX Trainer entry point.
+def settings(config, extra_keys=()):
+  """(epochs, batch_size, learning_rate) from the Trainer's custom_config.
 
-  custom_config keys (all optional): `epochs`, `batch_size`, `learning_rate`,
-  `architecture` (`cnn` or `mobilenet_v2`) and `alpha` (MobileNetV2 width).
+  Raises:
+    CompressionConfigError: a key outside CONFIG_KEYS + `extra_keys`.
+  """
+  allowed = CONFIG_KEYS + tuple(extra_keys)
+  unknown = sorted(set(config) - set(allowed))
+  if unknown:
+    raise CompressionConfigError(
+        f"custom_config key(s) {unknown} are not read by this Trainer; "
+        f"allowed: {list(allowed)} (the MobileNetV2 recipe is the "
+        "benchmarks' run_fn, benchmarks/mobilenet.py)")
+  return (int(config.get("epochs", DEFAULT_EPOCHS)),
+          int(config.get("batch_size", DEFAULT_BATCH_SIZE)),
+          float(config.get("learning_rate", DEFAULT_LEARNING_RATE)))
+
+
+def train(fn_args, build=None, callbacks=(), extra_keys=()) -> None:
+  """Trains `build()`'s model (default: the CNN) and exports it.
+
+  `extra_keys`: custom_config keys the caller reads besides CONFIG_KEYS.
   """
   import tf_keras as keras
   from tfx_compression.lib import tf_setup
   tf_setup.skip_autograph_for_keras()
   keras.utils.set_random_seed(0)
-  config = fn_args.custom_config or {}
-  epochs = int(config.get("epochs", DEFAULT_EPOCHS))
-  batch_size = int(config.get("batch_size", DEFAULT_BATCH_SIZE))
-  rate = float(config.get("learning_rate", DEFAULT_LEARNING_RATE))
-  architecture = config.get("architecture", digits_models.CNN)
-  model = build_model(rate, architecture, float(config.get("alpha", 0.35)))
-  callbacks = [keras.callbacks.TensorBoard(fn_args.model_run_dir)]
-  if architecture == digits_models.MOBILENET_V2:
-    # Its BatchNorm statistics swing by several points of eval accuracy from
-    # epoch to epoch at a constant rate: settle them at rate / 10 for the
-    # last quarter (the saved optimizer keeps that final rate).
-    drop = epochs - epochs // 4
-    callbacks.append(keras.callbacks.LearningRateScheduler(
-        lambda epoch, _: rate if epoch < drop else rate / 10))
-  train = _dataset(fn_args.train_files, batch_size, shuffle=True)
+  epochs, batch_size, rate = settings(fn_args.custom_config or {},
+                                      extra_keys)
+  model = build_model(rate, build)
+  train_data = _dataset(fn_args.train_files, batch_size, shuffle=True)
   evaluation = _dataset(fn_args.eval_files, 256, shuffle=False)
-  model.fit(train, epochs=epochs, validation_data=evaluation, verbose=2,
-            callbacks=callbacks)
+  model.fit(train_data, epochs=epochs, validation_data=evaluation, verbose=2,
+            callbacks=[keras.callbacks.TensorBoard(fn_args.model_run_dir),
+                       *callbacks])
   # Without per-layer traces (45 s of a MobileNetV2 save): all its layers
   # are Keras', rebuilt from their config when loaded.
   keras_io.save_keras_model(model, fn_args.serving_model_dir,
                             {"serving_default": _serving_fn(model)})
+
+
+def run_fn(fn_args) -> None:
+  """TFX Trainer entry point.
+
+  custom_config keys (all optional): `epochs`, `batch_size`, `learning_rate`.
+  """
+  train(fn_args)

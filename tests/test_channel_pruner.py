@@ -122,8 +122,9 @@ def test_channel_pruned_model_feeds_lite_converter_and_ptq(
 def test_surgery_is_exact_on_the_trained_model_and_a_mobilenet_v2(
     keras_model, eval_inputs):
   from tfx_compression.lib import channel_surgery  # pylint: disable=g-import-not-at-top
-  from tfx_compression.pipelines import digits_models  # pylint: disable=g-import-not-at-top
-  mobilenet = digits_models.mobilenet_v2()
+  import tf_keras as keras  # pylint: disable=g-import-not-at-top
+  mobilenet = keras.applications.MobileNetV2(
+      input_shape=(32, 32, 3), alpha=0.35, weights=None)
   rng = np.random.default_rng(0)
   for layer in mobilenet.layers:  # BN with non-trivial statistics
     if type(layer).__name__ == "BatchNormalization":

@@ -98,7 +98,7 @@ def test_qat_after_zero_epochs_is_within_a_point_of_ptq_int8(
   from tfx_compression.lib import keras_io
   from tfx_compression.lib import quantization
   from tfx_compression.lib.quantization_options import QuantizationMode
-  from tfx_compression.quantization_aware_trainer.runner import tflite_accuracy
+  from tfx_compression.lib.tflite_run import accuracy as tflite_accuracy
   specs = keras_io.input_specs(keras_model)
   split = lambda name: artifact_io.split_files(trained_pipeline.examples, name)
   inputs, labels = examples_io.read_labelled(split("eval"), specs, "label",

@@ -9,6 +9,7 @@ from tfx.dsl.components.base import executor_spec
 from tfx.types import standard_artifacts
 
 from tfx_compression import config_utils
+from tfx_compression import spec_channels
 from tfx_compression.candidate_selector import executor
 from tfx_compression.candidate_selector import spec
 from tfx_compression.candidate_selector.config import CandidateSelectorConfig
@@ -89,8 +90,5 @@ class CandidateSelector(base_component.BaseComponent):
       inputs[spec.model_key(i)] = model
       inputs[spec.evaluation_key(i)] = evaluation
       inputs[spec.blessing_key(i)] = blessing
-    super().__init__(spec=spec.spec_class(len(candidates))(
-        model=types.Channel(type=standard_artifacts.Model),
-        blessing=types.Channel(type=standard_artifacts.ModelBlessing),
-        comparison=types.Channel(type=spec.CandidateComparison),
-        **inputs, **config.to_exec_properties()))
+    super().__init__(spec=spec_channels.build_spec(
+        spec.spec_class(len(candidates)), config, **inputs))

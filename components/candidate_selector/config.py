@@ -57,7 +57,8 @@ def _check_weights(weights: Any) -> dict:
 
 
 @dataclasses.dataclass(frozen=True)
-class CandidateSelectorConfig:
+class CandidateSelectorConfig(config_utils.JsonConfig, key=CONFIG_KEY,
+                              label="CandidateSelector config"):
   """How CandidateSelector ranks the blessed candidates.
 
   Attributes:
@@ -81,8 +82,7 @@ class CandidateSelectorConfig:
 
   def __post_init__(self):
     set_ = lambda k, v: object.__setattr__(self, k, v)
-    set_("objective", config_utils.parse_enum(Objective, self.objective,
-                                              "objective"))
+    config_utils.parse_enum_fields(self)
     set_("weights", _check_weights(self.weights))
     if self.objective == Objective.WEIGHTS and not self.weights:
       raise CompressionConfigError(
@@ -106,31 +106,6 @@ class CandidateSelectorConfig:
     if self.objective == Objective.WEIGHTS:
       return tuple(self.weights)
     return (OBJECTIVE_FIGURES[self.objective],)
-
-  def to_dict(self) -> dict:
-    return config_utils.to_jsonable(self)
-
-  @classmethod
-  def from_dict(cls, values: Mapping[str, Any]) -> "CandidateSelectorConfig":
-    return config_utils.from_mapping(cls, dict(values),
-                                     "CandidateSelector config")
-
-  def to_json(self) -> str:
-    return config_utils.dump(self)
-
-  @classmethod
-  def from_json(cls, text: str) -> "CandidateSelectorConfig":
-    return config_utils.load(cls, text, "CandidateSelector config")
-
-  def to_exec_properties(self) -> dict:
-    """The component's one exec property: {CONFIG_KEY: to_json()}."""
-    return {CONFIG_KEY: self.to_json()}
-
-  @classmethod
-  def from_exec_properties(
-      cls, props: Mapping[str, Any]) -> "CandidateSelectorConfig":
-    return config_utils.load_exec_property(cls, props, CONFIG_KEY,
-                                           "CandidateSelector config")
 
 
 def is_finite_number(value: Any) -> bool:

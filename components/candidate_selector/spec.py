@@ -14,13 +14,15 @@ from tfx.types import artifact
 from tfx.types import component_spec
 from tfx.types import standard_artifacts
 
-from tfx_compression.candidate_selector.config import CONFIG_KEY  # pylint: disable=unused-import
+from tfx_compression import spec_channels
+from tfx_compression.candidate_selector.config import CONFIG_KEY
+from tfx_compression.spec_channels import channel
+from tfx_compression.spec_channels import MODEL_KEY
 
 MODEL_PREFIX = "model_"
 EVALUATION_PREFIX = "evaluation_"
 BLESSING_PREFIX = "blessing_"
-# Outputs.
-MODEL_KEY = "model"
+# Outputs, besides MODEL_KEY (spec_channels).
 BLESSING_KEY = "blessing"
 COMPARISON_KEY = "comparison"
 
@@ -63,13 +65,12 @@ class CandidateSelectorSpec(component_spec.ComponentSpec):
   The inputs are made per number of candidates by `spec_class`.
   """
 
-  PARAMETERS = {CONFIG_KEY: component_spec.ExecutionParameter(type=str)}
+  PARAMETERS = spec_channels.config_parameter(CONFIG_KEY)
   INPUTS = {}
   OUTPUTS = {
-      MODEL_KEY: component_spec.ChannelParameter(type=standard_artifacts.Model),
-      BLESSING_KEY: component_spec.ChannelParameter(
-          type=standard_artifacts.ModelBlessing),
-      COMPARISON_KEY: component_spec.ChannelParameter(type=CandidateComparison),
+      **spec_channels.model_output(MODEL_KEY),
+      BLESSING_KEY: channel(standard_artifacts.ModelBlessing),
+      COMPARISON_KEY: channel(CandidateComparison),
   }
 
 
@@ -78,11 +79,8 @@ def spec_class(num_candidates: int) -> type:
   """The CandidateSelectorSpec subclass with the inputs of `num_candidates`."""
   inputs = {}
   for i in range(num_candidates):
-    inputs[model_key(i)] = component_spec.ChannelParameter(
-        type=standard_artifacts.Model)
-    inputs[evaluation_key(i)] = component_spec.ChannelParameter(
-        type=standard_artifacts.ModelEvaluation)
-    inputs[blessing_key(i)] = component_spec.ChannelParameter(
-        type=standard_artifacts.ModelBlessing)
+    inputs[model_key(i)] = channel(standard_artifacts.Model)
+    inputs[evaluation_key(i)] = channel(standard_artifacts.ModelEvaluation)
+    inputs[blessing_key(i)] = channel(standard_artifacts.ModelBlessing)
   return type(f"CandidateSelectorSpec{num_candidates}",
               (CandidateSelectorSpec,), {"INPUTS": inputs})

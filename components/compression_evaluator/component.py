@@ -5,9 +5,9 @@ from typing import Optional
 from tfx import types
 from tfx.dsl.components.base import base_beam_component
 from tfx.dsl.components.base import executor_spec
-from tfx.types import standard_artifacts
 
 from tfx_compression import config_utils
+from tfx_compression import spec_channels
 from tfx_compression.compression_evaluator import executor
 from tfx_compression.compression_evaluator import spec
 from tfx_compression.compression_evaluator.config import CompressionEvaluatorConfig
@@ -54,10 +54,7 @@ class CompressionEvaluator(base_beam_component.BaseBeamComponent):
       CompressionConfigError: `config` is not a CompressionEvaluatorConfig.
     """
     config = config_utils.config_or_default(config, CompressionEvaluatorConfig)
-    super().__init__(spec=spec.CompressionEvaluatorSpec(
-        examples=examples, model=model, baseline_model=baseline_model,
-        transform_graph=transform_graph,
-        blessed_baseline_model=blessed_baseline_model,
-        evaluation=types.Channel(type=standard_artifacts.ModelEvaluation),
-        blessing=types.Channel(type=standard_artifacts.ModelBlessing),
-        evaluator_config=config.to_json()))
+    super().__init__(spec=spec_channels.build_spec(
+        self.SPEC_CLASS, config, examples=examples, model=model,
+        baseline_model=baseline_model, transform_graph=transform_graph,
+        blessed_baseline_model=blessed_baseline_model))

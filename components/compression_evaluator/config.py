@@ -4,13 +4,13 @@ import dataclasses
 import enum
 import json
 import re
-from typing import Any, Mapping, Optional, Tuple
+from typing import Optional, Tuple
 
 from tfx_compression import config_utils
 from tfx_compression.errors import CompressionConfigError
 
 
-class Direction(enum.Enum):
+class Direction(str, enum.Enum):
   """Which way a metric improves."""
 
   HIGHER_IS_BETTER = "higher_is_better"
@@ -63,8 +63,7 @@ class MetricThreshold:
     set_("max_slice_drop", _optional(self.max_slice_drop,
                                      config_utils.check_float,
                                      "metrics.max_slice_drop", minimum=0.0))
-    set_("direction", config_utils.parse_enum(Direction, self.direction,
-                                              "metrics.direction"))
+    config_utils.parse_enum_fields(self, "metrics.")
     expected = _known_direction(self.name)
     if expected is not None and self.direction is not expected:
       raise CompressionConfigError(
@@ -158,9 +157,13 @@ class Benchmark:
 
 _NESTED = {"budgets": Budgets, "benchmark": Benchmark}
 
+# The component's one exec property (its spec's parameter).
+CONFIG_KEY = "evaluator_config"
+
 
 @dataclasses.dataclass(frozen=True)
-class CompressionEvaluatorConfig:
+class CompressionEvaluatorConfig(config_utils.JsonConfig, key=CONFIG_KEY,
+                                 label="CompressionEvaluator config"):
   """What CompressionEvaluator checks before it blesses a candidate.
 
   Attributes:
@@ -224,37 +227,17 @@ class CompressionEvaluatorConfig:
       raise CompressionConfigError(
           "budgets.max_peak_memory_bytes needs benchmark.measure_memory=True")
 
-  def to_dict(self) -> dict:
-    return {
-        "label_key": self.label_key,
-        "prediction_key": self.prediction_key,
-        "example_split": self.example_split,
-        "metrics": [config_utils.to_primitives(m) for m in self.metrics],
-        "slices": [list(s) for s in self.slices],
-        "budgets": dataclasses.asdict(self.budgets),
-        "benchmark": dataclasses.asdict(self.benchmark),
-        "eval_config": self.eval_config,
-    }
-
   @classmethod
-  def from_dict(cls, d: Mapping[str, Any]) -> "CompressionEvaluatorConfig":
-    """Builds a config from `to_dict` output or a hand-written dict."""
+  def field_converters(cls):
     nested = lambda c, field: lambda v: config_utils.from_mapping(c, v, field)
-    return config_utils.from_mapping(cls, d, "CompressionEvaluator config", {
+    return {
         "metrics": lambda v: tuple(
             config_utils.from_mapping(MetricThreshold, m, "metrics")
             for m in config_utils.check_sequence(v, "metrics")),
         "slices": lambda v: config_utils.check_sequence(v, "slices"),
         "budgets": nested(Budgets, "budgets"),
         "benchmark": nested(Benchmark, "benchmark"),
-    })
-
-  def to_json(self) -> str:
-    return config_utils.dump(self)
-
-  @classmethod
-  def from_json(cls, text: str) -> "CompressionEvaluatorConfig":
-    return config_utils.load(cls, text, "CompressionEvaluator config")
+    }
 
 
 def _eval_config_json(value) -> str:

@@ -3,15 +3,18 @@
 from tfx.types import component_spec
 from tfx.types import standard_artifacts
 
-EXAMPLES_KEY = "examples"
-MODEL_KEY = "model"
+from tfx_compression import spec_channels
+from tfx_compression.compression_evaluator.config import CONFIG_KEY
+from tfx_compression.spec_channels import channel
+from tfx_compression.spec_channels import EXAMPLES_KEY
+from tfx_compression.spec_channels import MODEL_KEY  # pylint: disable=unused-import
+from tfx_compression.spec_channels import TRANSFORM_GRAPH_KEY
+
 BASELINE_MODEL_KEY = "baseline_model"
 # The host pipeline's latest blessed model (a second baseline).
 BLESSED_BASELINE_MODEL_KEY = "blessed_baseline_model"
-TRANSFORM_GRAPH_KEY = "transform_graph"
 EVALUATION_KEY = "evaluation"
 BLESSING_KEY = "blessing"
-CONFIG_KEY = "evaluator_config"  # CompressionEvaluatorConfig.to_json()
 
 REPORT_HTML_FILE = "report.html"
 VERDICT_BLESSED = "BLESSED"
@@ -21,21 +24,17 @@ VERDICT_NOT_BLESSED = "NOT_BLESSED"
 class CompressionEvaluatorSpec(component_spec.ComponentSpec):
   """CompressionEvaluator: Examples, candidate and baseline in; evaluation and blessing out."""
 
-  PARAMETERS = {CONFIG_KEY: component_spec.ExecutionParameter(type=str)}
+  PARAMETERS = spec_channels.config_parameter(CONFIG_KEY)
   INPUTS = {
-      EXAMPLES_KEY: component_spec.ChannelParameter(
-          type=standard_artifacts.Examples),
-      MODEL_KEY: component_spec.ChannelParameter(type=standard_artifacts.Model),
-      BASELINE_MODEL_KEY: component_spec.ChannelParameter(
-          type=standard_artifacts.Model),
-      TRANSFORM_GRAPH_KEY: component_spec.ChannelParameter(
-          type=standard_artifacts.TransformGraph, optional=True),
-      BLESSED_BASELINE_MODEL_KEY: component_spec.ChannelParameter(
-          type=standard_artifacts.Model, optional=True),
+      EXAMPLES_KEY: channel(standard_artifacts.Examples),
+      **spec_channels.model_input(),
+      BASELINE_MODEL_KEY: channel(standard_artifacts.Model),
+      TRANSFORM_GRAPH_KEY: channel(standard_artifacts.TransformGraph,
+                                   optional=True),
+      BLESSED_BASELINE_MODEL_KEY: channel(standard_artifacts.Model,
+                                          optional=True),
   }
   OUTPUTS = {
-      EVALUATION_KEY: component_spec.ChannelParameter(
-          type=standard_artifacts.ModelEvaluation),
-      BLESSING_KEY: component_spec.ChannelParameter(
-          type=standard_artifacts.ModelBlessing),
+      EVALUATION_KEY: channel(standard_artifacts.ModelEvaluation),
+      BLESSING_KEY: channel(standard_artifacts.ModelBlessing),
   }

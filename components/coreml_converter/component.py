@@ -5,9 +5,9 @@ from typing import Optional
 from tfx import types
 from tfx.dsl.components.base import base_component
 from tfx.dsl.components.base import executor_spec
-from tfx.types import standard_artifacts
 
 from tfx_compression import config_utils
+from tfx_compression import spec_channels
 from tfx_compression.coreml_converter import executor
 from tfx_compression.coreml_converter import spec
 from tfx_compression.coreml_converter.config import CoreMLConverterConfig
@@ -37,7 +37,5 @@ class CoreMLConverter(base_component.BaseComponent):
       CompressionConfigError: `config` is not a CoreMLConverterConfig.
     """
     config = config_utils.config_or_default(config, CoreMLConverterConfig)
-    super().__init__(spec=spec.CoreMLConverterSpec(
-        model=model,
-        coreml_model=types.Channel(type=standard_artifacts.Model),
-        **config.to_exec_properties()))
+    super().__init__(spec=spec_channels.build_spec(self.SPEC_CLASS, config,
+                                                   model=model))

@@ -1,11 +1,11 @@
 """CoreMLConverter keys, layout and ComponentSpec (imports no TensorFlow library of ours)."""
 
 from tfx.types import component_spec
-from tfx.types import standard_artifacts
 
-from tfx_compression.coreml_converter.config import CONFIG_KEY  # pylint: disable=unused-import
+from tfx_compression import spec_channels
+from tfx_compression.coreml_converter.config import CONFIG_KEY
+from tfx_compression.spec_channels import MODEL_KEY  # pylint: disable=unused-import
 
-MODEL_KEY = "model"
 COREML_MODEL_KEY = "coreml_model"
 
 # The output's layout: <uri>/Format-Serving/coreml/model.mlpackage and
@@ -17,11 +17,6 @@ PACKAGE_NAME = "model.mlpackage"
 class CoreMLConverterSpec(component_spec.ComponentSpec):
   """CoreMLConverter: a Keras Model in, a Core ML ML Program Model out."""
 
-  PARAMETERS = {CONFIG_KEY: component_spec.ExecutionParameter(type=str)}
-  INPUTS = {
-      MODEL_KEY: component_spec.ChannelParameter(type=standard_artifacts.Model),
-  }
-  OUTPUTS = {
-      COREML_MODEL_KEY: component_spec.ChannelParameter(
-          type=standard_artifacts.Model),
-  }
+  PARAMETERS = spec_channels.config_parameter(CONFIG_KEY)
+  INPUTS = spec_channels.model_input()
+  OUTPUTS = spec_channels.model_output(COREML_MODEL_KEY)

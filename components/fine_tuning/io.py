@@ -88,24 +88,18 @@ class LabelledSample:
 
   def accuracy(self, function) -> float:
     """Top-1 accuracy of a single-output model function on the sample."""
+    from tfx_compression.lib import tflite_run  # pylint: disable=g-import-not-at-top
     (outputs,) = function.predict(self.inputs).values()
-    return _top1(outputs, self.labels)
+    return tflite_run.top1_accuracy(outputs, self.labels)
 
   def tflite_accuracy(self, model_bytes: bytes, space) -> float:
     """Top-1 accuracy of a TFLite model fed through `space`."""
     # pylint: disable=g-import-not-at-top
     from tfx_compression.lib import tflite_run
     from tfx_compression.lib import tflite_source
-    inputs = tflite_source.read_inputs(space, self.serialized)
-    (outputs,) = tflite_run.predict(model_bytes, inputs).values()
-    return _top1(outputs, self.labels)
-
-
-def _top1(outputs, labels) -> float:
-  outputs = np.asarray(outputs)
-  predicted = (np.argmax(outputs, axis=1) if outputs.ndim == 2 and
-               outputs.shape[1] > 1 else np.ravel(outputs) > 0.5)
-  return float(np.mean(predicted == np.ravel(labels)))
+    return tflite_run.accuracy(
+        model_bytes, tflite_source.read_inputs(space, self.serialized),
+        self.labels)
 
 
 def labelled_sample(data, limit: int) -> Optional[LabelledSample]:

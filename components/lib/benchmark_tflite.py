@@ -12,7 +12,7 @@ import os
 import subprocess
 import sys
 import time
-from typing import Dict
+from typing import Dict, Optional
 
 import numpy as np
 
@@ -111,14 +111,15 @@ class LatencyComparison:
   ratio_ci_high: float
 
 
-class _Timer:
-  """One model, resized to a batch, with fixed random feeds."""
+class Timer:
+  """One model, resized to a batch, with fixed random feeds; times `invoke`."""
 
-  def __init__(self, model_bytes: bytes, num_threads: int, batch_size: int):
+  def __init__(self, model_bytes: bytes, num_threads: int, batch_size: int,
+               runtime: Optional[str] = None):
     from tfx_compression.lib import tflite_runtime  # pylint: disable=g-import-not-at-top
     try:
-      self.interp = tflite_runtime.interpreter(model_bytes,
-                                               num_threads=num_threads)
+      self.interp = tflite_runtime.interpreter(
+          model_bytes, num_threads=num_threads, runtime=runtime)
       for index, value in _inputs(self.interp, batch_size).items():
         self.interp.set_tensor(index, value)
     except (ValueError, RuntimeError) as e:
@@ -126,6 +127,7 @@ class _Timer:
           f"could not run the model at batch size {batch_size}: {e}") from e
 
   def time(self, runs: int) -> np.ndarray:
+    """Wall time of each of `runs` invocations, in microseconds."""
     times = np.empty(runs)
     for i in range(runs):
       start = time.perf_counter_ns()
@@ -155,8 +157,8 @@ def compare_latency(candidate_bytes: bytes, baseline_bytes: bytes,
   Raises:
     BenchmarkError: a model cannot be resized or invoked.
   """
-  timers = [_Timer(candidate_bytes, num_threads, batch_size),
-            _Timer(baseline_bytes, num_threads, batch_size)]
+  timers = [Timer(candidate_bytes, num_threads, batch_size),
+            Timer(baseline_bytes, num_threads, batch_size)]
   for timer in timers:
     timer.time(warmup_runs)
   per_round = max(1, runs // rounds)

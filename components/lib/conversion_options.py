@@ -2,13 +2,18 @@
 
 import enum
 
+from tfx_compression.lib.quantization_options import QuantizationMode
+
 
 class Optimization(str, enum.Enum):
-  """Post-conversion optimization that needs no calibration data."""
+  """Post-conversion optimization that needs no calibration data.
+
+  Besides 'none', the calibration-free QuantizationModes, by their values.
+  """
 
   NONE = "none"
-  DYNAMIC_RANGE = "dynamic_range"
-  FLOAT16 = "float16"
+  DYNAMIC_RANGE = QuantizationMode.DYNAMIC_RANGE.value
+  FLOAT16 = QuantizationMode.FLOAT16.value
 
 
 class OpSet(str, enum.Enum):

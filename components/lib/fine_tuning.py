@@ -130,3 +130,49 @@ def evaluate(model, eval_ds) -> Mapping[str, float]:
 
 def steps_per_epoch(num_examples: int, batch_size: int) -> int:
   return max(1, math.ceil(num_examples / batch_size))
+
+
+@dataclasses.dataclass(frozen=True)
+class WrappedRun:
+  """What fine-tuning a tfmot-wrapped model gave (see `wrap_and_fine_tune`)."""
+  stripped: object  # the unwrapped, compiled Keras model
+  eval_before: Mapping[str, float]
+  eval_after: Mapping[str, float]
+  fit: FitResult
+  learning_rate: float
+  distillation: object  # distillation.Plan
+  weights_gzip_before: int
+  weights_gzip_after: int
+
+
+def wrap_and_fine_tune(model, tuning, data, wrap, wrapper_class, strip,
+                       callbacks: Sequence = ()) -> WrappedRun:
+  """Wraps `model` with tfmot, fine-tunes it as `tuning` says and strips it.
+
+  The Pruner's and WeightClusterer's shared loop: evaluate, plan
+  distillation, copy the teacher (before wrapping: tfmot takes the layer
+  objects), `wrap(model)`, freeze what is not a `wrapper_class` unless
+  `tuning.train_unselected_layers`, fit on `data`, `strip(wrapped)`, evaluate.
+  """
+  from tfx_compression.lib import pruning  # pylint: disable=g-import-not-at-top
+  gzip_before = pruning.weights_gzip_size(model)
+  rate = compile_like(model, model, tuning.learning_rate,
+                      tuning.learning_rate_scale, tuning.loss)
+  eval_before = evaluate(model, data.eval)
+  distill = distillation_plan(model, tuning)
+  teacher = teacher_for(model, distill, data.eval)
+  wrapped = wrap(model)
+  if not tuning.train_unselected_layers:
+    freeze_unwrapped(wrapped, wrapper_class)
+  trained = trainable(wrapped, teacher, distill)
+  compile_like(trained, model, rate, 1.0, tuning.loss)
+  fitted = fit(trained, data.train, tuning.epochs, data.steps_per_epoch,
+               validation_ds=data.eval, callbacks=callbacks)
+  stripped = strip(wrapped)
+  compile_like(stripped, model, rate, 1.0, tuning.loss)
+  return WrappedRun(
+      stripped=stripped, eval_before=eval_before,
+      eval_after=evaluate(stripped, data.eval), fit=fitted,
+      learning_rate=rate, distillation=distill,
+      weights_gzip_before=gzip_before,
+      weights_gzip_after=pruning.weights_gzip_size(stripped))

@@ -66,3 +66,18 @@ def predict(model_bytes: bytes, inputs: Mapping[str, np.ndarray],
       results[name].append(dequantize(value, out_details[name]))
   return {name: np.concatenate(v) if v else np.zeros((0,))
           for name, v in results.items()}
+
+
+def top1_accuracy(outputs, labels) -> float:
+  """Top-1 accuracy of class scores (a width-1 output: sigmoid at 0.5)."""
+  outputs = np.asarray(outputs)
+  predicted = (np.argmax(outputs, axis=1) if outputs.ndim == 2 and
+               outputs.shape[1] > 1 else np.ravel(outputs) > 0.5)
+  return float(np.mean(predicted == np.ravel(labels)))
+
+
+def accuracy(model_bytes: bytes, inputs: Mapping[str, np.ndarray],
+             labels) -> float:
+  """Top-1 accuracy of a single-output classifier TFLite model on `inputs`."""
+  (outputs,) = predict(model_bytes, inputs).values()
+  return top1_accuracy(outputs, labels)

@@ -5,9 +5,9 @@ from typing import Optional
 from tfx import types
 from tfx.dsl.components.base import base_component
 from tfx.dsl.components.base import executor_spec
-from tfx.types import standard_artifacts
 
 from tfx_compression import config_utils
+from tfx_compression import spec_channels
 from tfx_compression.lite_converter import executor
 from tfx_compression.lite_converter import spec
 from tfx_compression.lite_converter.config import LiteConverterConfig
@@ -48,9 +48,6 @@ class LiteConverter(base_component.BaseComponent):
       CompressionConfigError: `config` is not a LiteConverterConfig.
     """
     config = config_utils.config_or_default(config, LiteConverterConfig)
-    super().__init__(spec=spec.LiteConverterSpec(
-        model=model,
-        examples=examples,
-        transform_graph=transform_graph,
-        tflite_model=types.Channel(type=standard_artifacts.Model),
-        **config.to_exec_properties()))
+    super().__init__(spec=spec_channels.build_spec(
+        self.SPEC_CLASS, config, model=model, examples=examples,
+        transform_graph=transform_graph))

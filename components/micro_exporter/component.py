@@ -5,9 +5,9 @@ from typing import Optional
 from tfx import types
 from tfx.dsl.components.base import base_component
 from tfx.dsl.components.base import executor_spec
-from tfx.types import standard_artifacts
 
 from tfx_compression import config_utils
+from tfx_compression import spec_channels
 from tfx_compression.micro_exporter import executor
 from tfx_compression.micro_exporter import spec
 from tfx_compression.micro_exporter.config import MicroExporterConfig
@@ -39,7 +39,5 @@ class MicroExporter(base_component.BaseComponent):
       CompressionConfigError: `config` is not a MicroExporterConfig.
     """
     config = config_utils.config_or_default(config, MicroExporterConfig)
-    super().__init__(spec=spec.MicroExporterSpec(
-        model=model,
-        micro_model=types.Channel(type=standard_artifacts.Model),
-        **config.to_exec_properties()))
+    super().__init__(spec=spec_channels.build_spec(self.SPEC_CLASS, config,
+                                                   model=model))

@@ -1,7 +1,6 @@
 """MicroExporter configuration: validated on construction, one JSON property."""
 
 import dataclasses
-from typing import Any, Mapping
 
 from tfx_compression import config_utils
 from tfx_compression.errors import CompressionConfigError
@@ -12,7 +11,8 @@ _MAX_OVERHEAD_BYTES = 1 << 30
 
 
 @dataclasses.dataclass(frozen=True)
-class MicroExporterConfig:
+class MicroExporterConfig(config_utils.JsonConfig, key=CONFIG_KEY,
+                          label="MicroExporter config"):
   """How MicroExporter names the C array and sizes the tensor arena.
 
   Attributes:
@@ -39,27 +39,3 @@ class MicroExporterConfig:
         self.arena_margin, "arena_margin", 0.0, 10.0))
     config_utils.check_int(self.arena_overhead_bytes, "arena_overhead_bytes",
                            minimum=0, maximum=_MAX_OVERHEAD_BYTES)
-
-  def to_dict(self) -> dict:
-    return config_utils.to_jsonable(self)
-
-  @classmethod
-  def from_dict(cls, values: Mapping[str, Any]) -> "MicroExporterConfig":
-    return config_utils.from_mapping(cls, dict(values), "MicroExporter config")
-
-  def to_json(self) -> str:
-    return config_utils.dump(self)
-
-  @classmethod
-  def from_json(cls, text: str) -> "MicroExporterConfig":
-    return config_utils.load(cls, text, "MicroExporter config")
-
-  def to_exec_properties(self) -> dict:
-    """The component's one exec property: {'micro_exporter_config': to_json()}."""
-    return {CONFIG_KEY: self.to_json()}
-
-  @classmethod
-  def from_exec_properties(cls, props: Mapping[str, Any]
-                           ) -> "MicroExporterConfig":
-    return config_utils.load_exec_property(cls, props, CONFIG_KEY,
-                                           "MicroExporter config")

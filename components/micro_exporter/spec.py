@@ -1,11 +1,11 @@
 """MicroExporter keys, layout and ComponentSpec (imports no TensorFlow library of ours)."""
 
 from tfx.types import component_spec
-from tfx.types import standard_artifacts
 
-from tfx_compression.micro_exporter.config import CONFIG_KEY  # pylint: disable=unused-import
+from tfx_compression import spec_channels
+from tfx_compression.micro_exporter.config import CONFIG_KEY
+from tfx_compression.spec_channels import MODEL_KEY  # pylint: disable=unused-import
 
-MODEL_KEY = "model"
 MICRO_MODEL_KEY = "micro_model"
 
 # The output's layout: <uri>/Format-Serving/micro/{model_data.h, .cc,
@@ -19,11 +19,6 @@ TFLITE_FILE = "model.tflite"
 class MicroExporterSpec(component_spec.ComponentSpec):
   """MicroExporter: an int8-I/O TFLite Model in, C sources for TFLite Micro out."""
 
-  PARAMETERS = {CONFIG_KEY: component_spec.ExecutionParameter(type=str)}
-  INPUTS = {
-      MODEL_KEY: component_spec.ChannelParameter(type=standard_artifacts.Model),
-  }
-  OUTPUTS = {
-      MICRO_MODEL_KEY: component_spec.ChannelParameter(
-          type=standard_artifacts.Model),
-  }
+  PARAMETERS = spec_channels.config_parameter(CONFIG_KEY)
+  INPUTS = spec_channels.model_input()
+  OUTPUTS = spec_channels.model_output(MICRO_MODEL_KEY)

@@ -5,9 +5,9 @@ from typing import Optional
 from tfx import types
 from tfx.dsl.components.base import base_beam_component
 from tfx.dsl.components.base import executor_spec
-from tfx.types import standard_artifacts
 
 from tfx_compression import config_utils
+from tfx_compression import spec_channels
 from tfx_compression.errors import CompressionConfigError
 from tfx_compression.lib.quantization_options import needs_calibration
 from tfx_compression.post_training_quantizer import executor
@@ -57,10 +57,6 @@ class PostTrainingQuantizer(base_beam_component.BaseBeamComponent):
           f"mode {config.mode.value!r} quantizes activations and needs "
           "calibration data: pass examples=<an Examples channel>, or choose "
           "mode 'dynamic_range' or 'float16', which need none.")
-    super().__init__(spec=spec.PostTrainingQuantizerSpec(
-        model=model,
-        examples=examples,
-        transform_graph=transform_graph,
-        quantized_model=types.Channel(type=standard_artifacts.Model),
-        calibration_examples=types.Channel(type=standard_artifacts.Examples),
-        **config.to_exec_properties()))
+    super().__init__(spec=spec_channels.build_spec(
+        self.SPEC_CLASS, config, model=model, examples=examples,
+        transform_graph=transform_graph))

@@ -1,9 +1,8 @@
 """PostTrainingQuantizer configuration: validated on construction, one JSON property."""
 
 import dataclasses
-import json
 import re
-from typing import Any, Mapping, Tuple
+from typing import Any, Tuple
 
 from tfx_compression import config_utils
 from tfx_compression.errors import CompressionConfigError
@@ -37,8 +36,10 @@ def _check_names(value: Any, field: str, pattern=None) -> Tuple[str, ...]:
 # The component's one exec property (its spec's parameter).
 CONFIG_KEY = "quantizer_config"
 
+
 @dataclasses.dataclass(frozen=True)
-class PostTrainingQuantizerConfig:
+class PostTrainingQuantizerConfig(config_utils.JsonConfig, key=CONFIG_KEY,
+                                  label="PostTrainingQuantizer config"):
   """How PostTrainingQuantizer samples, quantizes and validates.
 
   Attributes:
@@ -99,12 +100,7 @@ class PostTrainingQuantizerConfig:
 
   def __post_init__(self):
     set_ = lambda k, v: object.__setattr__(self, k, v)
-    set_("mode", config_utils.parse_enum(QuantizationMode, self.mode, "mode"))
-    set_("io_type", config_utils.parse_enum(IoType, self.io_type, "io_type"))
-    set_("inputs", config_utils.parse_enum(TfliteInputs, self.inputs,
-                                           "inputs"))
-    set_("sampling", config_utils.parse_enum(SamplingStrategy, self.sampling,
-                                             "sampling"))
+    config_utils.parse_enum_fields(self)
     set_("calibration_splits", _check_names(self.calibration_splits,
                                             "calibration_splits"))
     if not self.calibration_splits:
@@ -145,27 +141,3 @@ class PostTrainingQuantizerConfig:
           f"{selective[0]} needs io_type in "
           f"{[t.value for t in SELECTIVE_IO_TYPES]}; got "
           f"{self.io_type.value!r}")
-
-  def to_dict(self) -> dict:
-    return config_utils.to_jsonable(self)
-
-  @classmethod
-  def from_dict(cls, values: Mapping[str, Any]
-                ) -> "PostTrainingQuantizerConfig":
-    return config_utils.from_mapping(cls, dict(values),
-                                     "PostTrainingQuantizer config")
-
-  def to_json(self) -> str:
-    return config_utils.dump(self)
-
-  @classmethod
-  def from_json(cls, text: str) -> "PostTrainingQuantizerConfig":
-    return config_utils.load(cls, text, "PostTrainingQuantizer config")
-
-  def to_exec_properties(self) -> dict:
-    """The component's one exec property: {'quantizer_config': to_json()}."""
-    return {CONFIG_KEY: self.to_json()}
-
-  @classmethod
-  def from_exec_properties(cls, props: Mapping[str, Any]) -> "PostTrainingQuantizerConfig":
-    return config_utils.load_exec_property(cls, props, CONFIG_KEY, 'PostTrainingQuantizer config')

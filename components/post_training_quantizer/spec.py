@@ -3,11 +3,12 @@
 from tfx.types import component_spec
 from tfx.types import standard_artifacts
 
-from tfx_compression.post_training_quantizer.config import CONFIG_KEY  # pylint: disable=unused-import
+from tfx_compression import spec_channels
+from tfx_compression.post_training_quantizer.config import CONFIG_KEY
+from tfx_compression.spec_channels import EXAMPLES_KEY  # pylint: disable=unused-import
+from tfx_compression.spec_channels import MODEL_KEY  # pylint: disable=unused-import
+from tfx_compression.spec_channels import TRANSFORM_GRAPH_KEY  # pylint: disable=unused-import
 
-MODEL_KEY = "model"
-EXAMPLES_KEY = "examples"
-TRANSFORM_GRAPH_KEY = "transform_graph"
 QUANTIZED_MODEL_KEY = "quantized_model"
 CALIBRATION_EXAMPLES_KEY = "calibration_examples"
 
@@ -21,17 +22,10 @@ LAYER_ERRORS_JSON = "layer_errors.json"
 class PostTrainingQuantizerSpec(component_spec.ComponentSpec):
   """PostTrainingQuantizer: Keras Model (+ Examples) in, TFLite Model out."""
 
-  PARAMETERS = {CONFIG_KEY: component_spec.ExecutionParameter(type=str)}
-  INPUTS = {
-      MODEL_KEY: component_spec.ChannelParameter(type=standard_artifacts.Model),
-      EXAMPLES_KEY: component_spec.ChannelParameter(
-          type=standard_artifacts.Examples, optional=True),
-      TRANSFORM_GRAPH_KEY: component_spec.ChannelParameter(
-          type=standard_artifacts.TransformGraph, optional=True),
-  }
+  PARAMETERS = spec_channels.config_parameter(CONFIG_KEY)
+  INPUTS = spec_channels.conversion_inputs()
   OUTPUTS = {
-      QUANTIZED_MODEL_KEY: component_spec.ChannelParameter(
-          type=standard_artifacts.Model),
-      CALIBRATION_EXAMPLES_KEY: component_spec.ChannelParameter(
-          type=standard_artifacts.Examples),
+      **spec_channels.model_output(QUANTIZED_MODEL_KEY),
+      CALIBRATION_EXAMPLES_KEY: spec_channels.channel(
+          standard_artifacts.Examples),
   }

@@ -65,8 +65,7 @@ class AutoRatios:
   num_examples: int = 256
 
   def __post_init__(self):
-    object.__setattr__(self, "target", config_utils.parse_enum(
-        CostTarget, self.target, "channels.auto.target"))
+    config_utils.parse_enum_fields(self, "channels.auto.")
     config_utils.check_float(self.keep_fraction, "channels.auto.keep_fraction")
     if not 0.0 < self.keep_fraction <= 1.0:
       raise CompressionConfigError(
@@ -116,12 +115,7 @@ class ChannelPruning:
 
   def __post_init__(self):
     set_ = lambda k, v: object.__setattr__(self, k, v)
-    set_("criterion", config_utils.parse_enum(
-        ChannelCriterion, self.criterion, "channels.criterion"))
-    set_("tied_groups", config_utils.parse_enum(
-        TiedGroups, self.tied_groups, "channels.tied_groups"))
-    set_("unsupported", config_utils.parse_enum(
-        OnUnsupported, self.unsupported, "channels.unsupported"))
+    config_utils.parse_enum_fields(self, "channels.")
     set_("layer_ratios", _pairs(self.layer_ratios))
     if self.ratio is not None:
       set_("ratio", config_utils.check_fraction(self.ratio, "channels.ratio"))

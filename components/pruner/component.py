@@ -5,9 +5,9 @@ from typing import Optional
 from tfx import types
 from tfx.dsl.components.base import base_component
 from tfx.dsl.components.base import executor_spec
-from tfx.types import standard_artifacts
 
 from tfx_compression import config_utils
+from tfx_compression import spec_channels
 from tfx_compression.pruner import executor
 from tfx_compression.pruner import spec
 from tfx_compression.pruner.config import PrunerConfig
@@ -44,9 +44,6 @@ class Pruner(base_component.BaseComponent):
       CompressionConfigError: `config` is not a PrunerConfig.
     """
     config = config_utils.config_or_default(config, PrunerConfig)
-    super().__init__(spec=spec.PrunerSpec(
-        examples=examples, model=model, schema=schema,
-        transform_graph=transform_graph,
-        pruned_model=types.Channel(type=standard_artifacts.Model),
-        model_run=types.Channel(type=standard_artifacts.ModelRun),
-        pruner_config=config.to_json()))
+    super().__init__(spec=spec_channels.build_spec(
+        self.SPEC_CLASS, config, examples=examples, model=model,
+        schema=schema, transform_graph=transform_graph))

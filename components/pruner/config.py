@@ -12,10 +12,9 @@ from typing import Any, Mapping, Optional, Tuple, Union
 from tfx_compression import config_utils
 from tfx_compression.errors import CompressionConfigError
 from tfx_compression.fine_tuning import config as tuning_config
-from tfx_compression.fine_tuning.config import FineTuning
-from tfx_compression.fine_tuning.config import LayerSelection
 from tfx_compression.lib.prune_steps import DEFAULT_RECOVERY_FRACTION
 from tfx_compression.pruner.channel_config import ChannelPruning
+from tfx_compression.tuning_fields import FineTuningFields
 
 
 
@@ -115,8 +114,13 @@ class BlockPooling(str, enum.Enum):
   MAX = "MAX"
 
 
+# The component's one exec property (its spec's parameter).
+CONFIG_KEY = "pruner_config"
+
+
 @dataclasses.dataclass(frozen=True)
-class PrunerConfig:
+class PrunerConfig(FineTuningFields, config_utils.JsonConfig, key=CONFIG_KEY,
+                   label="Pruner config"):
   """Everything the Pruner needs besides its input artifacts.
 
   Attributes:
@@ -130,23 +134,8 @@ class PrunerConfig:
     channels: How many channels to remove, for granularity 'channel' (see
       `ChannelPruning`); the selection limits which layers may shrink.
     selection: Which layers to prune.
-    fine_tuning: How to fine-tune.
-    input_fn: Optional user input function, as 'package.module.fn' or, with
-      `module_file`, a function name in that file. Called as
-      `input_fn(file_pattern, data_accessor, tf_transform_output, batch_size)`
-      like the TFX Trainer templates' `_input_fn`; must yield
-      (features, label) batches. None: the built-in tf.Example reader.
-    module_file: Optional path to a Python file that defines `input_fn`
-      and/or `model_fn` (e.g. the Trainer's module file).
-    model_fn: Needed when the input model was saved with
-      `tf.saved_model.save` (no Keras metadata, as in TFX's examples): the
-      function that builds the Trainer's Keras model, as 'package.module.fn'
-      or, with `module_file`, a function name in that file; called with no
-      arguments. The artifact's variables are restored into its model, which
-      must reproduce the saved model on real examples.
-    trust_model_code: Rebuild Keras Lambda layers from the artifact (their
-      Python bytecode runs in this component). False (default): a model with
-      Lambda layers needs `model_fn`. Recorded on the output artifact.
+    fine_tuning, input_fn, module_file, model_fn, trust_model_code: see
+      `tuning_fields.FineTuningFields` (keyword-only).
   """
 
   schedule: Optional[Schedule] = None
@@ -155,19 +144,10 @@ class PrunerConfig:
   block_pooling: BlockPooling = BlockPooling.AVG
   m_by_n: Tuple[int, int] = (2, 4)
   channels: Optional[ChannelPruning] = None
-  selection: LayerSelection = LayerSelection()
-  fine_tuning: FineTuning = FineTuning()
-  input_fn: Optional[str] = None
-  module_file: Optional[str] = None
-  model_fn: Optional[str] = None
-  trust_model_code: bool = False
 
   def __post_init__(self):
     set_ = lambda k, v: object.__setattr__(self, k, v)
-    set_("granularity", config_utils.parse_enum(Granularity, self.granularity,
-                                                "granularity"))
-    set_("block_pooling", config_utils.parse_enum(
-        BlockPooling, self.block_pooling, "block_pooling"))
+    config_utils.parse_enum_fields(self)
     set_("block_size", _int_pair(self.block_size, "block_size", minimum=1))
     set_("m_by_n", _int_pair(self.m_by_n, "m_by_n", minimum=1))
     if self.m_by_n[0] >= self.m_by_n[1]:
@@ -216,27 +196,20 @@ class PrunerConfig:
     return self.schedule.target_sparsity
 
   def to_dict(self) -> dict:
-    d = config_utils.to_jsonable(self)
+    """The config as a JSON-ready dict; the schedule names its `kind`."""
+    d = super().to_dict()
     if self.schedule is not None:
       kind = {v: k for k, v in _SCHEDULES.items()}[type(self.schedule)]
       d["schedule"]["kind"] = kind
     return d
 
   @classmethod
-  def from_dict(cls, d: Mapping[str, Any]) -> "PrunerConfig":
-    """Builds a config from `to_dict` output or a hand-written dict (CLI files)."""
-    return config_utils.from_mapping(cls, d, "Pruner config", {
+  def field_converters(cls):
+    return {
         "schedule": _schedule_from_dict,
         "channels": ChannelPruning.from_dict,
         **tuning_config.NESTED_CONVERTERS,
-    })
-
-  def to_json(self) -> str:
-    return config_utils.dump(self)
-
-  @classmethod
-  def from_json(cls, text: str) -> "PrunerConfig":
-    return config_utils.load(cls, text, "Pruner config")
+    }
 
 
 def _schedule_from_dict(values: Mapping[str, Any]) -> Schedule:

@@ -58,29 +58,17 @@ def prune(model, config: PrunerConfig, data, log_dir: str) -> PruneResult:
   m_by_n = config.m_by_n if config.granularity is Granularity.M_BY_N else None
   selection = pruning.select_layers(model, config.selection, m_by_n=m_by_n)
   tuning = config.fine_tuning
-  total = tuning.epochs * data.steps_per_epoch
-  schedule, end_step = _tfmot_schedule(config, total)
-  gzip_before = pruning.weights_gzip_size(model)
-  rate = ft.compile_like(model, model, tuning.learning_rate,
-                         tuning.learning_rate_scale, tuning.loss)
-  eval_before = ft.evaluate(model, data.eval)
-  distill = ft.distillation_plan(model, tuning)
-  # Before wrapping, which takes the model's layers.
-  teacher = ft.teacher_for(model, distill, data.eval)
-  wrapped = pruning.wrap_for_pruning(
-      model, selection.selected, schedule, block_size=config.block_size,
-      block_pooling=config.block_pooling.value, m_by_n=m_by_n)
-  if not tuning.train_unselected_layers:
-    ft.freeze_unwrapped(wrapped, pruning_wrapper.PruneLowMagnitude)
-  trained = ft.trainable(wrapped, teacher, distill)
-  ft.compile_like(trained, model, rate, 1.0, tuning.loss)
-  fit = ft.fit(trained, data.train, tuning.epochs, data.steps_per_epoch,
-               validation_ds=data.eval,
-               callbacks=[tfmot.sparsity.keras.UpdatePruningStep(),
-                          tfmot.sparsity.keras.PruningSummaries(log_dir=log_dir)])
-  stripped = pruning.strip(wrapped)
-  ft.compile_like(stripped, model, rate, 1.0, tuning.loss)
-  eval_after = ft.evaluate(stripped, data.eval)
+  schedule, end_step = _tfmot_schedule(
+      config, tuning.epochs * data.steps_per_epoch)
+  run = ft.wrap_and_fine_tune(
+      model, tuning, data,
+      lambda m: pruning.wrap_for_pruning(
+          m, selection.selected, schedule, block_size=config.block_size,
+          block_pooling=config.block_pooling.value, m_by_n=m_by_n),
+      pruning_wrapper.PruneLowMagnitude, pruning.strip,
+      callbacks=[tfmot.sparsity.keras.UpdatePruningStep(),
+                 tfmot.sparsity.keras.PruningSummaries(log_dir=log_dir)])
+  stripped = run.stripped
   violations = {}
   if m_by_n:
     violations = {name: pruning.m_by_n_violations(
@@ -89,9 +77,10 @@ def prune(model, config: PrunerConfig, data, log_dir: str) -> PruneResult:
   return PruneResult(
       stripped_model=stripped, selection=selection,
       layers=pruning.layer_sparsity(stripped, selection.selected),
-      eval_before=eval_before, eval_after=eval_after, history=fit.history,
-      steps=fit.steps, end_step=end_step, learning_rate=rate,
-      weights_gzip_before=gzip_before,
-      weights_gzip_after=pruning.weights_gzip_size(stripped),
-      m_by_n_violations=violations, distillation=distill,
-      fit_seconds=fit.seconds)
+      eval_before=run.eval_before, eval_after=run.eval_after,
+      history=run.fit.history, steps=run.fit.steps, end_step=end_step,
+      learning_rate=run.learning_rate,
+      weights_gzip_before=run.weights_gzip_before,
+      weights_gzip_after=run.weights_gzip_after,
+      m_by_n_violations=violations, distillation=run.distillation,
+      fit_seconds=run.fit.seconds)

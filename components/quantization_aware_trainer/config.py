@@ -2,15 +2,14 @@
 
 import dataclasses
 import enum
-from typing import Any, Mapping, Optional
 
 from tfx_compression import config_utils
 from tfx_compression.errors import CompressionConfigError
 from tfx_compression.fine_tuning import config as tuning_config
 from tfx_compression.fine_tuning.config import FineTuning
-from tfx_compression.fine_tuning.config import LayerSelection
 from tfx_compression.lib.conversion_options import TfliteInputs
 from tfx_compression.lib.quantization_options import IoType
+from tfx_compression.tuning_fields import FineTuningFields
 
 
 class QatScheme(str, enum.Enum):
@@ -40,9 +39,13 @@ class BatchNormMode(str, enum.Enum):
 
 QAT_IO_TYPES = (IoType.FLOAT32, IoType.INT8)
 
+# The component's one exec property (its spec's parameter).
+CONFIG_KEY = "qat_config"
+
 
 @dataclasses.dataclass(frozen=True)
-class QatConfig:
+class QatConfig(FineTuningFields, config_utils.JsonConfig, key=CONFIG_KEY,
+                label="QAT config"):
   """How the QuantizationAwareTrainer quantizes, fine-tunes and converts.
 
   Attributes:
@@ -58,10 +61,9 @@ class QatConfig:
     num_validation_examples: Eval examples run through the TFLite model and
       the QAT Keras model to compare them.
     min_argmax_agreement: Fail below this share of matching argmax.
-    input_fn: See PrunerConfig.input_fn.
-    module_file: See PrunerConfig.module_file.
-    model_fn: See PrunerConfig.model_fn.
-    trust_model_code: See PrunerConfig.trust_model_code.
+    input_fn, module_file, model_fn, trust_model_code: see
+      `tuning_fields.FineTuningFields` (keyword-only, as are `selection` and
+      `fine_tuning`).
     inputs: 'serving' (default): the TFLite model takes the raw features the
       serving signature parses, with the Transform graph folded in; 'model':
       the model alone over its own inputs.
@@ -77,16 +79,12 @@ class QatConfig:
 
   scheme: QatScheme = QatScheme.AUTO
   sparsity_threshold: float = 0.3
-  selection: LayerSelection = LayerSelection()
   skip_unsupported_layers: bool = False
-  fine_tuning: FineTuning = FineTuning(epochs=3, learning_rate_scale=0.1)
+  fine_tuning: FineTuning = dataclasses.field(
+      default=FineTuning(epochs=3, learning_rate_scale=0.1), kw_only=True)
   io_type: IoType = IoType.FLOAT32
   num_validation_examples: int = 1000
   min_argmax_agreement: float = 0.9
-  input_fn: Optional[str] = None
-  module_file: Optional[str] = None
-  model_fn: Optional[str] = None
-  trust_model_code: bool = False
   inputs: TfliteInputs = TfliteInputs.SERVING
   calibrate_ranges: bool = True
   calibration_batches: int = 10
@@ -94,12 +92,7 @@ class QatConfig:
 
   def __post_init__(self):
     set_ = lambda k, v: object.__setattr__(self, k, v)
-    set_("scheme", config_utils.parse_enum(QatScheme, self.scheme, "scheme"))
-    set_("io_type", config_utils.parse_enum(IoType, self.io_type, "io_type"))
-    set_("inputs", config_utils.parse_enum(TfliteInputs, self.inputs,
-                                           "inputs"))
-    set_("batch_norm", config_utils.parse_enum(BatchNormMode, self.batch_norm,
-                                               "batch_norm"))
+    config_utils.parse_enum_fields(self)
     config_utils.check_int(self.calibration_batches, "calibration_batches",
                            minimum=1)
     if self.io_type not in QAT_IO_TYPES:
@@ -118,17 +111,6 @@ class QatConfig:
         raise CompressionConfigError(
             f"{field} must be True or False; got {getattr(self, field)!r}")
 
-  def to_dict(self) -> dict:
-    return config_utils.to_jsonable(self)
-
-  def to_json(self) -> str:
-    return config_utils.dump(self)
-
   @classmethod
-  def from_dict(cls, d: Mapping[str, Any]) -> "QatConfig":
-    return config_utils.from_mapping(cls, d, "QAT config",
-                                     tuning_config.NESTED_CONVERTERS)
-
-  @classmethod
-  def from_json(cls, text: str) -> "QatConfig":
-    return config_utils.load(cls, text, "QAT config")
+  def field_converters(cls):
+    return tuning_config.NESTED_CONVERTERS

@@ -3,13 +3,11 @@
 import dataclasses
 from typing import Any, Dict, List, Mapping
 
-import numpy as np
 
 from tfx_compression.errors import CompressionConfigError
 from tfx_compression.lib import fine_tuning as ft
 from tfx_compression.lib import lite_conversion
 from tfx_compression.lib import qat
-from tfx_compression.lib import tflite_run
 from tfx_compression.lib.conversion_options import Optimization
 from tfx_compression.lib.quantization_options import IoType
 from tfx_compression.quantization_aware_trainer.config import BatchNormMode
@@ -129,9 +127,3 @@ def to_tflite(qat_model, io_type: IoType, inputs, min_argmax_agreement: float):
   return lite_conversion.convert_validated(
       qat_model, inputs, optimization=Optimization.DYNAMIC_RANGE,
       min_argmax_agreement=min_argmax_agreement, configure=set_io)
-
-
-def tflite_accuracy(model_bytes: bytes, inputs, labels) -> float:
-  """Top-1 accuracy of a single-output classifier TFLite model."""
-  (outputs,) = tflite_run.predict(model_bytes, inputs).values()
-  return float(np.mean(np.argmax(outputs, axis=1) == labels))

@@ -1,22 +1,18 @@
 """QuantizationAwareTrainer keys and ComponentSpec (no TensorFlow library imports)."""
 
 from tfx.types import component_spec
-from tfx.types import standard_artifacts
 
+from tfx_compression import spec_channels
 from tfx_compression.fine_tuning import spec as tuning_spec
+from tfx_compression.quantization_aware_trainer.config import CONFIG_KEY
 
 QAT_MODEL_KEY = "qat_model"
-CONFIG_KEY = "qat_config"  # QatConfig.to_json()
 KERAS_QAT_DIR = "keras_qat"  # <qat_model uri>/keras_qat: the QAT SavedModel
 
 
 class QuantizationAwareTrainerSpec(component_spec.ComponentSpec):
   """QAT: a Keras Model and its Examples in, an int8 TFLite Model out."""
 
-  PARAMETERS = {CONFIG_KEY: component_spec.ExecutionParameter(type=str)}
+  PARAMETERS = spec_channels.config_parameter(CONFIG_KEY)
   INPUTS = dict(tuning_spec.INPUTS)
-  OUTPUTS = {
-      QAT_MODEL_KEY: component_spec.ChannelParameter(
-          type=standard_artifacts.Model),
-      tuning_spec.MODEL_RUN_KEY: tuning_spec.MODEL_RUN_OUTPUT,
-  }
+  OUTPUTS = spec_channels.fine_tuning_outputs(QAT_MODEL_KEY)

@@ -5,9 +5,9 @@ from typing import Optional
 from tfx import types
 from tfx.dsl.components.base import base_component
 from tfx.dsl.components.base import executor_spec
-from tfx.types import standard_artifacts
 
 from tfx_compression import config_utils
+from tfx_compression import spec_channels
 from tfx_compression.weight_clusterer import executor
 from tfx_compression.weight_clusterer import spec
 from tfx_compression.weight_clusterer.config import WeightClustererConfig
@@ -44,9 +44,6 @@ class WeightClusterer(base_component.BaseComponent):
       CompressionConfigError: `config` is not a WeightClustererConfig.
     """
     config = config_utils.config_or_default(config, WeightClustererConfig)
-    super().__init__(spec=spec.WeightClustererSpec(
-        examples=examples, model=model, schema=schema,
-        transform_graph=transform_graph,
-        clustered_model=types.Channel(type=standard_artifacts.Model),
-        model_run=types.Channel(type=standard_artifacts.ModelRun),
-        **config.to_exec_properties()))
+    super().__init__(spec=spec_channels.build_spec(
+        self.SPEC_CLASS, config, examples=examples, model=model,
+        schema=schema, transform_graph=transform_graph))

@@ -1,13 +1,11 @@
 """WeightClusterer configuration: validated on construction, one JSON property."""
 
 import dataclasses
-from typing import Any, Mapping, Optional
 
 from tfx_compression import config_utils
 from tfx_compression.fine_tuning import config as tuning_config
-from tfx_compression.fine_tuning.config import FineTuning
-from tfx_compression.fine_tuning.config import LayerSelection
 from tfx_compression.lib.clustering_options import CentroidInit
+from tfx_compression.tuning_fields import FineTuningFields
 
 # The component's one exec property (its spec's parameter).
 CONFIG_KEY = "clusterer_config"
@@ -16,7 +14,8 @@ MAX_CLUSTERS = 256
 
 
 @dataclasses.dataclass(frozen=True)
-class WeightClustererConfig:
+class WeightClustererConfig(FineTuningFields, config_utils.JsonConfig,
+                            key=CONFIG_KEY, label="WeightClusterer config"):
   """How the WeightClusterer clusters and fine-tunes.
 
   Attributes:
@@ -24,51 +23,19 @@ class WeightClustererConfig:
     centroid_init: tfmot's centroid initialisation: 'kmeans_plus_plus',
       'linear', 'density_based' or 'random'.
     selection: Which layers to cluster (the Pruner's `LayerSelection`).
-    fine_tuning: How to fine-tune (the Pruner's `FineTuning`: distillation
-      on by default).
-    input_fn: See PrunerConfig.input_fn.
-    module_file: See PrunerConfig.module_file.
-    model_fn: See PrunerConfig.model_fn.
-    trust_model_code: See PrunerConfig.trust_model_code.
+    fine_tuning, input_fn, module_file, model_fn, trust_model_code: see
+      `tuning_fields.FineTuningFields` (keyword-only).
   """
 
   number_of_clusters: int = 16
   centroid_init: CentroidInit = CentroidInit.KMEANS_PLUS_PLUS
-  selection: LayerSelection = LayerSelection()
-  fine_tuning: FineTuning = FineTuning()
-  input_fn: Optional[str] = None
-  module_file: Optional[str] = None
-  model_fn: Optional[str] = None
-  trust_model_code: bool = False
 
   def __post_init__(self):
     config_utils.check_int(self.number_of_clusters, "number_of_clusters",
                            minimum=2, maximum=MAX_CLUSTERS)
-    object.__setattr__(self, "centroid_init", config_utils.parse_enum(
-        CentroidInit, self.centroid_init, "centroid_init"))
+    config_utils.parse_enum_fields(self)
     tuning_config.check_fine_tuning_fields(self)
 
-  def to_dict(self) -> dict:
-    return config_utils.to_jsonable(self)
-
   @classmethod
-  def from_dict(cls, d: Mapping[str, Any]) -> "WeightClustererConfig":
-    return config_utils.from_mapping(cls, dict(d), "WeightClusterer config",
-                                     tuning_config.NESTED_CONVERTERS)
-
-  def to_json(self) -> str:
-    return config_utils.dump(self)
-
-  @classmethod
-  def from_json(cls, text: str) -> "WeightClustererConfig":
-    return config_utils.load(cls, text, "WeightClusterer config")
-
-  def to_exec_properties(self) -> dict:
-    """The component's one exec property: {'clusterer_config': to_json()}."""
-    return {CONFIG_KEY: self.to_json()}
-
-  @classmethod
-  def from_exec_properties(cls, props: Mapping[str, Any]
-                           ) -> "WeightClustererConfig":
-    return config_utils.load_exec_property(cls, props, CONFIG_KEY,
-                                           "WeightClusterer config")
+  def field_converters(cls):
+    return tuning_config.NESTED_CONVERTERS
