@@ -42,20 +42,19 @@ class StepExecutor:
   """Resolve artifacts -> `run` -> publish, for one component.
 
   Subclasses set `COMPONENT` (its name in errors and logs), `CONFIG` (its
-  config class) and `SOURCE_KEY` (the input errors name; None: the first
-  output), and implement `run`.
+  `config_utils.JsonConfig` class) and `SOURCE_KEY` (the input errors name;
+  None: the first output), and implement `run`.
   """
 
   COMPONENT: str = ""
   CONFIG: Any = None
   SOURCE_KEY: Optional[str] = "model"
-  CONFIG_KEY: str = ""  # for a config class without from_exec_properties
 
   def Do(self, input_dict: Dict[str, List[Any]],
          output_dict: Dict[str, List[Any]],
          exec_properties: Dict[str, Any]) -> None:
     self._log_startup(input_dict, output_dict, exec_properties)
-    config = self.read_config(exec_properties)
+    config = self.CONFIG.from_exec_properties(exec_properties)
     inputs = resolve(input_dict)
     outputs = resolve(output_dict, optional=False)
     subject = (inputs[self.SOURCE_KEY] if self.SOURCE_KEY
@@ -67,12 +66,6 @@ class StepExecutor:
           error_boundary.reported_as(self.COMPONENT, subject.uri))
       summary = self.run(config, inputs, outputs)
     logging.info("%s: %s", self.COMPONENT, summary)
-
-  def read_config(self, exec_properties: Mapping[str, Any]) -> Any:
-    """The component's config, from its one JSON exec property."""
-    if hasattr(self.CONFIG, "from_exec_properties"):
-      return self.CONFIG.from_exec_properties(exec_properties)
-    return self.CONFIG.from_json(exec_properties[self.CONFIG_KEY])
 
   def run(self, config: Any, inputs: Artifacts, outputs: Artifacts) -> str:
     """Does the component's work into `outputs`; returns the summary logged."""

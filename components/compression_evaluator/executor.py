@@ -43,7 +43,6 @@ class Executor(step_executor.StepExecutor,
 
   COMPONENT = "CompressionEvaluator"
   CONFIG = CompressionEvaluatorConfig
-  CONFIG_KEY = spec.CONFIG_KEY
 
   def run(self, config, inputs, outputs) -> str:
     # pylint: disable=g-import-not-at-top

@@ -7,7 +7,6 @@ from tfx_compression import properties
 from tfx_compression.fine_tuning import executor as tuning_executor
 from tfx_compression.fine_tuning import record
 from tfx_compression.pruner import channel_export
-from tfx_compression.pruner import spec
 from tfx_compression.pruner.config import Granularity
 from tfx_compression.pruner.config import PrunerConfig
 
@@ -17,7 +16,6 @@ class Executor(tuning_executor.FineTuningExecutor):
 
   COMPONENT = "Pruner"
   CONFIG = PrunerConfig
-  CONFIG_KEY = spec.CONFIG_KEY
 
   def fine_tune(self, config, run) -> tuning_executor.FineTuned:
     if config.granularity is Granularity.CHANNEL:

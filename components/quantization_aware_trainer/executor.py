@@ -15,7 +15,6 @@ class Executor(tuning_executor.FineTuningExecutor):
 
   COMPONENT = "QuantizationAwareTrainer"
   CONFIG = QatConfig
-  CONFIG_KEY = spec.CONFIG_KEY
 
   def fine_tune(self, config, run) -> tuning_executor.FineTuned:
     # pylint: disable=g-import-not-at-top
