@@ -9,8 +9,6 @@ TFLite model against `serving_default` on the same serialized records.
 import dataclasses
 from typing import Any, Dict, List, Optional
 
-from tfx.types import artifact_utils
-
 from tfx_compression import artifact_io
 from tfx_compression.errors import InsufficientExamplesError
 
@@ -28,17 +26,6 @@ class ConversionInput:
   # the serving check runs instead of the TFLite model (fine-tuning changes
   # answers; the check is about the feature path).
   reference: Any = None  # model_function.ModelFunction
-
-
-def single(input_dict, key):
-  """The one artifact under `key`, or None when the optional input is empty."""
-  artifacts = input_dict.get(key) or []
-  return artifact_utils.get_single_instance(artifacts) if artifacts else None
-
-
-def transform_dir(input_dict, key: str) -> Optional[str]:
-  artifact = single(input_dict, key)
-  return artifact.uri if artifact is not None else None
 
 
 def prepare(model_uri: str, examples, transform: Optional[str], inputs,

@@ -9,36 +9,25 @@ then pushes nothing.
 """
 
 import os
-from typing import Any, Dict, List
+from typing import Dict
 
-from absl import logging
 from tfx.dsl.components.base import base_executor
 from tfx.dsl.io import fileio
-from tfx.types import artifact_utils
 from tfx.utils import io_utils
 
 from tfx_compression import artifact_io
+from tfx_compression import blessing as blessing_io
 from tfx_compression import properties
+from tfx_compression import step_executor
 from tfx_compression.candidate_selector import spec
 from tfx_compression.candidate_selector.config import CandidateSelectorConfig
 from tfx_compression.errors import CompressionConfigError
 
-# The stock Evaluator's blessing keys (as CompressionEvaluator writes them);
-# `current_model_id` is left out on purpose, see
-# compression_evaluator/executor.py: the host pipeline's
-# LatestBlessedModelStrategy must never pick our models.
-PROP_BLESSED = "blessed"
-PROP_CURRENT_MODEL = "current_model"
 # Model properties copied from the winner (what it is, as its producer said).
 _COPIED_MODEL_PROPERTIES = (properties.MODEL_FORMAT, properties.TFLITE_INPUTS,
                             properties.SIZE_BYTES, properties.GZIP_SIZE_BYTES,
                             properties.OPTIMIZATION,
                             properties.QUANTIZATION_MODE)
-
-
-def _first(input_dict, key):
-  artifacts = input_dict.get(key) or []
-  return artifacts[0] if artifacts else None
 
 
 def set_property(artifact, name: str, value) -> None:
@@ -60,12 +49,12 @@ def _numbers(artifact) -> Dict[str, float]:
   return figures
 
 
-def read_candidate(index: int, variant: str, input_dict):
+def read_candidate(index: int, variant: str, inputs):
   """The candidate at `index` as a `runner.Candidate` (problems noted)."""
   from tfx_compression.candidate_selector import runner  # pylint: disable=g-import-not-at-top
-  model = _first(input_dict, spec.model_key(index))
-  evaluation = _first(input_dict, spec.evaluation_key(index))
-  blessing = _first(input_dict, spec.blessing_key(index))
+  model = inputs.get(spec.model_key(index))
+  evaluation = inputs.get(spec.evaluation_key(index))
+  blessing = inputs.get(spec.blessing_key(index))
   candidate = runner.Candidate(variant, index)
   if model is None:
     candidate.problems.append("no model")
@@ -84,65 +73,60 @@ def read_candidate(index: int, variant: str, input_dict):
     candidate.problems.append("no blessing")
     return candidate
   candidate.blessed = (
-      blessing.get_int_custom_property(PROP_BLESSED) == 1 and
+      blessing.get_int_custom_property(blessing_io.PROP_BLESSED) == 1 and
       fileio.exists(os.path.join(blessing.uri, spec.VERDICT_BLESSED)))
   # The blessing must be this model's. Compared by uri: on Kubeflow, artifact
   # ids are derived per task from runtime names, so ids are not compared.
-  blessed_uri = (blessing.get_string_custom_property(PROP_CURRENT_MODEL)
-                 if blessing.has_custom_property(PROP_CURRENT_MODEL) else "")
+  current = blessing_io.PROP_CURRENT_MODEL
+  blessed_uri = (blessing.get_string_custom_property(current)
+                 if blessing.has_custom_property(current) else "")
   if not blessed_uri:
     candidate.problems.append(
-        f"its blessing names no model ({PROP_CURRENT_MODEL} is missing)")
+        f"its blessing names no model ({current} is missing)")
   elif model is not None and blessed_uri != model.uri:
     candidate.problems.append(
         f"its blessing is for another model ({blessed_uri})")
   return candidate
 
 
-class Executor(base_executor.BaseExecutor):
+class Executor(step_executor.StepExecutor, base_executor.BaseExecutor):
   """Ranks the blessed candidates and publishes the winner for one Pusher."""
 
-  def Do(self, input_dict: Dict[str, List[Any]],
-         output_dict: Dict[str, List[Any]],
-         exec_properties: Dict[str, Any]) -> None:
+  COMPONENT = "CandidateSelector"
+  CONFIG = CandidateSelectorConfig
+  SOURCE_KEY = None  # many candidates: errors name the output Model
+
+  def run(self, config, inputs, outputs) -> str:
     # pylint: disable=g-import-not-at-top
     from tfx_compression.candidate_selector import comparison_html
     from tfx_compression.candidate_selector import runner
 
-    self._log_startup(input_dict, output_dict, exec_properties)
-    config = CandidateSelectorConfig.from_exec_properties(exec_properties)
-    given = {k for k in input_dict if k.startswith(spec.MODEL_PREFIX)}
+    given = {k for k in inputs if k.startswith(spec.MODEL_PREFIX)}
     if not config.variants or len(given) > len(config.variants):
       raise CompressionConfigError(
           f"CandidateSelector config names {len(config.variants)} variant(s) "
           f"{list(config.variants)} for {len(given)} model input(s)")
-    model = artifact_utils.get_single_instance(output_dict[spec.MODEL_KEY])
-    blessing = artifact_utils.get_single_instance(
-        output_dict[spec.BLESSING_KEY])
-    comparison = artifact_utils.get_single_instance(
-        output_dict[spec.COMPARISON_KEY])
-
-    candidates = [read_candidate(i, v, input_dict)
+    model, blessing, comparison = (outputs[spec.MODEL_KEY],
+                                   outputs[spec.BLESSING_KEY],
+                                   outputs[spec.COMPARISON_KEY])
+    candidates = [read_candidate(i, v, inputs)
                   for i, v in enumerate(config.variants)]
     selection = runner.select(candidates, config)
     winner = selection.winner
-    with artifact_io.cleared_on_failure(model.uri), \
-        artifact_io.cleared_on_failure(comparison.uri):
-      result = runner.comparison(candidates, selection, config)
-      artifact_io.write_json(
-          os.path.join(comparison.uri, spec.COMPARISON_JSON_FILE), result)
-      with fileio.open(os.path.join(comparison.uri,
-                                    spec.COMPARISON_HTML_FILE), "w") as f:
-        f.write(comparison_html.render(result))
-      fileio.makedirs(model.uri)
-      if winner is not None:
-        io_utils.copy_dir(os.path.join(winner.model_uri,
-                                       artifact_io.SERVING_DIR),
-                          os.path.join(model.uri, artifact_io.SERVING_DIR))
-        source = input_dict[spec.model_key(winner.index)][0]
-        for name in _COPIED_MODEL_PROPERTIES:
-          if source.has_custom_property(name):
-            set_property(model, name, source.get_custom_property(name))
+    result = runner.comparison(candidates, selection, config)
+    artifact_io.write_json(
+        os.path.join(comparison.uri, spec.COMPARISON_JSON_FILE), result)
+    with fileio.open(os.path.join(comparison.uri,
+                                  spec.COMPARISON_HTML_FILE), "w") as f:
+      f.write(comparison_html.render(result))
+    fileio.makedirs(model.uri)
+    if winner is not None:
+      io_utils.copy_dir(os.path.join(winner.model_uri, artifact_io.SERVING_DIR),
+                        os.path.join(model.uri, artifact_io.SERVING_DIR))
+      source = inputs[spec.model_key(winner.index)]
+      for name in _COPIED_MODEL_PROPERTIES:
+        if source.has_custom_property(name):
+          set_property(model, name, source.get_custom_property(name))
     for artifact in (model, blessing, comparison):
       artifact.set_string_custom_property(spec.PROP_OBJECTIVE,
                                           config.objective.value)
@@ -150,21 +134,8 @@ class Executor(base_executor.BaseExecutor):
           spec.PROP_SELECTED_VARIANT, winner.variant if winner else "")
       artifact.set_int_custom_property(spec.PROP_SELECTED_MODEL_ID,
                                        winner.model_id if winner else 0)
-    _write_blessing(blessing, model, winner, selection.reason)
-    logging.info("CandidateSelector: %s", selection.reason)
-
-
-def _write_blessing(blessing, model, winner, reason: str) -> None:
-  """BLESSED (the winner) or NOT_BLESSED (nothing to push), as the stock
-  Evaluator writes it, but without `current_model_id`."""
-  name = spec.VERDICT_BLESSED if winner else spec.VERDICT_NOT_BLESSED
-  fileio.makedirs(blessing.uri)
-  with fileio.open(os.path.join(blessing.uri, name), "w") as f:
-    f.write("")
-  blessing.set_int_custom_property(PROP_BLESSED, 1 if winner else 0)
-  blessing.set_string_custom_property(PROP_CURRENT_MODEL, model.uri)
-  if winner is not None:
-    blessing.set_int_custom_property(properties.CANDIDATE_MODEL_ID,
-                                     winner.model_id)
-  blessing.set_string_custom_property(properties.BLESSING_MESSAGE,
-                                      reason[:1000])
+    # BLESSED (the winner) or NOT_BLESSED (nothing to push).
+    blessing_io.write(blessing, winner is not None, model.uri,
+                      selection.reason,
+                      winner.model_id if winner is not None else None)
+    return selection.reason

@@ -9,17 +9,17 @@ configuration fails the execution (nothing is published then).
 
 import os
 import traceback
-from typing import Any, Dict, List
+from typing import Any, Dict
 
 from absl import logging
 from tfx.dsl.components.base import base_beam_executor
 from tfx.dsl.io import fileio
-from tfx.types import artifact_utils
 
 from tfx_compression import artifact_io
-from tfx_compression import conversion_input
+from tfx_compression import blessing as blessing_io
 from tfx_compression import error_boundary
 from tfx_compression import properties
+from tfx_compression import step_executor
 from tfx_compression.compression_evaluator import checks
 from tfx_compression.compression_evaluator import evaluation_properties
 from tfx_compression.compression_evaluator import spec
@@ -27,42 +27,32 @@ from tfx_compression.compression_evaluator.config import CompressionEvaluatorCon
 from tfx_compression.compression_evaluator.models import ModelSource
 
 # What the stock Evaluator writes (tfx/components/evaluator/constants.py),
-# which the stock Pusher and tfx.dsl.Cond read: `blessed`, the model uris.
-PROP_BLESSED = "blessed"
-PROP_CURRENT_MODEL = "current_model"
+# which the stock Pusher and tfx.dsl.Cond read: `blessed`, the model uris;
+# not `current_model_id` (see blessing.py), the candidate is named by ours.
+PROP_BLESSED = blessing_io.PROP_BLESSED
+PROP_CURRENT_MODEL = blessing_io.PROP_CURRENT_MODEL
 PROP_BASELINE_MODEL = "baseline_model"
 PROP_BASELINE_MODEL_ID = "baseline_model_id"
-# Not the stock `current_model_id`: TFX's LatestBlessedModelStrategy pairs a
-# Model with a blessing by that property, so a host pipeline's own resolver
-# would take a blessed compressed candidate (a TFLite file) as its baseline
-# and its stock Evaluator would fail. Ours names the candidate differently.
 PROP_CANDIDATE_MODEL_ID = properties.CANDIDATE_MODEL_ID
 PROP_BLESSING_MESSAGE = properties.BLESSING_MESSAGE
 
 
-class Executor(base_beam_executor.BaseBeamExecutor):
+class Executor(step_executor.StepExecutor,
+               base_beam_executor.BaseBeamExecutor):
   """Runs TFMA and the budget measurements, then writes the verdict."""
 
-  def Do(self, input_dict: Dict[str, List[Any]],
-         output_dict: Dict[str, List[Any]],
-         exec_properties: Dict[str, Any]) -> None:
+  COMPONENT = "CompressionEvaluator"
+  CONFIG = CompressionEvaluatorConfig
+
+  def run(self, config, inputs, outputs) -> str:
     # pylint: disable=g-import-not-at-top
     from tfx_compression.compression_evaluator import quantizer_layers
     from tfx_compression.compression_evaluator import report as report_page
     from tfx_compression.compression_evaluator import runner
 
-    self._log_startup(input_dict, output_dict, exec_properties)
-    config = CompressionEvaluatorConfig.from_json(exec_properties[spec.CONFIG_KEY])
-    examples = artifact_utils.get_single_instance(input_dict[spec.EXAMPLES_KEY])
-    model = artifact_utils.get_single_instance(input_dict[spec.MODEL_KEY])
-    baseline = artifact_utils.get_single_instance(
-        input_dict[spec.BASELINE_MODEL_KEY])
-    blessed = conversion_input.single(input_dict,
-                                      spec.BLESSED_BASELINE_MODEL_KEY)
-    evaluation = artifact_utils.get_single_instance(
-        output_dict[spec.EVALUATION_KEY])
-    blessing = artifact_utils.get_single_instance(output_dict[spec.BLESSING_KEY])
-
+    model, baseline = inputs[spec.MODEL_KEY], inputs[spec.BASELINE_MODEL_KEY]
+    blessed = inputs.get(spec.BLESSED_BASELINE_MODEL_KEY)
+    evaluation = outputs[spec.EVALUATION_KEY]
     report: Dict[str, Any] = {
         "config": config.to_dict(), "error": None,
         "variant": variant_name(self._context, model.uri),
@@ -72,16 +62,16 @@ class Executor(base_beam_executor.BaseBeamExecutor):
       source = lambda role, a: ModelSource(
           role, a.uri, artifact_io.serving_dir(a.uri),
           artifact_io.is_tflite(a.uri))
-      files = artifact_io.split_files(examples, config.example_split)
+      files = artifact_io.split_files(inputs[spec.EXAMPLES_KEY],
+                                      config.example_split)
       report.update(runner.evaluate(
           config, source(runner.CANDIDATE, model),
           source(runner.BASELINE, baseline), files, evaluation.uri,
-          self._beam_pipeline_args,
-          conversion_input.transform_dir(input_dict, spec.TRANSFORM_GRAPH_KEY),
+          self._beam_pipeline_args, inputs.uri(spec.TRANSFORM_GRAPH_KEY),
           source(runner.BLESSED_BASELINE, blessed) if blessed else None))
     except Exception as e:  # pylint: disable=broad-except
       logging.exception("CompressionEvaluator: evaluation failed")
-      e = error_boundary.translate(e, "CompressionEvaluator", model.uri)
+      e = error_boundary.translate(e, self.COMPONENT, model.uri)
       report["error"] = f"{type(e).__name__}: {e}"
       report["traceback"] = traceback.format_exc()
       report.setdefault("checks", []).append(checks.Check(
@@ -105,9 +95,11 @@ class Executor(base_beam_executor.BaseBeamExecutor):
         for c in report["checks"] if not c["passed"]))
     if not_gated:
       message += f"; not gated (no budget set): {', '.join(not_gated)}"
-    _write_blessing(blessing, is_blessed, model, baseline, message)
-    logging.info("CompressionEvaluator: %s (%s)", report["verdict"],
-                 ", ".join(failed) or "all checks passed")
+    blessing = outputs[spec.BLESSING_KEY]
+    blessing_io.write(blessing, is_blessed, model.uri, message, model.id)
+    blessing.set_string_custom_property(PROP_BASELINE_MODEL, baseline.uri)
+    blessing.set_int_custom_property(PROP_BASELINE_MODEL_ID, baseline.id)
+    return f"{report['verdict']} ({', '.join(failed) or 'all checks passed'})"
 
 
 def variant_name(context, candidate_uri: str) -> str:
@@ -128,21 +120,3 @@ def variant_name(context, candidate_uri: str) -> str:
   producer = (parts[-3] if len(parts) >= 3 and parts[-1].isdigit()
               else parts[-1])
   return producer.split(".", 1)[1] if "." in producer else producer
-
-
-def _write_blessing(blessing, blessed: bool, model, baseline,
-                    message: str) -> None:
-  """Writes the marker file and properties as the stock Evaluator does.
-
-  All but `current_model_id` (see PROP_CANDIDATE_MODEL_ID).
-  """
-  name = spec.VERDICT_BLESSED if blessed else spec.VERDICT_NOT_BLESSED
-  fileio.makedirs(blessing.uri)
-  with fileio.open(os.path.join(blessing.uri, name), "w") as f:
-    f.write("")
-  blessing.set_int_custom_property(PROP_BLESSED, 1 if blessed else 0)
-  blessing.set_string_custom_property(PROP_CURRENT_MODEL, model.uri)
-  blessing.set_int_custom_property(PROP_CANDIDATE_MODEL_ID, model.id)
-  blessing.set_string_custom_property(PROP_BASELINE_MODEL, baseline.uri)
-  blessing.set_int_custom_property(PROP_BASELINE_MODEL_ID, baseline.id)
-  blessing.set_string_custom_property(PROP_BLESSING_MESSAGE, message[:1000])

@@ -7,53 +7,15 @@ templates' `_input_fn(file_pattern, data_accessor, tf_transform_output,
 batch_size)`.
 """
 
-import contextlib
 import dataclasses
-from typing import Any, Dict, Iterator, List, Optional
-
-from tfx.types import artifact_utils
+from typing import Any, Dict, List, Mapping, Optional
 
 from tfx_compression import artifact_io
-from tfx_compression import error_boundary
 from tfx_compression.errors import InputMismatchError
 from tfx_compression.errors import InsufficientExamplesError
 from tfx_compression.fine_tuning.spec import EXAMPLES_KEY
-from tfx_compression.fine_tuning.spec import MODEL_KEY
-from tfx_compression.fine_tuning.spec import MODEL_RUN_KEY
 from tfx_compression.fine_tuning.spec import TRANSFORM_GRAPH_KEY
 from tfx_compression.lib.saved_model_info import FeatureInfo
-
-
-@dataclasses.dataclass(frozen=True)
-class FineTuningRun:
-  """The artifacts of one fine-tuning executor run."""
-
-  source: Any  # the input Model
-  examples: Any  # the input Examples
-  output: Any  # the output Model
-  model_run: Any  # the output ModelRun
-  source_dir: str  # the input's SavedModel directory
-
-
-@contextlib.contextmanager
-def fine_tuning_run(input_dict: Dict[str, List], output_dict: Dict[str, List],
-                    output_key: str, component: str) -> Iterator[FineTuningRun]:
-  """Resolves a fine-tuning executor's artifacts; empties its outputs on failure.
-
-  Raises:
-    UnsupportedModelError: the input Model holds a TFLite model.
-  """
-  output = artifact_utils.get_single_instance(output_dict[output_key])
-  model_run = artifact_utils.get_single_instance(output_dict[MODEL_RUN_KEY])
-  source = artifact_utils.get_single_instance(input_dict[MODEL_KEY])
-  with artifact_io.cleared_on_failure(output.uri), \
-      artifact_io.cleared_on_failure(model_run.uri), \
-      error_boundary.reported_as(component, source.uri):
-    yield FineTuningRun(
-        source=source,
-        examples=artifact_utils.get_single_instance(input_dict[EXAMPLES_KEY]),
-        output=output, model_run=model_run,
-        source_dir=artifact_io.keras_dir(source.uri, component))
 
 
 # Real eval records the input model and the exported model are checked on.
@@ -111,7 +73,7 @@ def _check_splits(examples, fine_tuning, train_files, eval_files, space,
       example_stats.check_labels(stats, label, width, "the model")
 
 
-def load(input_dict: Dict[str, List], fine_tuning, loaded,
+def load(inputs: Mapping[str, Any], fine_tuning, loaded,
          input_fn: Optional[str], module_file: Optional[str]) -> TrainingData:
   """Builds the train/eval datasets for `fine_tuning` from the input artifacts.
 
@@ -121,7 +83,8 @@ def load(input_dict: Dict[str, List], fine_tuning, loaded,
   does not parse).
 
   Args:
-    input_dict: The executor's inputs (examples, optional transform_graph).
+    inputs: The executor's input artifacts, one per key (examples, optional
+      transform_graph: None when absent).
     fine_tuning: A `FineTuning` config.
     loaded: The input `model_loading.LoadedModel`.
     input_fn: A user input_fn instead of the built-in reader.
@@ -135,7 +98,7 @@ def load(input_dict: Dict[str, List], fine_tuning, loaded,
   from tfx_compression.lib import examples_io
   from tfx_compression.lib import feature_space
   from tfx_compression.lib import fine_tuning as ft
-  examples = artifact_utils.get_single_instance(input_dict[EXAMPLES_KEY])
+  examples = inputs[EXAMPLES_KEY]
   train_files = artifact_io.split_files(examples, fine_tuning.train_split)
   eval_files = artifact_io.split_files(examples, fine_tuning.eval_split)
   num_eval = ft.count_records(eval_files)
@@ -146,9 +109,8 @@ def load(input_dict: Dict[str, List], fine_tuning, loaded,
         "fine-tuning.")
   steps = fine_tuning.steps_per_epoch or ft.steps_per_epoch(
       ft.count_records(train_files), fine_tuning.batch_size)
-  transform = None
-  if input_dict.get(TRANSFORM_GRAPH_KEY):
-    transform = artifact_utils.get_single_uri(input_dict[TRANSFORM_GRAPH_KEY])
+  transform_graph = inputs.get(TRANSFORM_GRAPH_KEY)
+  transform = transform_graph.uri if transform_graph is not None else None
   source = f"split {fine_tuning.train_split!r} of Examples {examples.uri}"
   keys = examples_io.feature_keys(train_files)
   specs = loaded.function.input_specs
@@ -182,6 +144,8 @@ def load(input_dict: Dict[str, List], fine_tuning, loaded,
   from tfx.components.trainer import fn_args_utils
   from tfx.proto import trainer_pb2
   from tfx.utils import proto_utils
+  # TFX's Trainer helper takes the executor's input dict (lists of artifacts).
+  input_dict = {k: [a] for k, a in inputs.items() if a is not None}
   args = fn_args_utils.get_common_fn_args(input_dict, {
       "train_args": proto_utils.proto_to_json(trainer_pb2.TrainArgs(
           splits=[fine_tuning.train_split])),

@@ -114,21 +114,19 @@ def labelled_sample(data, limit: int) -> Optional[LabelledSample]:
                         labels.numpy())
 
 
-def tflite_input(loaded, trained_model, inputs, input_dict, data, limit: int,
-                 component: str):
+def tflite_input(loaded, trained_model, inputs, transform: Optional[str],
+                 data, limit: int, component: str):
   """The conversion input for a fine-tuned Keras model (QAT export).
 
   The trained model replaces the source model in front of the same feature
-  space: with `TfliteInputs.SERVING` the Transform graph is folded in.
+  space: with `TfliteInputs.SERVING` the Transform graph (the directory
+  `transform`, or None) is folded in.
   """
   # pylint: disable=g-import-not-at-top
   from tfx_compression import conversion_input
-  from tfx_compression.fine_tuning import spec as tuning_spec
   from tfx_compression.lib import examples_io
   from tfx_compression.lib import model_function
   from tfx_compression.lib import tflite_source
-  transform = conversion_input.transform_dir(input_dict,
-                                             tuning_spec.TRANSFORM_GRAPH_KEY)
   serialized = examples_io.read_serialized(data.eval_files, limit)
   keys = examples_io.feature_keys(data.eval_files)
   source = f"the eval split ({data.eval_files[0]})"

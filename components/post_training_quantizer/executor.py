@@ -2,17 +2,16 @@
 
 import json
 import os
-from typing import Any, Dict, List
+from typing import Any, Dict
 
-from absl import logging
 from tfx.dsl.components.base import base_beam_executor
 from tfx.types import artifact_utils
 
 from tfx_compression import artifact_io
 from tfx_compression import config_utils
 from tfx_compression import conversion_input
-from tfx_compression import error_boundary
 from tfx_compression import properties
+from tfx_compression import step_executor
 from tfx_compression import tflite_artifact
 from tfx_compression.errors import CompressionConfigError
 from tfx_compression.errors import InputMismatchError
@@ -23,60 +22,52 @@ from tfx_compression.post_training_quantizer.config import PostTrainingQuantizer
 _TF_EXAMPLE = "FORMAT_TF_EXAMPLE"
 
 
-class Executor(base_beam_executor.BaseBeamExecutor):
+class Executor(step_executor.StepExecutor,
+               base_beam_executor.BaseBeamExecutor):
   """Samples calibration examples with Beam, quantizes, validates, reports."""
 
-  def Do(self, input_dict: Dict[str, List[Any]],
-         output_dict: Dict[str, List[Any]],
-         exec_properties: Dict[str, Any]) -> None:
+  COMPONENT = "PostTrainingQuantizer"
+  CONFIG = PostTrainingQuantizerConfig
+
+  def run(self, config, inputs, outputs) -> str:
     # pylint: disable=g-import-not-at-top
     from tfx_compression.lib import quantization_debug
     from tfx_compression.post_training_quantizer import runner
     # pylint: enable=g-import-not-at-top
-    self._log_startup(input_dict, output_dict, exec_properties)
-    config = PostTrainingQuantizerConfig.from_exec_properties(exec_properties)
-    source = artifact_utils.get_single_instance(input_dict[spec.MODEL_KEY])
-    output = artifact_utils.get_single_instance(
-        output_dict[spec.QUANTIZED_MODEL_KEY])
-    sample = artifact_utils.get_single_instance(
-        output_dict[spec.CALIBRATION_EXAMPLES_KEY])
-    examples = conversion_input.single(input_dict, spec.EXAMPLES_KEY)
-
-    with artifact_io.cleared_on_failure(output.uri), \
-        artifact_io.cleared_on_failure(sample.uri), \
-        error_boundary.reported_as("PostTrainingQuantizer", source.uri):
-      artifact_io.keras_dir(source.uri, "PostTrainingQuantizer")
-      if examples is None and needs_calibration(config.mode):
-        raise CompressionConfigError(
-            f"mode {config.mode.value!r} needs calibration examples; the "
-            "examples input is empty.")
-      prepared = conversion_input.prepare(
-          source.uri, examples,
-          conversion_input.transform_dir(input_dict, spec.TRANSFORM_GRAPH_KEY),
-          config.inputs, config.validation_split,
-          config.num_validation_examples, "PostTrainingQuantizer")
-      calibration, stats = self._calibration_inputs(
-          config, examples, prepared.source.space, sample)
-      quantized = runner.quantize(prepared, config, calibration)
-      result, serving = quantized.result, quantized.serving
-      inputs = prepared.source.inputs
-      tflite_artifact.publish(output, result.conversion, inputs, serving)
-      if result.debug is not None:
-        artifact_io.write_bytes(
-            os.path.join(output.uri, spec.LAYER_ERRORS_CSV),
-            quantization_debug.layer_report_csv(result.debug).encode())
-        artifact_io.write_bytes(
-            os.path.join(output.uri, spec.LAYER_ERRORS_JSON), json.dumps(
-                quantization_debug.layer_report_json(result.debug),
-                indent=2).encode())
-      report = dict(_report(config, source.uri, result, stats),
-                    **tflite_artifact.report(result.conversion, inputs, serving),
-                    inputs_from=prepared.source.space.description,
-                    source_saved_with=prepared.loaded.info.saved_with)
-      artifact_io.write_report(output.uri, report)
-      _set_model_properties(output, config, result)
-    logging.info("PostTrainingQuantizer wrote %s: %s", output.uri,
-                 report["summary"])
+    source, examples = inputs[spec.MODEL_KEY], inputs.get(spec.EXAMPLES_KEY)
+    output = outputs[spec.QUANTIZED_MODEL_KEY]
+    artifact_io.keras_dir(source.uri, self.COMPONENT)
+    if examples is None and needs_calibration(config.mode):
+      raise CompressionConfigError(
+          f"mode {config.mode.value!r} needs calibration examples; the "
+          "examples input is empty.")
+    prepared = conversion_input.prepare(
+        source.uri, examples, inputs.uri(spec.TRANSFORM_GRAPH_KEY),
+        config.inputs, config.validation_split,
+        config.num_validation_examples, self.COMPONENT)
+    calibration, stats = self._calibration_inputs(
+        config, examples, prepared.source.space,
+        outputs[spec.CALIBRATION_EXAMPLES_KEY])
+    quantized = runner.quantize(prepared, config, calibration)
+    result, serving = quantized.result, quantized.serving
+    tflite_inputs = prepared.source.inputs
+    tflite_artifact.publish(output, result.conversion, tflite_inputs, serving)
+    if result.debug is not None:
+      artifact_io.write_bytes(
+          os.path.join(output.uri, spec.LAYER_ERRORS_CSV),
+          quantization_debug.layer_report_csv(result.debug).encode())
+      artifact_io.write_bytes(
+          os.path.join(output.uri, spec.LAYER_ERRORS_JSON), json.dumps(
+              quantization_debug.layer_report_json(result.debug),
+              indent=2).encode())
+    report = dict(_report(config, source.uri, result, stats),
+                  **tflite_artifact.report(result.conversion, tflite_inputs,
+                                           serving),
+                  inputs_from=prepared.source.space.description,
+                  source_saved_with=prepared.loaded.info.saved_with)
+    artifact_io.write_report(output.uri, report)
+    _set_model_properties(output, config, result)
+    return f"wrote {output.uri}: {report['summary']}"
 
   def _calibration_inputs(self, config, examples, space, sample):
     """Samples the calibration splits into `sample`; returns inputs and stats."""

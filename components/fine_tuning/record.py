@@ -1,8 +1,10 @@
 """What a fine-tuning run chose, as report.json entries and artifact properties.
 
-Shared by the executors that fine-tune (Pruner, QuantizationAwareTrainer):
-each records whether it distilled (and with which alpha / temperature), and
-QAT how its quantizer ranges started and what BatchNormalization did.
+`report_entries` / `set_properties`: whether it distilled (and with which
+alpha / temperature), and for QAT how its quantizer ranges started and what
+BatchNormalization did (channel Pruner and WeightClusterer record these).
+`set_keras_model_properties`: the format and eval_<metric> properties of a
+fine-tuned Keras Model (Pruner, WeightClusterer).
 """
 
 import dataclasses
@@ -35,3 +37,11 @@ def set_properties(artifact, result) -> None:
         properties.QAT_RANGE_INIT,
         properties.RANGES_CALIBRATED if result.ranges
         else properties.RANGES_TFMOT_DEFAULT)
+
+
+def set_keras_model_properties(artifact, eval_after) -> None:
+  """The Keras SavedModel format and `eval_<metric>` (after fine-tuning)."""
+  artifact.set_string_custom_property(properties.MODEL_FORMAT,
+                                      properties.FORMAT_KERAS_SAVED_MODEL)
+  for key, value in eval_after.items():
+    artifact.set_float_custom_property(f"eval_{key}", value)
