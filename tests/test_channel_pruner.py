@@ -6,13 +6,18 @@ import os
 import numpy as np
 import pytest
 
-from model_factories import model_artifact
+import executor_harness
 from tfx_compression import artifact_io
 from tfx_compression import properties
 from tfx_compression.errors import CompressionConfigError
+from tfx_compression.fine_tuning import spec as tuning_spec
 from tfx_compression.fine_tuning.config import FineTuning
 from tfx_compression.fine_tuning.config import LayerSelection
-from tfx_compression.pruner import executor
+from tfx_compression.lite_converter import spec as lite_spec
+from tfx_compression.lite_converter.config import LiteConverterConfig
+from tfx_compression.post_training_quantizer import spec as ptq_spec
+from tfx_compression.post_training_quantizer.config import PostTrainingQuantizerConfig
+from tfx_compression.pruner import spec
 from tfx_compression.pruner.channel_config import AutoRatios
 from tfx_compression.pruner.channel_config import ChannelPruning
 from tfx_compression.pruner.config import PolynomialDecay
@@ -22,19 +27,17 @@ TUNING = FineTuning(epochs=2)
 
 
 def _run(trained_pipeline, out_dir, config):
-  from tfx.types import standard_artifacts  # pylint: disable=g-import-not-at-top
-  pruned = model_artifact(os.path.join(out_dir, "model"))
-  run = standard_artifacts.ModelRun()
-  run.uri = os.path.join(out_dir, "run")
-  executor.Executor().Do(
-      {"examples": [trained_pipeline.examples], "model": [trained_pipeline.model]},
-      {"pruned_model": [pruned], "model_run": [run]},
-      {"pruner_config": config.to_json()})
-  return pruned, run
+  """(pruned model, model run) of the Pruner on the session's model."""
+  outputs = executor_harness.run(
+      "Pruner", {tuning_spec.EXAMPLES_KEY: trained_pipeline.examples,
+                 tuning_spec.MODEL_KEY: trained_pipeline.model}, out_dir, config)
+  return outputs[spec.PRUNED_MODEL_KEY], outputs[tuning_spec.MODEL_RUN_KEY]
 
 
 def _report(artifact):
-  return json.load(open(os.path.join(artifact.uri, "report.json")))
+  report = executor_harness.report(artifact)
+  assert report is not None, f"no report.json in {artifact.uri}"
+  return report
 
 
 @pytest.fixture(scope="module")
@@ -93,27 +96,18 @@ def test_channel_pruned_model_serves_like_the_original(halved, trained_pipeline,
 
 def test_channel_pruned_model_feeds_lite_converter_and_ptq(
     halved, trained_pipeline, tmp_path):
-  # pylint: disable=g-import-not-at-top
-  from tfx.types import standard_artifacts
-  from tfx_compression.lite_converter import executor as lite
-  from tfx_compression.lite_converter.config import LiteConverterConfig
-  from tfx_compression.post_training_quantizer import executor as ptq
-  from tfx_compression.post_training_quantizer.config import PostTrainingQuantizerConfig
-  out = model_artifact(str(tmp_path / "lite"))
-  lite.Executor().Do({"model": [halved[0]],
-                      "examples": [trained_pipeline.examples]},
-                     {"tflite_model": [out]},
-                     LiteConverterConfig().to_exec_properties())
+  out = executor_harness.run(
+      "LiteConverter", {lite_spec.MODEL_KEY: halved[0],
+                        lite_spec.EXAMPLES_KEY: trained_pipeline.examples},
+      str(tmp_path / "lite"), LiteConverterConfig())[lite_spec.TFLITE_MODEL_KEY]
   assert out.get_custom_property(properties.VALIDATION_ARGMAX_AGREEMENT) == 1.0
-  quantized, sample = model_artifact(str(tmp_path / "q")), \
-      standard_artifacts.Examples()
-  sample.uri = str(tmp_path / "sample")
-  ptq.Executor().Do({"model": [halved[0]],
-                     "examples": [trained_pipeline.examples]},
-                    {"quantized_model": [quantized],
-                     "calibration_examples": [sample]},
-                    PostTrainingQuantizerConfig(
-                        num_calibration_examples=50).to_exec_properties())
+  quantized = executor_harness.run(
+      "PostTrainingQuantizer",
+      {ptq_spec.MODEL_KEY: halved[0],
+       ptq_spec.EXAMPLES_KEY: trained_pipeline.examples},
+      str(tmp_path / "ptq"),
+      PostTrainingQuantizerConfig(num_calibration_examples=50)
+  )[ptq_spec.QUANTIZED_MODEL_KEY]
   # int8 weights; ~6 KB of fixed flatbuffer content keeps the ratio under 4x.
   assert os.path.getsize(artifact_io.tflite_path(quantized.uri)) < \
       0.6 * os.path.getsize(artifact_io.tflite_path(out.uri))
@@ -155,10 +149,11 @@ def test_unknown_layer_ratio_fails_and_publishes_nothing(trained_pipeline,
                                                          tmp_path):
   config = PrunerConfig(granularity="channel", channels=ChannelPruning(
       layer_ratios={"conv9": 0.5}), fine_tuning=FineTuning(epochs=1))
-  with pytest.raises(CompressionConfigError, match=r"conv9.*conv1"):
+  with pytest.raises(CompressionConfigError,
+                     match=r"ratios names unknown layer\(s\) \['conv9'\]; "
+                     r"prunable layers: .*'conv1'"):
     _run(trained_pipeline, str(tmp_path), config)
-  model_dir = tmp_path / "model"
-  assert not model_dir.exists() or not os.listdir(model_dir)
+  assert executor_harness.nothing_published(str(tmp_path))
 
 
 @pytest.mark.parametrize("kwargs, message", [
