@@ -104,4 +104,5 @@ def float_tflite(trained_pipeline, tmp_path_factory):
   import evaluator_runs  # pylint: disable=g-import-not-at-top
   return evaluator_runs.tflite_artifact(
       evaluator_runs.fresh_model(trained_pipeline),
-      str(tmp_path_factory.mktemp("float_tflite")))
+      # The directory names the variant in the evaluator's report.
+      str(tmp_path_factory.mktemp("evaluator") / "float_tflite"))

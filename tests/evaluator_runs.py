@@ -25,7 +25,6 @@ class Run:
     self.evaluation = outputs[spec.EVALUATION_KEY]
     self.blessing = outputs[spec.BLESSING_KEY]
     self.report = executor_harness.report(self.evaluation)
-    assert self.report is not None, f"no report.json in {self.evaluation.uri}"
     self.checks = {c["name"]: c for c in self.report["checks"]}
 
   @property

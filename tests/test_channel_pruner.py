@@ -34,12 +34,6 @@ def _run(trained_pipeline, out_dir, config):
   return outputs[spec.PRUNED_MODEL_KEY], outputs[tuning_spec.MODEL_RUN_KEY]
 
 
-def _report(artifact):
-  report = executor_harness.report(artifact)
-  assert report is not None, f"no report.json in {artifact.uri}"
-  return report
-
-
 @pytest.fixture(scope="module")
 def halved(trained_pipeline, tmp_path_factory):
   """Half the channels of every prunable layer removed, 2 epochs fine-tuning."""
@@ -52,7 +46,7 @@ def halved(trained_pipeline, tmp_path_factory):
 def test_channel_pruning_shrinks_the_model_as_reported(halved):
   from tfx_compression.lib import keras_io  # pylint: disable=g-import-not-at-top
   from tfx_compression.lib import model_cost  # pylint: disable=g-import-not-at-top
-  report = _report(halved[0])
+  report = executor_harness.report(halved[0])
   model = keras_io.load_keras_model(artifact_io.serving_dir(halved[0].uri))
   layers = {l["name"]: l for l in report["layers"]}
   for name, before, after in (("conv1", 16, 8), ("conv2", 32, 16),
@@ -139,7 +133,7 @@ def test_selection_limits_which_layers_shrink(trained_pipeline, tmp_path):
       channels=ChannelPruning(ratio=0.25, latency_runs=5),
       selection=LayerSelection(exclude_names=("conv2",)),
       fine_tuning=FineTuning(epochs=1, steps_per_epoch=5)))
-  layers = {l["name"]: l for l in _report(pruned)["layers"]}
+  layers = {l["name"]: l for l in executor_harness.report(pruned)["layers"]}
   assert layers["conv2"]["channels_after"] == 32
   assert layers["conv1"]["channels_after"] == 12
   assert layers["dense1"]["channels_after"] == 48
@@ -197,6 +191,6 @@ def test_readme_channel_example_runs(trained_pipeline, tmp_path):
   namespace = {}
   exec(block, namespace)  # pylint: disable=exec-used
   pruned, _ = _run(trained_pipeline, str(tmp_path), namespace["config"])
-  report = _report(pruned)
+  report = executor_harness.report(pruned)
   assert report["granularity"] == "channel"
   assert report["flops_ratio"] < 0.75

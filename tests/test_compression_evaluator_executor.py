@@ -208,7 +208,7 @@ def test_unknown_prediction_key_is_refused(trained_pipeline, float_tflite,
 @pytest.mark.parametrize("make, message", [
     (lambda p: (p / "m" / "Format-Serving").mkdir(parents=True) or
      (p / "m" / "Format-Serving" / "tflite").write_bytes(b"not a flatbuffer"),
-     "UnsupportedModelError: "),
+     "tflite is not a readable TFLite model: "),
     (lambda p: (p / "m").mkdir(), "has no Format-Serving directory"),
 ])
 def test_evaluation_error_is_not_blessed(trained_pipeline, tmp_path, make,
@@ -217,4 +217,6 @@ def test_evaluation_error_is_not_blessed(trained_pipeline, tmp_path, make,
   run = evaluate(trained_pipeline, model_artifact(str(tmp_path / "m")),
                  str(tmp_path / "out"), CompressionEvaluatorConfig())
   _assert_refused_before_tfma(run, message)
+  assert run.report["error"].startswith("UnsupportedModelError: "), (
+      run.report["error"])
   assert "Traceback" in run.report["traceback"]

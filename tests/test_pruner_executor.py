@@ -59,14 +59,8 @@ def pruned80(trained_pipeline, tmp_path_factory):
   return pruned, run, before == _digest(source)
 
 
-def _report(artifact):
-  report = executor_harness.report(artifact)
-  assert report is not None, f"no report.json in {artifact.uri}"
-  return report
-
-
 def test_selected_layers_reach_target_sparsity(pruned80):
-  report = _report(pruned80[0])
+  report = executor_harness.report(pruned80[0])
   layers = {l["name"]: l for l in report["layers"]}
   assert sorted(n for n, l in layers.items() if l["pruned"]) == ["conv2", "dense1"]
   for name in ("conv2", "dense1"):
@@ -110,7 +104,7 @@ def test_baseline_artifact_is_not_modified(pruned80):
 
 def test_report_model_run_and_properties(pruned80):
   pruned, run, _ = pruned80
-  report = _report(pruned)
+  report = executor_harness.report(pruned)
   assert report["eval_before"]["accuracy"] > 0.9
   assert report["eval_after"]["accuracy"] > report["eval_before"]["accuracy"] - 0.05
   assert report["weights_gzip_bytes_after"] < 0.6 * report["weights_gzip_bytes_before"]
@@ -137,7 +131,7 @@ def test_two_four_sparsity_with_user_input_fn(trained_pipeline, tmp_path):
       module_file=os.path.join(HERE, "user_input_fn.py"), input_fn="input_fn")
   pruned, _ = _run(trained_pipeline.examples, trained_pipeline.model,
                    str(tmp_path), config)
-  report = _report(pruned)
+  report = executor_harness.report(pruned)
   assert report["data"] == "input_fn"
   assert report["m_by_n_violations"] == {"conv2": 0, "dense1": 0}
   layers = {l["name"]: l for l in report["layers"]}
@@ -168,17 +162,6 @@ def test_model_input_missing_from_examples(trained_pipeline, tmp_path):
   _assert_empty(str(tmp_path / "out"))
 
 
-def test_saved_model_without_keras_metadata_needs_model_fn(trained_pipeline,
-                                                           tmp_path):
-  import tensorflow as tf  # pylint: disable=g-import-not-at-top
-  tf.saved_model.save(small_cnn(), str(tmp_path / "src" / "Format-Serving"))
-  with pytest.raises(UnsupportedModelError,
-                     match=r"saved with tf.saved_model.save .*Set model_fn"):
-    _run(trained_pipeline.examples, model_artifact(str(tmp_path / "src")),
-         str(tmp_path / "out"), PrunerConfig())
-  _assert_empty(str(tmp_path / "out"))
-
-
 def test_model_fn_of_another_architecture_is_refused(trained_pipeline,
                                                     tmp_path):
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
@@ -198,14 +181,3 @@ def test_schedule_too_short_for_frequency(trained_pipeline, tmp_path):
                      match="only one prune step .* Lower schedule.frequency"):
     _run(trained_pipeline.examples, trained_pipeline.model, str(tmp_path), config)
   _assert_empty(str(tmp_path))
-
-
-def test_tflite_input_is_refused(trained_pipeline, tmp_path):
-  tflite = tmp_path / "src" / "Format-Serving" / "tflite"
-  tflite.parent.mkdir(parents=True)
-  tflite.write_bytes(b"TFL3")
-  with pytest.raises(UnsupportedModelError,
-                     match="already holds a TFLite model; Pruner takes Keras"):
-    _run(trained_pipeline.examples, model_artifact(str(tmp_path / "src")),
-         str(tmp_path / "out"), PrunerConfig())
-  _assert_empty(str(tmp_path / "out"))

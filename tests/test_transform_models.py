@@ -45,12 +45,6 @@ def artifacts(penguin):
       transform_graph=out("Transform", "transform_graph"))
 
 
-def _report(artifact):
-  report = executor_harness.report(artifact)
-  assert report is not None, f"no report.json in {artifact.uri}"
-  return report
-
-
 def _convert(artifacts, out, config, transform=True, model=None):
   """(TFLite model, report) of LiteConverter, the Transform graph given or
   not."""
@@ -61,7 +55,7 @@ def _convert(artifacts, out, config, transform=True, model=None):
        lite_spec.TRANSFORM_GRAPH_KEY:
            artifacts.transform_graph if transform else None},
       str(out), config)[lite_spec.TFLITE_MODEL_KEY]
-  return output, _report(output)
+  return output, executor_harness.report(output)
 
 
 def test_tflite_takes_raw_features_with_the_transform_folded_in(artifacts,
@@ -108,7 +102,7 @@ def test_int8_keeps_the_transform_float_and_answers_like_serving(artifacts,
       str(tmp_path), PostTrainingQuantizerConfig(
           num_calibration_examples=100, num_validation_examples=200))[
               ptq_spec.QUANTIZED_MODEL_KEY]
-  report = _report(model)
+  report = executor_harness.report(model)
   reasons = [d["reason"] for d in report["float_layers"]["decisions"]]
   assert any(r.startswith("preprocessing: ") for r in reasons), reasons
   assert report["summary"]["tensor_dtype_counts"]["int8"] > 5
@@ -122,7 +116,7 @@ def _prune(artifacts, out_dir, config, model=None):
                  tuning_spec.MODEL_KEY: model or artifacts.model,
                  tuning_spec.TRANSFORM_GRAPH_KEY: artifacts.transform_graph},
       out_dir, config)[pruner_spec.PRUNED_MODEL_KEY]
-  return pruned, _report(pruned)
+  return pruned, executor_harness.report(pruned)
 
 
 def test_pruner_needs_model_fn_for_a_tf_saved_model_export(artifacts,
@@ -207,7 +201,7 @@ def _evaluate(artifacts, candidate, out_dir):
   from tfx_compression.compression_evaluator.config import CompressionEvaluatorConfig
   config = CompressionEvaluatorConfig(benchmark=Benchmark(
       warmup_runs=2, runs=20, measure_memory=False))
-  return _report(executor_harness.run(
+  return executor_harness.report(executor_harness.run(
       "CompressionEvaluator",
       {evaluator_spec.EXAMPLES_KEY: artifacts.examples,
        evaluator_spec.TRANSFORM_GRAPH_KEY: artifacts.transform_graph,
