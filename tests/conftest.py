@@ -95,3 +95,14 @@ def penguin(tmp_path_factory):
       str(tmp_path_factory.mktemp("penguin")))
   tfx_examples.run(example)
   return example
+
+
+@pytest.fixture(scope="session")
+def float_tflite(trained_pipeline, tmp_path_factory):
+  """The Trainer's model converted to float32 TFLite (a LiteConverter
+  output): the test_compression_evaluator_*.py files' candidate."""
+  import evaluator_runs  # pylint: disable=g-import-not-at-top
+  return evaluator_runs.tflite_artifact(
+      evaluator_runs.fresh_model(trained_pipeline),
+      # The directory names the variant in the evaluator's report.
+      str(tmp_path_factory.mktemp("evaluator") / "float_tflite"))

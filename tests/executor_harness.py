@@ -7,7 +7,7 @@ and the exec properties from the config object, as TFX would pass them.
 
 import json
 import os
-from typing import Dict, Optional
+from typing import Dict
 
 from tfx_compression.candidate_selector import executor as selector_executor
 from tfx_compression.candidate_selector import spec as selector_spec
@@ -89,9 +89,11 @@ def published(outputs) -> Dict[str, list]:
           for k, a in outputs.items()}
 
 
-def report(artifact) -> Optional[dict]:
+def report(artifact) -> dict:
+  """The report.json the executor wrote into `artifact` (fails if none)."""
   path = os.path.join(artifact.uri, "report.json")
-  return json.load(open(path)) if os.path.exists(path) else None
+  assert os.path.isfile(path), f"no report.json in {artifact.uri}"
+  return json.load(open(path))
 
 
 def nothing_published(out_dir: str) -> bool:

@@ -16,9 +16,11 @@ from tfx_compression import properties
 from tfx_compression.candidate_selector import spec
 from tfx_compression.candidate_selector.executor import set_property
 from tfx_compression.candidate_selector.config import CandidateSelectorConfig
+from tfx_compression.compression_evaluator import spec as evaluator_spec
 from tfx_compression.compression_evaluator.config import Benchmark
 from tfx_compression.compression_evaluator.config import Budgets
 from tfx_compression.compression_evaluator.config import CompressionEvaluatorConfig
+from tfx_compression.lite_converter import spec as lite_spec
 from tfx_compression.lite_converter.config import LiteConverterConfig
 
 FAST = Benchmark(warmup_runs=2, runs=20, measure_memory=False)
@@ -41,12 +43,13 @@ def real(trained_pipeline, tmp_path_factory):
   out = tmp_path_factory.mktemp("candidate_selector")
   models = {}
   for i, optimization in enumerate(("none", "dynamic_range")):
-    (model,) = harness.run(
-        "LiteConverter", {"model": trained_pipeline.model,
-                          "examples": trained_pipeline.examples},
+    model = harness.run(
+        "LiteConverter", {lite_spec.MODEL_KEY: trained_pipeline.model,
+                          lite_spec.EXAMPLES_KEY: trained_pipeline.examples},
         str(out / optimization),
         LiteConverterConfig(optimization=optimization,
-                            num_validation_examples=50)).values()
+                            num_validation_examples=50))[
+                                lite_spec.TFLITE_MODEL_KEY]
     model.id = 100 + i
     models[optimization] = model
   models["refused"] = models["none"]
@@ -55,11 +58,13 @@ def real(trained_pipeline, tmp_path_factory):
     budgets = Budgets(max_size_bytes=1) if name == "refused" else Budgets()
     outputs = harness.run(
         "CompressionEvaluator",
-        {"examples": trained_pipeline.examples, "model": model,
-         "baseline_model": trained_pipeline.model},
+        {evaluator_spec.EXAMPLES_KEY: trained_pipeline.examples,
+         evaluator_spec.MODEL_KEY: model,
+         evaluator_spec.BASELINE_MODEL_KEY: trained_pipeline.model},
         str(out / f"eval_{name}"),
         CompressionEvaluatorConfig(benchmark=FAST, budgets=budgets))
-    result[name] = Real(model, outputs["evaluation"], outputs["blessing"])
+    result[name] = Real(model, outputs[evaluator_spec.EVALUATION_KEY],
+                        outputs[evaluator_spec.BLESSING_KEY])
   assert result["none"].blessing.get_int_custom_property("blessed") == 1
   assert result["dynamic_range"].blessing.get_int_custom_property("blessed") == 1
   assert result["refused"].blessing.get_int_custom_property("blessed") == 0
@@ -91,7 +96,7 @@ def _select(candidates, tmp_path, **config):
 
 
 def _comparison(outputs):
-  return json.load(open(os.path.join(outputs["comparison"].uri,
+  return json.load(open(os.path.join(outputs[spec.COMPARISON_KEY].uri,
                                      spec.COMPARISON_JSON_FILE)))
 
 
@@ -101,6 +106,7 @@ def _push(outputs, tmp_path):
   from tfx.components.pusher import executor as pusher_executor
   from tfx.proto import pusher_pb2
   from tfx.types import standard_artifacts
+  from tfx.types import standard_component_specs as stock
   from tfx.utils import proto_utils
   pushed = standard_artifacts.PushedModel()
   pushed.uri = str(tmp_path / "pushed_model")
@@ -108,10 +114,11 @@ def _push(outputs, tmp_path):
       filesystem=pusher_pb2.PushDestination.Filesystem(
           base_directory=str(tmp_path / "serving")))
   pusher_executor.Executor().Do(
-      {"model": [outputs["model"]], "model_blessing": [outputs["blessing"]]},
-      {"pushed_model": [pushed]},
-      {"push_destination": proto_utils.proto_to_json(destination),
-       "custom_config": "null"})
+      {stock.MODEL_KEY: [outputs[spec.MODEL_KEY]],
+       stock.MODEL_BLESSING_KEY: [outputs[spec.BLESSING_KEY]]},
+      {stock.PUSHED_MODEL_KEY: [pushed]},
+      {stock.PUSH_DESTINATION_KEY: proto_utils.proto_to_json(destination),
+       stock.CUSTOM_CONFIG_KEY: "null"})
   return pushed
 
 
@@ -120,8 +127,8 @@ def test_smallest_pushes_the_smallest_blessed_candidate(real, tmp_path):
   winner = real["dynamic_range"]
   assert winner.figure(properties.GZIP_SIZE_BYTES) < real["none"].figure(
       properties.GZIP_SIZE_BYTES)
-  model, blessing = outputs["model"], outputs["blessing"]
-  for artifact in (model, blessing, outputs["comparison"]):
+  model, blessing = outputs[spec.MODEL_KEY], outputs[spec.BLESSING_KEY]
+  for artifact in (model, blessing, outputs[spec.COMPARISON_KEY]):
     assert artifact.get_string_custom_property("selected_variant") == (
         "dynamic_range")
     assert artifact.get_int_custom_property("selected_model_id") == (
@@ -181,8 +188,8 @@ def test_ties_are_broken_by_the_other_figure_then_input_order(real, tmp_path):
                 "quick": same(latency_median_us=30.0)}
   outputs = _select(candidates, tmp_path / "latency", objective="smallest")
   assert _comparison(outputs)["selected"] == "quick"
-  assert "tied with slow" in outputs["blessing"].get_string_custom_property(
-      properties.BLESSING_MESSAGE)
+  assert "tied with slow" in outputs[
+      spec.BLESSING_KEY].get_string_custom_property(properties.BLESSING_MESSAGE)
   # Equal on everything: the first in input order, whichever it is.
   for order in (("a", "b"), ("b", "a")):
     outputs = _select({v: same() for v in order}, tmp_path / "".join(order),
@@ -193,13 +200,14 @@ def test_ties_are_broken_by_the_other_figure_then_input_order(real, tmp_path):
 def test_nothing_blessed_publishes_not_blessed_and_nothing_is_pushed(
     real, tmp_path):
   outputs = _select({"refused": real["refused"]}, tmp_path)
-  blessing = outputs["blessing"]
+  blessing = outputs[spec.BLESSING_KEY]
   assert os.listdir(blessing.uri) == ["NOT_BLESSED"]
   assert blessing.get_int_custom_property("blessed") == 0
   assert "no candidate is blessed" in blessing.get_string_custom_property(
       properties.BLESSING_MESSAGE)
-  assert outputs["model"].get_string_custom_property("selected_variant") == ""
-  assert os.listdir(outputs["model"].uri) == []
+  model = outputs[spec.MODEL_KEY]
+  assert model.get_string_custom_property("selected_variant") == ""
+  assert os.listdir(model.uri) == []
   assert _comparison(outputs)["selected"] is None
   assert _push(outputs, tmp_path).get_int_custom_property("pushed") == 0
   assert not os.path.exists(tmp_path / "serving")
@@ -245,15 +253,15 @@ def test_incomplete_or_mismatched_evaluations_are_never_selected(real,
   assert "its blessing names no model" in problems["unnamed"]
   # Only incomplete ones: nothing is selected, and the message says why.
   outputs = _select({"no_size": no_size}, tmp_path / "only")
-  assert outputs["blessing"].get_int_custom_property("blessed") == 0
+  assert outputs[spec.BLESSING_KEY].get_int_custom_property("blessed") == 0
   assert "lacks gzip_size_bytes" in outputs[
-      "blessing"].get_string_custom_property(properties.BLESSING_MESSAGE)
+      spec.BLESSING_KEY].get_string_custom_property(properties.BLESSING_MESSAGE)
 
 
 def test_comparison_page_has_labelled_plots_frontier_and_winner(real,
                                                                 tmp_path):
   outputs = _select(real, tmp_path)
-  page = open(os.path.join(outputs["comparison"].uri,
+  page = open(os.path.join(outputs[spec.COMPARISON_KEY].uri,
                            spec.COMPARISON_HTML_FILE), encoding="utf-8").read()
   assert page.count("<svg") == 2
   for text in ("Accuracy vs size", "gzip size (KB)", "Accuracy vs latency",

@@ -6,13 +6,18 @@ import os
 import numpy as np
 import pytest
 
-from model_factories import model_artifact
+import executor_harness
 from tfx_compression import artifact_io
 from tfx_compression import properties
 from tfx_compression.errors import CompressionConfigError
+from tfx_compression.fine_tuning import spec as tuning_spec
 from tfx_compression.fine_tuning.config import FineTuning
 from tfx_compression.fine_tuning.config import LayerSelection
-from tfx_compression.pruner import executor
+from tfx_compression.lite_converter import spec as lite_spec
+from tfx_compression.lite_converter.config import LiteConverterConfig
+from tfx_compression.post_training_quantizer import spec as ptq_spec
+from tfx_compression.post_training_quantizer.config import PostTrainingQuantizerConfig
+from tfx_compression.pruner import spec
 from tfx_compression.pruner.channel_config import AutoRatios
 from tfx_compression.pruner.channel_config import ChannelPruning
 from tfx_compression.pruner.config import PolynomialDecay
@@ -22,19 +27,11 @@ TUNING = FineTuning(epochs=2)
 
 
 def _run(trained_pipeline, out_dir, config):
-  from tfx.types import standard_artifacts  # pylint: disable=g-import-not-at-top
-  pruned = model_artifact(os.path.join(out_dir, "model"))
-  run = standard_artifacts.ModelRun()
-  run.uri = os.path.join(out_dir, "run")
-  executor.Executor().Do(
-      {"examples": [trained_pipeline.examples], "model": [trained_pipeline.model]},
-      {"pruned_model": [pruned], "model_run": [run]},
-      {"pruner_config": config.to_json()})
-  return pruned, run
-
-
-def _report(artifact):
-  return json.load(open(os.path.join(artifact.uri, "report.json")))
+  """(pruned model, model run) of the Pruner on the session's model."""
+  outputs = executor_harness.run(
+      "Pruner", {tuning_spec.EXAMPLES_KEY: trained_pipeline.examples,
+                 tuning_spec.MODEL_KEY: trained_pipeline.model}, out_dir, config)
+  return outputs[spec.PRUNED_MODEL_KEY], outputs[tuning_spec.MODEL_RUN_KEY]
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +46,7 @@ def halved(trained_pipeline, tmp_path_factory):
 def test_channel_pruning_shrinks_the_model_as_reported(halved):
   from tfx_compression.lib import keras_io  # pylint: disable=g-import-not-at-top
   from tfx_compression.lib import model_cost  # pylint: disable=g-import-not-at-top
-  report = _report(halved[0])
+  report = executor_harness.report(halved[0])
   model = keras_io.load_keras_model(artifact_io.serving_dir(halved[0].uri))
   layers = {l["name"]: l for l in report["layers"]}
   for name, before, after in (("conv1", 16, 8), ("conv2", 32, 16),
@@ -93,27 +90,18 @@ def test_channel_pruned_model_serves_like_the_original(halved, trained_pipeline,
 
 def test_channel_pruned_model_feeds_lite_converter_and_ptq(
     halved, trained_pipeline, tmp_path):
-  # pylint: disable=g-import-not-at-top
-  from tfx.types import standard_artifacts
-  from tfx_compression.lite_converter import executor as lite
-  from tfx_compression.lite_converter.config import LiteConverterConfig
-  from tfx_compression.post_training_quantizer import executor as ptq
-  from tfx_compression.post_training_quantizer.config import PostTrainingQuantizerConfig
-  out = model_artifact(str(tmp_path / "lite"))
-  lite.Executor().Do({"model": [halved[0]],
-                      "examples": [trained_pipeline.examples]},
-                     {"tflite_model": [out]},
-                     LiteConverterConfig().to_exec_properties())
+  out = executor_harness.run(
+      "LiteConverter", {lite_spec.MODEL_KEY: halved[0],
+                        lite_spec.EXAMPLES_KEY: trained_pipeline.examples},
+      str(tmp_path / "lite"), LiteConverterConfig())[lite_spec.TFLITE_MODEL_KEY]
   assert out.get_custom_property(properties.VALIDATION_ARGMAX_AGREEMENT) == 1.0
-  quantized, sample = model_artifact(str(tmp_path / "q")), \
-      standard_artifacts.Examples()
-  sample.uri = str(tmp_path / "sample")
-  ptq.Executor().Do({"model": [halved[0]],
-                     "examples": [trained_pipeline.examples]},
-                    {"quantized_model": [quantized],
-                     "calibration_examples": [sample]},
-                    PostTrainingQuantizerConfig(
-                        num_calibration_examples=50).to_exec_properties())
+  quantized = executor_harness.run(
+      "PostTrainingQuantizer",
+      {ptq_spec.MODEL_KEY: halved[0],
+       ptq_spec.EXAMPLES_KEY: trained_pipeline.examples},
+      str(tmp_path / "ptq"),
+      PostTrainingQuantizerConfig(num_calibration_examples=50)
+  )[ptq_spec.QUANTIZED_MODEL_KEY]
   # int8 weights; ~6 KB of fixed flatbuffer content keeps the ratio under 4x.
   assert os.path.getsize(artifact_io.tflite_path(quantized.uri)) < \
       0.6 * os.path.getsize(artifact_io.tflite_path(out.uri))
@@ -149,7 +137,7 @@ def test_selection_limits_which_layers_shrink(trained_pipeline, tmp_path):
       channels=ChannelPruning(ratio=0.25, latency_runs=5),
       selection=LayerSelection(exclude_names=("conv2",)),
       fine_tuning=FineTuning(epochs=1, steps_per_epoch=5)))
-  layers = {l["name"]: l for l in _report(pruned)["layers"]}
+  layers = {l["name"]: l for l in executor_harness.report(pruned)["layers"]}
   assert layers["conv2"]["channels_after"] == 32
   assert layers["conv1"]["channels_after"] == 12
   assert layers["dense1"]["channels_after"] == 48
@@ -159,10 +147,11 @@ def test_unknown_layer_ratio_fails_and_publishes_nothing(trained_pipeline,
                                                          tmp_path):
   config = PrunerConfig(granularity="channel", channels=ChannelPruning(
       layer_ratios={"conv9": 0.5}), fine_tuning=FineTuning(epochs=1))
-  with pytest.raises(CompressionConfigError, match=r"conv9.*conv1"):
+  with pytest.raises(CompressionConfigError,
+                     match=r"ratios names unknown layer\(s\) \['conv9'\]; "
+                     r"prunable layers: .*'conv1'"):
     _run(trained_pipeline, str(tmp_path), config)
-  model_dir = tmp_path / "model"
-  assert not model_dir.exists() or not os.listdir(model_dir)
+  assert executor_harness.nothing_published(str(tmp_path))
 
 
 @pytest.mark.parametrize("kwargs, message", [
@@ -206,6 +195,6 @@ def test_readme_channel_example_runs(trained_pipeline, tmp_path):
   namespace = {}
   exec(block, namespace)  # pylint: disable=exec-used
   pruned, _ = _run(trained_pipeline, str(tmp_path), namespace["config"])
-  report = _report(pruned)
+  report = executor_harness.report(pruned)
   assert report["granularity"] == "channel"
   assert report["flops_ratio"] < 0.75

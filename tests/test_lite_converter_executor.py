@@ -6,6 +6,7 @@ import os
 import numpy as np
 import pytest
 
+import executor_harness
 from model_factories import model_artifact
 from model_factories import save_keras
 from model_factories import small_cnn
@@ -15,21 +16,19 @@ from tfx_compression.errors import CompressionConfigError
 from tfx_compression.errors import InputMismatchError
 from tfx_compression.errors import UnsupportedModelError
 from tfx_compression.lib import tflite_run
-from tfx_compression.lite_converter import executor
+from tfx_compression.lite_converter import spec
 from tfx_compression.lite_converter.config import LiteConverterConfig
 
 
-def _run(model, examples, out_uri, **config):
-  output = model_artifact(out_uri)
-  executor.Executor().Do(
-      {"model": [model], "examples": [examples] if examples else []},
-      {"tflite_model": [output]},
-      LiteConverterConfig(**config).to_exec_properties())
-  return output
+def _run(model, examples, out_dir, **config):
+  """The TFLite model LiteConverter publishes (under out_dir/<output key>)."""
+  return executor_harness.run(
+      "LiteConverter", {spec.MODEL_KEY: model, spec.EXAMPLES_KEY: examples},
+      out_dir, LiteConverterConfig(**config))[spec.TFLITE_MODEL_KEY]
 
 
-def _assert_empty(uri):
-  assert not os.path.exists(uri) or os.listdir(uri) == []
+def _assert_empty(out_dir):
+  assert executor_harness.nothing_published(out_dir)
 
 
 def test_writes_validated_tflite_model(trained_pipeline, eval_inputs, tmp_path):

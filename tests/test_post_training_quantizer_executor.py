@@ -7,6 +7,7 @@ import shutil
 
 import pytest
 
+import executor_harness
 from model_factories import model_artifact
 from model_factories import save_keras
 from model_factories import small_cnn
@@ -19,7 +20,7 @@ from tfx_compression.lib import examples_io
 from tfx_compression.lib import keras_io
 from tfx_compression.lib import tflite_run
 from tfx_compression.lib.calibration_sampling import InsufficientExamplesError
-from tfx_compression.post_training_quantizer import executor
+from tfx_compression.post_training_quantizer import spec
 from tfx_compression.post_training_quantizer.config import PostTrainingQuantizerConfig
 
 
@@ -33,19 +34,17 @@ def _examples_artifact(uri, splits):
 
 
 def _run(model, examples, out_dir, **config):
-  outputs = {"quantized_model": [model_artifact(os.path.join(out_dir, "model"))],
-             "calibration_examples": [_examples_artifact(
-                 os.path.join(out_dir, "calibration"), [])]}
-  executor.Executor().Do(
-      {"model": [model], "examples": [examples] if examples else []},
-      outputs, PostTrainingQuantizerConfig(**config).to_exec_properties())
-  return outputs["quantized_model"][0], outputs["calibration_examples"][0]
+  """(quantized model, calibration sample) as the quantizer publishes them."""
+  outputs = executor_harness.run(
+      "PostTrainingQuantizer",
+      {spec.MODEL_KEY: model, spec.EXAMPLES_KEY: examples}, out_dir,
+      PostTrainingQuantizerConfig(**config))
+  return (outputs[spec.QUANTIZED_MODEL_KEY],
+          outputs[spec.CALIBRATION_EXAMPLES_KEY])
 
 
 def _assert_outputs_empty(out_dir):
-  for name in ("model", "calibration"):
-    path = os.path.join(out_dir, name)
-    assert not os.path.exists(path) or os.listdir(path) == [], os.listdir(path)
+  assert executor_harness.nothing_published(out_dir)
 
 
 @pytest.fixture(scope="module")

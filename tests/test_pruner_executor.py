@@ -7,6 +7,7 @@ import os
 import numpy as np
 import pytest
 
+import executor_harness
 from model_factories import model_artifact
 from model_factories import save_keras
 from model_factories import small_cnn
@@ -15,9 +16,12 @@ from tfx_compression import properties
 from tfx_compression.errors import CompressionConfigError
 from tfx_compression.errors import InputMismatchError
 from tfx_compression.errors import UnsupportedModelError
+from tfx_compression.fine_tuning import spec as tuning_spec
 from tfx_compression.fine_tuning.config import FineTuning
 from tfx_compression.fine_tuning.config import LayerSelection
-from tfx_compression.pruner import executor
+from tfx_compression.lite_converter import spec as lite_spec
+from tfx_compression.lite_converter.config import LiteConverterConfig
+from tfx_compression.pruner import spec
 from tfx_compression.pruner.config import PolynomialDecay
 from tfx_compression.pruner.config import PrunerConfig
 
@@ -27,14 +31,11 @@ SELECT = LayerSelection(keep_first_and_last=True)
 
 
 def _run(examples, model, out_dir, config):
-  from tfx.types import standard_artifacts  # pylint: disable=g-import-not-at-top
-  pruned, run = model_artifact(os.path.join(out_dir, "model")), \
-      standard_artifacts.ModelRun()
-  run.uri = os.path.join(out_dir, "run")
-  executor.Executor().Do({"examples": [examples], "model": [model]},
-                         {"pruned_model": [pruned], "model_run": [run]},
-                         {"pruner_config": config.to_json()})
-  return pruned, run
+  """(pruned model, model run) as the Pruner publishes them."""
+  outputs = executor_harness.run(
+      "Pruner", {tuning_spec.EXAMPLES_KEY: examples,
+                 tuning_spec.MODEL_KEY: model}, out_dir, config)
+  return outputs[spec.PRUNED_MODEL_KEY], outputs[tuning_spec.MODEL_RUN_KEY]
 
 
 def _digest(path):
@@ -58,12 +59,8 @@ def pruned80(trained_pipeline, tmp_path_factory):
   return pruned, run, before == _digest(source)
 
 
-def _report(artifact):
-  return json.load(open(os.path.join(artifact.uri, "report.json")))
-
-
 def test_selected_layers_reach_target_sparsity(pruned80):
-  report = _report(pruned80[0])
+  report = executor_harness.report(pruned80[0])
   layers = {l["name"]: l for l in report["layers"]}
   assert sorted(n for n, l in layers.items() if l["pruned"]) == ["conv2", "dense1"]
   for name in ("conv2", "dense1"):
@@ -107,12 +104,12 @@ def test_baseline_artifact_is_not_modified(pruned80):
 
 def test_report_model_run_and_properties(pruned80):
   pruned, run, _ = pruned80
-  report = _report(pruned)
+  report = executor_harness.report(pruned)
   assert report["eval_before"]["accuracy"] > 0.9
   assert report["eval_after"]["accuracy"] > report["eval_before"]["accuracy"] - 0.05
   assert report["weights_gzip_bytes_after"] < 0.6 * report["weights_gzip_bytes_before"]
   assert report["fine_tuning"]["end_step"] % 10 == 0
-  history = json.load(open(os.path.join(run.uri, "history.json")))
+  history = json.load(open(os.path.join(run.uri, tuning_spec.HISTORY_FILE)))
   assert len(history["loss"]) == TUNING.epochs
   events = [f for _, _, fs in os.walk(run.uri) for f in fs if "tfevents" in f]
   assert events, "PruningSummaries wrote no TensorBoard events"
@@ -120,13 +117,10 @@ def test_report_model_run_and_properties(pruned80):
 
 
 def test_output_feeds_lite_converter(pruned80, trained_pipeline, tmp_path):
-  from tfx_compression.lite_converter import executor as lite  # pylint: disable=g-import-not-at-top
-  from tfx_compression.lite_converter.config import LiteConverterConfig  # pylint: disable=g-import-not-at-top
-  out = model_artifact(str(tmp_path))
-  lite.Executor().Do({"model": [pruned80[0]],
-                      "examples": [trained_pipeline.examples]},
-                     {"tflite_model": [out]},
-                     LiteConverterConfig().to_exec_properties())
+  out = executor_harness.run(
+      "LiteConverter", {lite_spec.MODEL_KEY: pruned80[0],
+                        lite_spec.EXAMPLES_KEY: trained_pipeline.examples},
+      str(tmp_path), LiteConverterConfig())[lite_spec.TFLITE_MODEL_KEY]
   assert out.get_custom_property(properties.VALIDATION_ARGMAX_AGREEMENT) == 1.0
 
 
@@ -137,16 +131,15 @@ def test_two_four_sparsity_with_user_input_fn(trained_pipeline, tmp_path):
       module_file=os.path.join(HERE, "user_input_fn.py"), input_fn="input_fn")
   pruned, _ = _run(trained_pipeline.examples, trained_pipeline.model,
                    str(tmp_path), config)
-  report = _report(pruned)
+  report = executor_harness.report(pruned)
   assert report["data"] == "input_fn"
   assert report["m_by_n_violations"] == {"conv2": 0, "dense1": 0}
   layers = {l["name"]: l for l in report["layers"]}
   assert layers["dense1"]["sparsity"] == 0.5 and layers["conv2"]["sparsity"] == 0.5
 
 
-def _assert_empty(*dirs):
-  for d in dirs:
-    assert not os.path.exists(d) or os.listdir(d) == []
+def _assert_empty(out_dir):
+  assert executor_harness.nothing_published(out_dir)
 
 
 def test_missing_label_key(trained_pipeline, tmp_path):
@@ -154,28 +147,19 @@ def test_missing_label_key(trained_pipeline, tmp_path):
   with pytest.raises(InputMismatchError,
                      match=r"label_key 'digit' is not a feature .*\['image', 'label'\]"):
     _run(trained_pipeline.examples, trained_pipeline.model, str(tmp_path), config)
-  _assert_empty(str(tmp_path / "model"), str(tmp_path / "run"))
+  _assert_empty(str(tmp_path))
 
 
 def test_model_input_missing_from_examples(trained_pipeline, tmp_path):
   model = small_cnn(input_name="pixels")
   model.compile(loss="sparse_categorical_crossentropy", optimizer="adam")
   save_keras(model, str(tmp_path / "src" / "Format-Serving"))
-  with pytest.raises(InputMismatchError, match=r"\['pixels'\]"):
+  with pytest.raises(InputMismatchError,
+                     match=r"Model input\(s\) \['pixels'\] are not features "
+                     r"of .*\['image', 'label'\]"):
     _run(trained_pipeline.examples, model_artifact(str(tmp_path / "src")),
          str(tmp_path / "out"), PrunerConfig())
-  _assert_empty(str(tmp_path / "out" / "model"))
-
-
-def test_saved_model_without_keras_metadata_needs_model_fn(trained_pipeline,
-                                                           tmp_path):
-  import tensorflow as tf  # pylint: disable=g-import-not-at-top
-  tf.saved_model.save(small_cnn(), str(tmp_path / "src" / "Format-Serving"))
-  with pytest.raises(UnsupportedModelError,
-                     match=r"saved with tf.saved_model.save .*Set model_fn"):
-    _run(trained_pipeline.examples, model_artifact(str(tmp_path / "src")),
-         str(tmp_path / "out"), PrunerConfig())
-  _assert_empty(str(tmp_path / "out" / "model"))
+  _assert_empty(str(tmp_path / "out"))
 
 
 def test_model_fn_of_another_architecture_is_refused(trained_pipeline,
@@ -187,7 +171,7 @@ def test_model_fn_of_another_architecture_is_refused(trained_pipeline,
     _run(trained_pipeline.examples, model_artifact(str(tmp_path / "src")),
          str(tmp_path / "out"),
          PrunerConfig(model_fn="model_factories.wider_cnn"))
-  _assert_empty(str(tmp_path / "out" / "model"))
+  _assert_empty(str(tmp_path / "out"))
 
 
 def test_schedule_too_short_for_frequency(trained_pipeline, tmp_path):
@@ -196,13 +180,4 @@ def test_schedule_too_short_for_frequency(trained_pipeline, tmp_path):
   with pytest.raises(CompressionConfigError,
                      match="only one prune step .* Lower schedule.frequency"):
     _run(trained_pipeline.examples, trained_pipeline.model, str(tmp_path), config)
-
-
-def test_tflite_input_is_refused(trained_pipeline, tmp_path):
-  tflite = tmp_path / "src" / "Format-Serving" / "tflite"
-  tflite.parent.mkdir(parents=True)
-  tflite.write_bytes(b"TFL3")
-  with pytest.raises(UnsupportedModelError,
-                     match="already holds a TFLite model; Pruner takes Keras"):
-    _run(trained_pipeline.examples, model_artifact(str(tmp_path / "src")),
-         str(tmp_path / "out"), PrunerConfig())
+  _assert_empty(str(tmp_path))

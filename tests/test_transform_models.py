@@ -5,11 +5,12 @@ saved a Functional model with `tf.saved_model.save` and a serving signature
 that parses raw tf.Examples and applies the Transform graph.
 """
 
-import json
 import os
+import types
 
 import pytest
 
+import executor_harness
 import tfx_examples
 from model_factories import model_artifact
 from tfx_compression import artifact_io
@@ -17,12 +18,14 @@ from tfx_compression import properties
 from tfx_compression.errors import ConversionError
 from tfx_compression.errors import InputMismatchError
 from tfx_compression.errors import UnsupportedModelError
+from tfx_compression.compression_evaluator import spec as evaluator_spec
+from tfx_compression.fine_tuning import spec as tuning_spec
 from tfx_compression.fine_tuning.config import FineTuning
-from tfx_compression.lite_converter import executor as lite_executor
+from tfx_compression.lite_converter import spec as lite_spec
 from tfx_compression.lite_converter.config import LiteConverterConfig
-from tfx_compression.post_training_quantizer import executor as ptq_executor
+from tfx_compression.post_training_quantizer import spec as ptq_spec
 from tfx_compression.post_training_quantizer.config import PostTrainingQuantizerConfig
-from tfx_compression.pruner import executor as pruner_executor
+from tfx_compression.pruner import spec as pruner_spec
 from tfx_compression.pruner.channel_config import ChannelPruning
 from tfx_compression.pruner.config import PolynomialDecay
 from tfx_compression.pruner.config import PrunerConfig
@@ -33,30 +36,31 @@ MODEL_FN = {"model_fn": "build",
 
 @pytest.fixture(scope="module")
 def artifacts(penguin):
+  """The penguin pipeline's examples, model and transform_graph (TFX's
+  stock output keys)."""
   out = lambda node, key: tfx_examples.outputs(penguin, node)[key][0]
-  return {"examples": out("CsvExampleGen", "examples"),
-          "model": out("Trainer", "model"),
-          "transform_graph": out("Transform", "transform_graph")}
+  return types.SimpleNamespace(
+      examples=out("CsvExampleGen", "examples"),
+      model=out("Trainer", "model"),
+      transform_graph=out("Transform", "transform_graph"))
 
 
-def _inputs(artifacts, *keys, **replace):
-  inputs = {k: [artifacts[k]] for k in keys}
-  inputs.update({k: [v] for k, v in replace.items()})
-  return inputs
-
-
-def _convert(artifacts, out, config, *keys):
-  output = model_artifact(str(out))
-  lite_executor.Executor().Do(
-      _inputs(artifacts, "model", "examples", *keys),
-      {"tflite_model": [output]}, config.to_exec_properties())
-  return output, json.load(open(os.path.join(output.uri, "report.json")))
+def _convert(artifacts, out, config, transform=True, model=None):
+  """(TFLite model, report) of LiteConverter, the Transform graph given or
+  not."""
+  output = executor_harness.run(
+      "LiteConverter",
+      {lite_spec.MODEL_KEY: model or artifacts.model,
+       lite_spec.EXAMPLES_KEY: artifacts.examples,
+       lite_spec.TRANSFORM_GRAPH_KEY:
+           artifacts.transform_graph if transform else None},
+      str(out), config)[lite_spec.TFLITE_MODEL_KEY]
+  return output, executor_harness.report(output)
 
 
 def test_tflite_takes_raw_features_with_the_transform_folded_in(artifacts,
                                                                 tmp_path):
-  output, report = _convert(artifacts, tmp_path / "out", LiteConverterConfig(),
-                            "transform_graph")
+  output, report = _convert(artifacts, tmp_path / "out", LiteConverterConfig())
   assert report["summary"]["input_names"] == sorted(
       tfx_examples.PENGUIN_FEATURES)
   assert report["summary"]["input_dtypes"]["body_mass_g"] == "int64"
@@ -71,8 +75,7 @@ def test_tflite_takes_raw_features_with_the_transform_folded_in(artifacts,
 
 def test_model_inputs_only_when_asked(artifacts, tmp_path):
   output, report = _convert(artifacts, tmp_path / "out",
-                            LiteConverterConfig(inputs="model"),
-                            "transform_graph")
+                            LiteConverterConfig(inputs="model"))
   assert report["summary"]["input_names"] == sorted(
       f"{f}_xf" for f in tfx_examples.PENGUIN_FEATURES)
   assert output.get_custom_property(properties.TFLITE_INPUTS) == "model"
@@ -84,40 +87,36 @@ def test_without_the_transform_graph_the_refusal_says_what_to_pass(artifacts,
   with pytest.raises(InputMismatchError,
                      match=r"serving_default parses \['body_mass_g'.*Pass the "
                      r"pipeline's transform_graph .* or set inputs='model'"):
-    _convert(artifacts, tmp_path / "out", LiteConverterConfig())
-  assert not os.path.exists(tmp_path / "out") or not os.listdir(
-      tmp_path / "out")
+    _convert(artifacts, tmp_path / "out", LiteConverterConfig(),
+             transform=False)
+  assert executor_harness.nothing_published(str(tmp_path / "out"))
 
 
 def test_int8_keeps_the_transform_float_and_answers_like_serving(artifacts,
                                                                  tmp_path):
-  from tfx.types import standard_artifacts  # pylint: disable=g-import-not-at-top
-  model = model_artifact(str(tmp_path / "int8"))
-  sample = standard_artifacts.Examples()
-  sample.uri = str(tmp_path / "sample")
-  ptq_executor.Executor().Do(
-      _inputs(artifacts, "model", "examples", "transform_graph"),
-      {"quantized_model": [model], "calibration_examples": [sample]},
-      PostTrainingQuantizerConfig(num_calibration_examples=100,
-                                  num_validation_examples=200
-                                  ).to_exec_properties())
-  report = json.load(open(os.path.join(model.uri, "report.json")))
+  model = executor_harness.run(
+      "PostTrainingQuantizer",
+      {ptq_spec.MODEL_KEY: artifacts.model,
+       ptq_spec.EXAMPLES_KEY: artifacts.examples,
+       ptq_spec.TRANSFORM_GRAPH_KEY: artifacts.transform_graph},
+      str(tmp_path), PostTrainingQuantizerConfig(
+          num_calibration_examples=100, num_validation_examples=200))[
+              ptq_spec.QUANTIZED_MODEL_KEY]
+  report = executor_harness.report(model)
   reasons = [d["reason"] for d in report["float_layers"]["decisions"]]
   assert any(r.startswith("preprocessing: ") for r in reasons), reasons
   assert report["summary"]["tensor_dtype_counts"]["int8"] > 5
   assert report["serving_validation"]["argmax_agreement"] >= 0.98
 
 
-def _prune(artifacts, out_dir, config, **replace):
-  from tfx.types import standard_artifacts  # pylint: disable=g-import-not-at-top
-  pruned = model_artifact(os.path.join(out_dir, "model"))
-  run = standard_artifacts.ModelRun()
-  run.uri = os.path.join(out_dir, "run")
-  pruner_executor.Executor().Do(
-      _inputs(artifacts, "examples", "model", "transform_graph", **replace),
-      {"pruned_model": [pruned], "model_run": [run]},
-      {"pruner_config": config.to_json()})
-  return pruned, json.load(open(os.path.join(pruned.uri, "report.json")))
+def _prune(artifacts, out_dir, config, model=None):
+  """(pruned model, report) of the Pruner with the Transform graph."""
+  pruned = executor_harness.run(
+      "Pruner", {tuning_spec.EXAMPLES_KEY: artifacts.examples,
+                 tuning_spec.MODEL_KEY: model or artifacts.model,
+                 tuning_spec.TRANSFORM_GRAPH_KEY: artifacts.transform_graph},
+      out_dir, config)[pruner_spec.PRUNED_MODEL_KEY]
+  return pruned, executor_harness.report(pruned)
 
 
 def test_pruner_needs_model_fn_for_a_tf_saved_model_export(artifacts,
@@ -136,9 +135,8 @@ def test_channel_pruning_rebuilds_the_transform_signature(artifacts,
   pruned, report = _prune(artifacts, str(tmp_path), config)
   assert report["params_ratio"] < 0.9
   # The smaller model serves the raw examples through the Transform graph.
-  output, converted = _convert({**artifacts, "model": pruned},
-                               tmp_path / "tflite", LiteConverterConfig(),
-                               "transform_graph")
+  output, converted = _convert(artifacts, tmp_path / "tflite",
+                               LiteConverterConfig(), model=pruned)
   assert converted["serving_validation"]["max_abs_diff"] < 1e-4
   assert output.get_custom_property(properties.SIZE_BYTES) > 0
 
@@ -152,9 +150,9 @@ def keras_model_with_tft_layer(artifacts, tmp_path_factory):
   from tfx_compression.lib import feature_space
   model = penguin_model_fn.build()
   model.load_weights(os.path.join(artifact_io.serving_dir(
-      artifacts["model"].uri), "variables", "variables")).expect_partial()
+      artifacts.model.uri), "variables", "variables")).expect_partial()
   signatures = penguin_utils_base.make_serving_signatures(
-      model, feature_space.transform_output(artifacts["transform_graph"].uri))
+      model, feature_space.transform_output(artifacts.transform_graph.uri))
   uri = str(tmp_path_factory.mktemp("keras_penguin"))
   model.save(os.path.join(uri, "Format-Serving"), save_format="tf",
              signatures=signatures)
@@ -196,25 +194,20 @@ def test_a_transform_tflite_cannot_run_names_the_op_and_both_ways_out():
     tflite_convert.convert_keras(function)
 
 
-def _evaluate(artifacts, candidate, out_dir, **replace):
+def _evaluate(artifacts, candidate, out_dir):
+  """The CompressionEvaluator's report on `candidate` against the Trainer's."""
   # pylint: disable=g-import-not-at-top
-  from tfx.types import standard_artifacts
-  from tfx_compression.compression_evaluator import executor
   from tfx_compression.compression_evaluator.config import Benchmark
   from tfx_compression.compression_evaluator.config import CompressionEvaluatorConfig
-  evaluation = standard_artifacts.ModelEvaluation()
-  evaluation.uri = os.path.join(out_dir, "evaluation")
-  blessing = standard_artifacts.ModelBlessing()
-  blessing.uri = os.path.join(out_dir, "blessing")
-  candidate.id = 1001
   config = CompressionEvaluatorConfig(benchmark=Benchmark(
       warmup_runs=2, runs=20, measure_memory=False))
-  executor.Executor().Do(
-      dict(_inputs(artifacts, "examples", "transform_graph", **replace),
-           model=[candidate], baseline_model=[artifacts["model"]]),
-      {"evaluation": [evaluation], "blessing": [blessing]},
-      {"evaluator_config": config.to_json()})
-  return json.load(open(os.path.join(evaluation.uri, "report.json")))
+  return executor_harness.report(executor_harness.run(
+      "CompressionEvaluator",
+      {evaluator_spec.EXAMPLES_KEY: artifacts.examples,
+       evaluator_spec.TRANSFORM_GRAPH_KEY: artifacts.transform_graph,
+       evaluator_spec.MODEL_KEY: candidate,
+       evaluator_spec.BASELINE_MODEL_KEY: artifacts.model},
+      out_dir, config)[evaluator_spec.EVALUATION_KEY])
 
 
 @pytest.mark.parametrize("inputs, runs_as", [
@@ -224,9 +217,8 @@ def _evaluate(artifacts, candidate, out_dir, **replace):
 def test_evaluator_compares_tflite_with_the_serving_signature(
     artifacts, tmp_path, inputs, runs_as):
   candidate, _ = _convert(artifacts, tmp_path / "tflite",
-                          LiteConverterConfig(inputs=inputs),
-                          "transform_graph")
-  report = _evaluate(artifacts, candidate, str(tmp_path))
+                          LiteConverterConfig(inputs=inputs))
+  report = _evaluate(artifacts, candidate, str(tmp_path / "evaluation"))
   assert report["error"] is None and report["verdict"] == "BLESSED"
   assert report["candidate"]["runs_as"].startswith(runs_as)
   assert report["baseline"]["runs_as"] == (

@@ -1,17 +1,18 @@
 """WeightClusterer: executor on the session model, cluster-preserving QAT, config."""
 
-import os
-
 import pytest
 
 import executor_harness
 from tfx_compression import artifact_io
 from tfx_compression import properties
 from tfx_compression.errors import CompressionConfigError
+from tfx_compression.fine_tuning import spec as tuning_spec
 from tfx_compression.fine_tuning.config import FineTuning
 from tfx_compression.fine_tuning.config import LayerSelection
 from tfx_compression.lib import clustering
+from tfx_compression.quantization_aware_trainer import spec as qat_spec
 from tfx_compression.quantization_aware_trainer.config import QatConfig
+from tfx_compression.weight_clusterer import spec
 from tfx_compression.weight_clusterer.config import WeightClustererConfig
 
 CLUSTERS = 8
@@ -22,31 +23,27 @@ TUNING = FineTuning(epochs=1, steps_per_epoch=30)
 def clustered(trained_pipeline, tmp_path_factory):
   out = str(tmp_path_factory.mktemp("clustered"))
   outputs = executor_harness.run(
-      "WeightClusterer", {"examples": trained_pipeline.examples,
-                          "model": trained_pipeline.model}, out,
+      "WeightClusterer", {tuning_spec.EXAMPLES_KEY: trained_pipeline.examples,
+                          tuning_spec.MODEL_KEY: trained_pipeline.model}, out,
       WeightClustererConfig(number_of_clusters=CLUSTERS,
                             centroid_init="linear",
                             selection=LayerSelection(
                                 exclude_names=("to_image",)),
                             fine_tuning=TUNING))
-  return outputs["clustered_model"]
+  return outputs[spec.CLUSTERED_MODEL_KEY]
 
 
 @pytest.fixture(scope="module")
 def clustered_qat(trained_pipeline, clustered, tmp_path_factory):
-  from tfx.types import standard_artifacts  # pylint: disable=g-import-not-at-top
-  from tfx_compression.quantization_aware_trainer import executor  # pylint: disable=g-import-not-at-top
-  out = str(tmp_path_factory.mktemp("clustered_qat"))
-  model, run = standard_artifacts.Model(), standard_artifacts.ModelRun()
-  model.uri, run.uri = os.path.join(out, "model"), os.path.join(out, "run")
-  executor.Executor().Do(
-      {"examples": [trained_pipeline.examples], "model": [clustered]},
-      {"qat_model": [model], "model_run": [run]},
-      {"qat_config": QatConfig(io_type="int8", calibrate_ranges=False,
-                               fine_tuning=FineTuning(
-                                   epochs=1, steps_per_epoch=10,
-                                   learning_rate_scale=0.1)).to_json()})
-  return model
+  return executor_harness.run(
+      "QuantizationAwareTrainer",
+      {tuning_spec.EXAMPLES_KEY: trained_pipeline.examples,
+       tuning_spec.MODEL_KEY: clustered},
+      str(tmp_path_factory.mktemp("clustered_qat")),
+      QatConfig(io_type="int8", calibrate_ranges=False,
+                fine_tuning=FineTuning(epochs=1, steps_per_epoch=10,
+                                       learning_rate_scale=0.1)))[
+                                           qat_spec.QAT_MODEL_KEY]
 
 
 def test_clustered_export_keeps_signature_and_clusters(clustered):
