@@ -3,12 +3,15 @@
 import dataclasses
 import os
 
-os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import pytest  # pylint: disable=g-import-not-at-top
+# pylint: disable=g-import-not-at-top,wrong-import-position
+import pytest
 
-PIPELINE_NAME = "tfx-compression-demo"
+# The package sets TF_USE_LEGACY_KERAS=1 before TensorFlow loads.
+from tfx_compression.pipelines.cli import PIPELINE_NAME
+# pylint: enable=g-import-not-at-top,wrong-import-position
+
 TRAIN_EPOCHS = 12
 
 

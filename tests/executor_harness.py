@@ -47,16 +47,6 @@ _COMPONENTS = {
 }
 
 
-def exec_properties(component: str, config) -> Dict[str, object]:
-  if component in ("LiteConverter", "PostTrainingQuantizer", "MicroExporter",
-                   "WeightClusterer", "CoreMLConverter", "CandidateSelector"):
-    return config.to_exec_properties()
-  key = {"Pruner": pruner_spec.CONFIG_KEY,
-         "QuantizationAwareTrainer": qat_spec.CONFIG_KEY,
-         "CompressionEvaluator": evaluator_spec.CONFIG_KEY}[component]
-  return {key: config.to_json()}
-
-
 def run(component: str, inputs: Dict[str, object], out_dir: str, config,
         context=None):
   """Runs `component`'s executor; returns {output key: artifact}.
@@ -79,7 +69,7 @@ def run(component: str, inputs: Dict[str, object], out_dir: str, config,
   executor_class(context).Do(
       {k: [v] for k, v in inputs.items() if v is not None},
       {k: [v] for k, v in outputs.items()},
-      exec_properties(component, config))
+      config.to_exec_properties())
   return outputs
 
 

@@ -6,6 +6,7 @@ import os
 import pytest
 
 from tfx_compression import properties
+from tfx_compression.compression_evaluator import spec
 
 
 @pytest.mark.e2e
@@ -78,7 +79,8 @@ def test_pusher_pushes_only_when_blessed(trained_pipeline, tmp_path):
   message = tight["blessing"][0].get_string_custom_property(
       properties.BLESSING_MESSAGE)
   assert "size_bytes" in message and "exceeds the budget" in message
-  assert os.path.isfile(os.path.join(tight["evaluation"][0].uri, "report.html"))
+  assert os.path.isfile(os.path.join(tight[spec.EVALUATION_KEY][0].uri,
+                                     spec.REPORT_HTML_FILE))
   not_pushed = outputs("Pusher.tight")["pushed_model"][0]
   assert not_pushed.get_int_custom_property("pushed") == 0
   assert not glob.glob(os.path.join(destinations["tight"], "*"))

@@ -4,6 +4,7 @@ import os
 
 import pytest
 
+from tfx_compression.compression_evaluator import spec as evaluator_spec
 from tfx_compression.pipelines import cli
 
 VARIANTS = ("none", "dynamic_range", "ptq_int8", "pruned_tflite", "pruned_qat")
@@ -35,7 +36,7 @@ def test_demo_runs_every_branch_and_pushes_one_winner(trained_pipeline,
   # Pruning (80 % of the big layers) shows after compression.
   assert gzip("pruned_tflite") < 0.5 * gzip("none")
   assert gzip("pruned_qat") < gzip("ptq_int8")
-  assert "report.html" in out
+  assert evaluator_spec.REPORT_HTML_FILE in out
   # One winner, the smallest blessed candidate (the demo's objective), is
   # marked in the table and is the only model pushed.
   outputs = lambda node: results.latest_outputs(
