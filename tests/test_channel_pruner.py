@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import executor_harness
+import serving_checks
 from tfx_compression import artifact_io
 from tfx_compression import properties
 from tfx_compression.errors import CompressionConfigError
@@ -72,20 +73,8 @@ def test_channel_pruning_shrinks_the_model_as_reported(halved):
 
 def test_channel_pruned_model_serves_like_the_original(halved, trained_pipeline,
                                                        eval_inputs):
-  import tensorflow as tf  # pylint: disable=g-import-not-at-top
-  from tfx_compression.lib import keras_io  # pylint: disable=g-import-not-at-top
-  path = artifact_io.serving_dir(halved[0].uri)
-  serving = tf.saved_model.load(path).signatures["serving_default"]
-  (name, spec), = serving.structured_input_signature[1].items()
-  assert (name, spec.dtype) == ("examples", tf.string)
-  assert list(serving.structured_outputs) == ["probabilities"]
-  files = artifact_io.split_files(trained_pipeline.examples, "eval")
-  records = [r.numpy() for r in tf.data.TFRecordDataset(
-      files, compression_type="GZIP").take(200)]
-  served = serving(tf.constant(records))["probabilities"].numpy()
-  keras = keras_io.load_keras_model(path).predict(eval_inputs[0], verbose=0)
-  np.testing.assert_allclose(served, keras, atol=1e-5)
-  assert np.mean(np.argmax(served, 1) == eval_inputs[1]) > 0.85
+  serving_checks.assert_serves_like_keras(
+      halved[0].uri, trained_pipeline.examples, eval_inputs, 0.85)
 
 
 def test_channel_pruned_model_feeds_lite_converter_and_ptq(

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import executor_harness
+import serving_checks
 from model_factories import model_artifact
 from model_factories import save_keras
 from model_factories import small_cnn
@@ -84,18 +85,8 @@ def test_unselected_layers_are_bit_identical(pruned80, keras_model):
 
 def test_serving_signature_is_kept_and_matches_keras(pruned80, trained_pipeline,
                                                      eval_inputs):
-  import tensorflow as tf  # pylint: disable=g-import-not-at-top
-  from tfx_compression.lib import keras_io  # pylint: disable=g-import-not-at-top
-  path = artifact_io.serving_dir(pruned80[0].uri)
-  serving = tf.saved_model.load(path).signatures["serving_default"]
-  assert list(serving.structured_input_signature[1]) == ["examples"]
-  files = artifact_io.split_files(trained_pipeline.examples, "eval")
-  records = [r.numpy() for r in tf.data.TFRecordDataset(
-      files, compression_type="GZIP").take(200)]
-  served = serving(tf.constant(records))["probabilities"].numpy()
-  keras = keras_io.load_keras_model(path).predict(eval_inputs[0], verbose=0)
-  np.testing.assert_allclose(served, keras, atol=1e-5)
-  assert np.mean(np.argmax(served, 1) == eval_inputs[1]) > 0.9
+  serving_checks.assert_serves_like_keras(
+      pruned80[0].uri, trained_pipeline.examples, eval_inputs, 0.9)
 
 
 def test_baseline_artifact_is_not_modified(pruned80):

@@ -165,22 +165,54 @@ NESTED_CONVERTERS = {
 }
 
 
-def check_fine_tuning_fields(config) -> None:
-  """Validates the fields every fine-tuning config shares.
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class FineTuningFields:
+  """Which layers, how to fine-tune, and the user's code.
 
-  `selection` (a LayerSelection), `fine_tuning` (a FineTuning), the user
-  code fields and `trust_model_code` (Pruner, QAT, WeightClusterer).
-
-  Raises:
-    CompressionConfigError: naming the field and the value received.
+  Attributes:
+    selection: Which layers to compress (prune, cluster or fake-quantize).
+    fine_tuning: How to fine-tune (distillation on by default).
+    input_fn: Optional user input function, as 'package.module.fn' or, with
+      `module_file`, a function name in that file. Called as
+      `input_fn(file_pattern, data_accessor, tf_transform_output, batch_size)`
+      like the TFX Trainer templates' `_input_fn`; must yield
+      (features, label) batches. None: the built-in tf.Example reader.
+    module_file: Optional path to a Python file that defines `input_fn`
+      and/or `model_fn` (e.g. the Trainer's module file).
+    model_fn: Needed when the input model was saved with
+      `tf.saved_model.save` (no Keras metadata, as in TFX's examples): the
+      function that builds the Trainer's Keras model, as 'package.module.fn'
+      or, with `module_file`, a function name in that file; called with no
+      arguments. The artifact's variables are restored into its model, which
+      must reproduce the saved model on real examples.
+    trust_model_code: Rebuild Keras Lambda layers from the artifact (their
+      Python bytecode runs in this component). False (default): a model with
+      Lambda layers needs `model_fn`. Recorded on the output artifact.
   """
-  for field, cls in (("selection", LayerSelection),
-                     ("fine_tuning", FineTuning)):
-    if not isinstance(getattr(config, field), cls):
+
+  selection: LayerSelection = LayerSelection()
+  fine_tuning: FineTuning = FineTuning()
+  input_fn: Optional[str] = None
+  module_file: Optional[str] = None
+  model_fn: Optional[str] = None
+  trust_model_code: bool = False
+
+  def check_fine_tuning_fields(self) -> None:
+    """Validates the fields every fine-tuning config shares.
+
+    `selection` (a LayerSelection), `fine_tuning` (a FineTuning), the user
+    code fields and `trust_model_code` (Pruner, QAT, WeightClusterer).
+
+    Raises:
+      CompressionConfigError: naming the field and the value received.
+    """
+    for field, cls in (("selection", LayerSelection),
+                       ("fine_tuning", FineTuning)):
+      if not isinstance(getattr(self, field), cls):
+        raise CompressionConfigError(
+            f"{field} must be a {cls.__name__}; got {getattr(self, field)!r}")
+    check_user_code(self.module_file, self.input_fn, self.model_fn)
+    if not isinstance(self.trust_model_code, bool):
       raise CompressionConfigError(
-          f"{field} must be a {cls.__name__}; got {getattr(config, field)!r}")
-  check_user_code(config.module_file, config.input_fn, config.model_fn)
-  if not isinstance(config.trust_model_code, bool):
-    raise CompressionConfigError(
-        f"trust_model_code must be True or False; got "
-        f"{config.trust_model_code!r}")
+          f"trust_model_code must be True or False; got "
+          f"{self.trust_model_code!r}")

@@ -132,6 +132,21 @@ def steps_per_epoch(num_examples: int, batch_size: int) -> int:
   return max(1, math.ceil(num_examples / batch_size))
 
 
+def fit_taught(student, source_model, teacher, plan, learning_rate: float,
+               tuning, data, callbacks: Sequence = (),
+               compile_student: bool = False) -> FitResult:
+  """Fits `student` as `tuning` says, taught by `teacher` when `plan` distills.
+
+  The distiller is compiled like `source_model`; `student` itself only with
+  `compile_student` (a freshly wrapped model).
+  """
+  trained = trainable(student, teacher, plan)
+  if compile_student or trained is not student:
+    compile_like(trained, source_model, learning_rate, 1.0, tuning.loss)
+  return fit(trained, data.train, tuning.epochs, data.steps_per_epoch,
+             validation_ds=data.eval, callbacks=callbacks)
+
+
 @dataclasses.dataclass(frozen=True)
 class WrappedRun:
   """What fine-tuning a tfmot-wrapped model gave (see `wrap_and_fine_tune`)."""
@@ -164,10 +179,8 @@ def wrap_and_fine_tune(model, tuning, data, wrap, wrapper_class, strip,
   wrapped = wrap(model)
   if not tuning.train_unselected_layers:
     freeze_unwrapped(wrapped, wrapper_class)
-  trained = trainable(wrapped, teacher, distill)
-  compile_like(trained, model, rate, 1.0, tuning.loss)
-  fitted = fit(trained, data.train, tuning.epochs, data.steps_per_epoch,
-               validation_ds=data.eval, callbacks=callbacks)
+  fitted = fit_taught(wrapped, model, teacher, distill, rate, tuning, data,
+                      callbacks, compile_student=True)
   stripped = strip(wrapped)
   compile_like(stripped, model, rate, 1.0, tuning.loss)
   return WrappedRun(

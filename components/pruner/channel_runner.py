@@ -152,12 +152,8 @@ def prune(model, config: PrunerConfig, data, log_dir: str) -> ChannelResult:
   eval_pruned = ft.evaluate(small, data.eval)
   distill = ft.distillation_plan(model, tuning)
   teacher = ft.teacher_for(model, distill, data.eval)
-  trained = ft.trainable(small, teacher, distill)
-  if trained is not small:
-    ft.compile_like(trained, model, rate, 1.0, tuning.loss)
-  fit = ft.fit(trained, data.train, tuning.epochs, data.steps_per_epoch,
-               validation_ds=data.eval,
-               callbacks=[tf_keras.callbacks.TensorBoard(log_dir)])
+  fit = ft.fit_taught(small, model, teacher, distill, rate, tuning, data,
+                      [tf_keras.callbacks.TensorBoard(log_dir)])
   return ChannelResult(
       model=small, plan=plan, ratios=ratios, sensitivity=sensitivity,
       layers=_layers(model, small), eval_before=eval_before,

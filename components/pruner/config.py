@@ -14,7 +14,7 @@ from tfx_compression.errors import CompressionConfigError
 from tfx_compression.fine_tuning import config as tuning_config
 from tfx_compression.lib.prune_steps import DEFAULT_RECOVERY_FRACTION
 from tfx_compression.pruner.channel_config import ChannelPruning
-from tfx_compression.tuning_fields import FineTuningFields
+from tfx_compression.fine_tuning.config import FineTuningFields
 
 
 
@@ -146,7 +146,7 @@ class PrunerConfig(FineTuningFields, config_utils.JsonConfig, key=CONFIG_KEY,
       `ChannelPruning`); the selection limits which layers may shrink.
     selection: Which layers to prune.
     fine_tuning, input_fn, module_file, model_fn, trust_model_code: see
-      `tuning_fields.FineTuningFields` (keyword-only).
+      `fine_tuning.config.FineTuningFields` (keyword-only).
   """
 
   schedule: Optional[Schedule] = None
@@ -164,7 +164,7 @@ class PrunerConfig(FineTuningFields, config_utils.JsonConfig, key=CONFIG_KEY,
     if self.m_by_n[0] >= self.m_by_n[1]:
       raise CompressionConfigError(
           f"m_by_n must have m < n (m zeros in every n weights); got {self.m_by_n}")
-    tuning_config.check_fine_tuning_fields(self)
+    self.check_fine_tuning_fields()
     is_channel = self.granularity is Granularity.CHANNEL
     if is_channel and not isinstance(self.channels, ChannelPruning):
       raise CompressionConfigError(

@@ -9,7 +9,7 @@ from tfx_compression.fine_tuning import config as tuning_config
 from tfx_compression.fine_tuning.config import FineTuning
 from tfx_compression.lib.conversion_options import TfliteInputs
 from tfx_compression.lib.quantization_options import IoType
-from tfx_compression.tuning_fields import FineTuningFields
+from tfx_compression.fine_tuning.config import FineTuningFields
 
 
 class QatScheme(str, enum.Enum):
@@ -62,7 +62,7 @@ class QatConfig(FineTuningFields, config_utils.JsonConfig, key=CONFIG_KEY,
       the QAT Keras model to compare them.
     min_argmax_agreement: Fail below this share of matching argmax.
     input_fn, module_file, model_fn, trust_model_code: see
-      `tuning_fields.FineTuningFields` (keyword-only, as are `selection` and
+      `fine_tuning.config.FineTuningFields` (keyword-only, as are `selection` and
       `fine_tuning`).
     inputs: 'serving' (default): the TFLite model takes the raw features the
       serving signature parses, with the Transform graph folded in; 'model':
@@ -105,7 +105,7 @@ class QatConfig(FineTuningFields, config_utils.JsonConfig, key=CONFIG_KEY,
         self.min_argmax_agreement, "min_argmax_agreement", 0.0, 1.0))
     config_utils.check_int(self.num_validation_examples,
                            "num_validation_examples", minimum=1)
-    tuning_config.check_fine_tuning_fields(self)
+    self.check_fine_tuning_fields()
     for field in ("skip_unsupported_layers", "calibrate_ranges"):
       if not isinstance(getattr(self, field), bool):
         raise CompressionConfigError(

@@ -100,12 +100,8 @@ def train(model, config: QatConfig, data, log_dir: str,
             if config.calibrate_ranges else None)
   ft.compile_like(qat_model, model, rate, 1.0, tuning.loss)
   eval_start = ft.evaluate(qat_model, data.eval)
-  trained = ft.trainable(qat_model, teacher, distill)
-  if trained is not qat_model:
-    ft.compile_like(trained, model, rate, 1.0, tuning.loss)
-  fit = ft.fit(trained, data.train, tuning.epochs, data.steps_per_epoch,
-               validation_ds=data.eval,
-               callbacks=[tf_keras.callbacks.TensorBoard(log_dir)])
+  fit = ft.fit_taught(qat_model, model, teacher, distill, rate, tuning, data,
+                      [tf_keras.callbacks.TensorBoard(log_dir)])
   return QatResult(qat_model=qat_model, selection=selection, scheme=scheme,
                    input_sparsity=input_sparsity, eval_float=eval_float,
                    eval_qat=ft.evaluate(qat_model, data.eval),

@@ -5,7 +5,7 @@ import dataclasses
 from tfx_compression import config_utils
 from tfx_compression.fine_tuning import config as tuning_config
 from tfx_compression.lib.clustering_options import CentroidInit
-from tfx_compression.tuning_fields import FineTuningFields
+from tfx_compression.fine_tuning.config import FineTuningFields
 
 # The component's one exec property (its spec's parameter).
 CONFIG_KEY = "clusterer_config"
@@ -24,7 +24,7 @@ class WeightClustererConfig(FineTuningFields, config_utils.JsonConfig,
       'linear', 'density_based' or 'random'.
     selection: Which layers to cluster (the Pruner's `LayerSelection`).
     fine_tuning, input_fn, module_file, model_fn, trust_model_code: see
-      `tuning_fields.FineTuningFields` (keyword-only).
+      `fine_tuning.config.FineTuningFields` (keyword-only).
   """
 
   number_of_clusters: int = 16
@@ -34,7 +34,7 @@ class WeightClustererConfig(FineTuningFields, config_utils.JsonConfig,
     config_utils.check_int(self.number_of_clusters, "number_of_clusters",
                            minimum=2, maximum=MAX_CLUSTERS)
     config_utils.parse_enum_fields(self)
-    tuning_config.check_fine_tuning_fields(self)
+    self.check_fine_tuning_fields()
 
   @classmethod
   def field_converters(cls):
