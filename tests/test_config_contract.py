@@ -130,3 +130,21 @@ def test_block_pooling_written_uppercase_before_still_reads():
                      match=r"block_pooling must be one of 'avg', 'max'; "
                            r"got 'Max'"):
     PrunerConfig(granularity="block", block_size=(1, 4), block_pooling="Max")
+
+
+@pytest.mark.parametrize("module,names", [
+    ("tfx_compression.pruner.config",
+     ("PrunerConfig", "FineTuning", "LayerSelection", "PolynomialDecay",
+      "ConstantSparsity", "Granularity", "BlockPooling", "CONFIG_KEY")),
+    ("tfx_compression.quantization_aware_trainer.config",
+     ("QatConfig", "QatScheme", "FineTuning", "LayerSelection", "CONFIG_KEY")),
+    ("tfx_compression.weight_clusterer.config",
+     ("WeightClustererConfig", "FineTuning", "LayerSelection", "CONFIG_KEY")),
+    ("tfx_compression.pruner.spec", ("CONFIG_KEY",)),
+    ("tfx_compression.quantization_aware_trainer.spec", ("CONFIG_KEY",)),
+    ("tfx_compression.compression_evaluator.spec", ("CONFIG_KEY",)),
+])
+def test_public_names_of_before_the_refactor_still_import(module, names):
+  import importlib  # pylint: disable=g-import-not-at-top
+  loaded = importlib.import_module(module)
+  assert [n for n in names if not hasattr(loaded, n)] == []

@@ -15,6 +15,8 @@ from tfx_compression.fine_tuning import config as tuning_config
 from tfx_compression.lib.prune_steps import DEFAULT_RECOVERY_FRACTION
 from tfx_compression.pruner.channel_config import ChannelPruning
 from tfx_compression.fine_tuning.config import FineTuningFields
+from tfx_compression.fine_tuning.config import FineTuning  # pylint: disable=unused-import  (re-exported: a public name here)
+from tfx_compression.fine_tuning.config import LayerSelection  # pylint: disable=unused-import  (re-exported: a public name here)
 
 
 

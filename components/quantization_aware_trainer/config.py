@@ -10,6 +10,7 @@ from tfx_compression.fine_tuning.config import FineTuning
 from tfx_compression.lib.conversion_options import TfliteInputs
 from tfx_compression.lib.quantization_options import IoType
 from tfx_compression.fine_tuning.config import FineTuningFields
+from tfx_compression.fine_tuning.config import LayerSelection  # pylint: disable=unused-import  (re-exported: a public name here)
 
 
 class QatScheme(str, enum.Enum):

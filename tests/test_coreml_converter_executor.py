@@ -1,4 +1,4 @@
-"""CoreMLConverter: conversion of the session model on Linux, structural checks."""
+"""CoreMLConverter executor: the session model converted on Linux, structural checks."""
 
 import os
 import sys
@@ -7,8 +7,8 @@ import pytest
 
 import executor_harness
 from tfx_compression import properties
+from tfx_compression.coreml_converter import spec
 from tfx_compression.coreml_converter.config import CoreMLConverterConfig
-from tfx_compression.errors import CompressionConfigError
 from tfx_compression.errors import UnsupportedModelError
 
 MACOS_ONLY = pytest.mark.skipif(
@@ -26,8 +26,8 @@ def _package(artifact):
 def converted(trained_pipeline, tmp_path_factory):
   out = str(tmp_path_factory.mktemp("coreml"))
   return {name: executor_harness.run(
-      "CoreMLConverter", {"model": trained_pipeline.model},
-      os.path.join(out, name), config)["coreml_model"]
+      "CoreMLConverter", {spec.MODEL_KEY: trained_pipeline.model},
+      os.path.join(out, name), config)[spec.COREML_MODEL_KEY]
           for name, config in (
               ("float16", CoreMLConverterConfig()),
               ("int8", CoreMLConverterConfig(precision="float32",
@@ -81,30 +81,7 @@ def test_tflite_model_is_refused(tmp_path):
   uri = str(tmp_path / "tflite")
   artifact_io.write_bytes(artifact_io.tflite_path(uri), b"TFL3")
   with pytest.raises(UnsupportedModelError, match="already holds a TFLite"):
-    executor_harness.run("CoreMLConverter", {"model": model_artifact(uri)},
+    executor_harness.run("CoreMLConverter",
+                         {spec.MODEL_KEY: model_artifact(uri)},
                          str(tmp_path / "out"), CoreMLConverterConfig())
   assert executor_harness.nothing_published(str(tmp_path / "out"))
-
-
-@pytest.mark.parametrize("kwargs,message", [
-    ({"precision": "fp16"},
-     "precision must be one of 'float16', 'float32'; got 'fp16'"),
-    ({"weight_quantization": "int4"},
-     "weight_quantization must be one of 'none', 'int8'; got 'int4'"),
-    ({"trust_model_code": "yes"}, "trust_model_code must be True or False"),
-])
-def test_config_errors_name_field_value_and_allowed(kwargs, message):
-  with pytest.raises(CompressionConfigError, match=message):
-    CoreMLConverterConfig(**kwargs)
-
-
-def test_component_output_and_one_property():
-  from tfx.types import channel_utils  # pylint: disable=g-import-not-at-top
-  from tfx.types import standard_artifacts  # pylint: disable=g-import-not-at-top
-  from tfx_compression import CoreMLConverter  # pylint: disable=g-import-not-at-top
-  component = CoreMLConverter(
-      model=channel_utils.as_channel([standard_artifacts.Model()]),
-      config=CoreMLConverterConfig(weight_quantization="int8"))
-  assert set(component.outputs) == {"coreml_model"}
-  assert CoreMLConverterConfig.from_exec_properties(
-      component.exec_properties).weight_quantization.value == "int8"

@@ -1,11 +1,10 @@
-"""WeightClusterer: executor on the session model, cluster-preserving QAT, config."""
+"""WeightClusterer executor on the session model, and cluster-preserving QAT after it."""
 
 import pytest
 
 import executor_harness
 from tfx_compression import artifact_io
 from tfx_compression import properties
-from tfx_compression.errors import CompressionConfigError
 from tfx_compression.fine_tuning import spec as tuning_spec
 from tfx_compression.fine_tuning.config import FineTuning
 from tfx_compression.fine_tuning.config import LayerSelection
@@ -78,46 +77,3 @@ def test_qat_preserves_clusters_in_int8_tflite(clustered_qat):
   assert all(n <= CLUSTERS for n in unique.values()), unique
   assert report["int8_kernel_unique_values"] == unique
   assert report["accuracy"]["qat_tflite"] > 0.85
-
-
-def test_cluster_preserve_needs_a_clustered_input():
-  from tfx_compression.quantization_aware_trainer import runner  # pylint: disable=g-import-not-at-top
-  with pytest.raises(CompressionConfigError, match="needs a clustered input"):
-    runner.choose_scheme(QatConfig(scheme="cluster_preserve"), 0.0,
-                         clustered=False)
-  assert runner.choose_scheme(QatConfig(), 0.9, clustered=True).value == (
-      "cluster_preserve")
-  assert runner.choose_scheme(QatConfig(), 0.9).value == "prune_preserve"
-
-
-@pytest.mark.parametrize("kwargs,message", [
-    ({"number_of_clusters": 1}, "number_of_clusters must be >= 2; got 1"),
-    ({"number_of_clusters": 300}, "number_of_clusters must be <= 256; got 300"),
-    ({"centroid_init": "KMEANS"},
-     "centroid_init must be one of 'kmeans_plus_plus', 'linear', "
-     "'density_based', 'random'; got 'KMEANS'"),
-    ({"selection": {"exclude_names": []}}, "selection must be a LayerSelection"),
-])
-def test_config_errors_name_field_value_and_allowed(kwargs, message):
-  with pytest.raises(CompressionConfigError, match=message):
-    WeightClustererConfig(**kwargs)
-
-
-def test_too_many_clusters_for_a_layer_is_refused(keras_model):
-  with pytest.raises(CompressionConfigError,
-                     match=r"number_of_clusters 256 exceeds the weights of "
-                           r"layer\(s\) \['conv1 \(144 weights\)'\]"):
-    clustering.select_layers(keras_model, LayerSelection(), 256)
-
-
-def test_component_outputs_and_one_property():
-  from tfx.types import channel_utils  # pylint: disable=g-import-not-at-top
-  from tfx.types import standard_artifacts  # pylint: disable=g-import-not-at-top
-  from tfx_compression import WeightClusterer  # pylint: disable=g-import-not-at-top
-  component = WeightClusterer(
-      examples=channel_utils.as_channel([standard_artifacts.Examples()]),
-      model=channel_utils.as_channel([standard_artifacts.Model()]),
-      config=WeightClustererConfig(number_of_clusters=32))
-  assert set(component.outputs) == {"clustered_model", "model_run"}
-  assert WeightClustererConfig.from_exec_properties(
-      component.exec_properties).number_of_clusters == 32
