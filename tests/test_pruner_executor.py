@@ -105,6 +105,12 @@ def test_report_model_run_and_properties(pruned80):
   events = [f for _, _, fs in os.walk(run.uri) for f in fs if "tfevents" in f]
   assert events, "PruningSummaries wrote no TensorBoard events"
   assert pruned.get_custom_property("eval_accuracy") == report["eval_after"]["accuracy"]
+  # Distilled by default, and recorded like every fine-tuned output.
+  assert report["distillation"]["enabled"]
+  assert json.loads(pruned.get_custom_property(properties.DISTILLATION)) == (
+      report["distillation"])
+  assert report["fine_tuning_seconds"] > 0
+  assert not pruned.has_custom_property(properties.TRUSTED_MODEL_CODE)
 
 
 def test_output_feeds_lite_converter(pruned80, trained_pipeline, tmp_path):

@@ -1,5 +1,6 @@
 """Executor-level tests: QuantizationAwareTrainer on the session's real Trainer output."""
 
+import json
 import os
 
 import numpy as np
@@ -53,6 +54,14 @@ def test_qat_int8_has_int8_kernels_and_keeps_accuracy(qat_default):
       accuracy["float_keras"], accuracy["qat_tflite"], accuracy["examples"]))
   assert accuracy["qat_tflite"] >= accuracy["float_keras"] - 0.005
   assert out.get_custom_property(properties.TFLITE_ACCURACY) == accuracy["qat_tflite"]
+  # The fine-tuning choices are recorded, as on every fine-tuned output.
+  assert json.loads(out.get_custom_property(properties.DISTILLATION)) == (
+      report["distillation"])
+  assert report["distillation"]["enabled"]
+  assert out.get_custom_property(properties.QAT_RANGE_INIT) == (
+      properties.RANGES_CALIBRATED)
+  assert report["range_calibration"] is not None
+  assert report["fine_tuning_seconds"] > 0
 
 
 def test_qat_saved_model_reloads_in_quantize_scope(qat_default, eval_inputs):

@@ -2,7 +2,7 @@
 
 `report_entries` / `set_properties`: whether it distilled (and with which
 alpha / temperature), and for QAT how its quantizer ranges started and what
-BatchNormalization did (channel Pruner and WeightClusterer record these).
+BatchNormalization did (every fine-tuning path records these).
 `set_keras_model_properties`: the format and eval_<metric> properties of a
 fine-tuned Keras Model (Pruner, WeightClusterer).
 """

@@ -27,6 +27,7 @@ def prune_and_export(config, run):
     A `fine_tuning.executor.FineTuned` (report, history, summary).
   """
   # pylint: disable=g-import-not-at-top
+  from tfx_compression.fine_tuning import io as tuning_io
   from tfx_compression.lib import examples_io
   from tfx_compression.lib import feature_space
   from tfx_compression.lib import serving_signature
@@ -48,6 +49,7 @@ def prune_and_export(config, run):
                 **record.report_entries(result))
   _set_properties(run.output, config, report)
   record.set_properties(run.output, result)
+  tuning_io.set_trust_property(run.output, config.trust_model_code)
   return tuning_executor.FineTuned(
       report, result.history,
       f"FLOPs x{report['flops_ratio']:.3f}, params "

@@ -26,8 +26,10 @@ class Executor(tuning_executor.FineTuningExecutor):
     result = runner.prune(run.loaded.keras_model, config, run.data,
                           run.model_run.uri)
     export_diff = run.export(result.stripped_model)
-    report = dict(_report(config, run, result), **run.io_report(export_diff))
+    report = dict(_report(config, run, result), **run.io_report(export_diff),
+                  **record.report_entries(result))
     _set_properties(run.output, config, result, report)
+    record.set_properties(run.output, result)
     tuning_io.set_trust_property(run.output, config.trust_model_code)
     return tuning_executor.FineTuned(
         report, result.history,

@@ -6,6 +6,7 @@ from tfx_compression import conversion_input
 from tfx_compression import properties
 from tfx_compression import tflite_artifact
 from tfx_compression.fine_tuning import executor as tuning_executor
+from tfx_compression.fine_tuning import record
 from tfx_compression.quantization_aware_trainer import spec
 from tfx_compression.quantization_aware_trainer.config import QatConfig
 
@@ -64,8 +65,10 @@ class Executor(tuning_executor.FineTuningExecutor):
         eval_qat_keras=dict(result.eval_qat),
         accuracy={"examples": sample.size if sample else 0,
                   "float_keras": float_accuracy,
-                  "qat_tflite": tflite_accuracy})
+                  "qat_tflite": tflite_accuracy},
+        **record.report_entries(result))
     _set_properties(output, report)
+    record.set_properties(output, result)
     tuning_io.set_trust_property(output, config.trust_model_code)
     return tuning_executor.FineTuned(report, result.history,
                                      f"accuracy {report['accuracy']}")
