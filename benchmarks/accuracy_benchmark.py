@@ -43,6 +43,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 # pylint: disable=g-import-not-at-top,wrong-import-position
 import accuracy_report
+import measure
 import mnist_data
 import seed_scripts
 
@@ -280,7 +281,6 @@ def run_seed(arch, recipe, base, train, evaluation, seed, workdir,
 
 def _latency(rows_by_seed, recipe):
   """1-thread latency of seed 0's float and channel-pruned models."""
-  import measure
   first = rows_by_seed[0]
   chosen = {n: r["_bytes"] for n, r in first.items()
             if n == "float TFLite" or n.startswith("channels")}
@@ -355,12 +355,9 @@ def run(archs, seeds, quick, out_dir, with_scripts=True) -> dict:
 
 def write(result, out_dir: str) -> dict:
   """Adds the targets; writes accuracy.json and accuracy.md to `out_dir`."""
-  os.makedirs(out_dir, exist_ok=True)
   result["targets"] = accuracy_report.targets(result)
-  with open(os.path.join(out_dir, "accuracy.json"), "w") as f:
-    json.dump(result, f, indent=2)
-  with open(os.path.join(out_dir, "accuracy.md"), "w") as f:
-    f.write(accuracy_report.markdown(result))
+  measure.write_results(out_dir, "accuracy", accuracy_report.markdown(result),
+                        result)
   return result
 
 

@@ -94,11 +94,8 @@ def run(quick: bool, out_dir: str) -> dict:
                                      "eval_examples": int(len(labels)),
                                      "rows": rows}
   result["total_seconds"] = time.perf_counter() - started
-  os.makedirs(out_dir, exist_ok=True)
-  with open(os.path.join(out_dir, "channels.json"), "w") as f:
-    json.dump(json.loads(json.dumps(result)), f, indent=2)
-  with open(os.path.join(out_dir, "channels.md"), "w") as f:
-    f.write(markdown(result))
+  measure.write_results(out_dir, "channels", markdown(result),
+                        json.loads(json.dumps(result)))
   return result
 
 

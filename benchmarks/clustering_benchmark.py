@@ -13,7 +13,6 @@ the path; its numbers are not results and are not written to --out.)
 """
 
 import argparse
-import json
 import os
 import sys
 import tempfile
@@ -131,15 +130,14 @@ def main(argv=None):
   print(table)
   print(f"{examples} eval examples; {seconds:.0f} s")
   if not args.quick:
-    os.makedirs(args.out, exist_ok=True)
-    with open(os.path.join(args.out, "clustering.json"), "w") as f:
-      json.dump({"eval_examples": examples, "seconds": seconds, "rows": rows},
-                f, indent=2)
-    with open(os.path.join(args.out, "clustering.md"), "w") as f:
-      f.write("Digits CNN, eval split "
-              f"({examples} examples), 2-core x86 machine, {seconds:.0f} s "
-              "(`benchmarks/clustering_benchmark.py`). Accuracy: the int8 "
-              "TFLite model; × against float TFLite.\n\n" + table + "\n")
+    import measure  # pylint: disable=g-import-not-at-top
+    measure.write_results(
+        args.out, "clustering",
+        "Digits CNN, eval split "
+        f"({examples} examples), 2-core x86 machine, {seconds:.0f} s "
+        "(`benchmarks/clustering_benchmark.py`). Accuracy: the int8 "
+        "TFLite model; × against float TFLite.\n\n" + table,
+        {"eval_examples": examples, "seconds": seconds, "rows": rows})
   return 0
 
 

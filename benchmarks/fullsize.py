@@ -36,7 +36,6 @@ import tfx_compression  # pylint: disable=unused-import
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import concurrent.futures  # pylint: disable=g-import-not-at-top,wrong-import-position
-import json  # pylint: disable=g-import-not-at-top,wrong-import-position
 import platform  # pylint: disable=g-import-not-at-top,wrong-import-position
 import sys  # pylint: disable=g-import-not-at-top,wrong-import-position
 import tempfile  # pylint: disable=g-import-not-at-top,wrong-import-position

@@ -6,6 +6,7 @@ alike; a variant's figure is the median over rounds of each round's median
 (and p90). Ratios are taken against the float TFLite model of the same run.
 """
 
+import json
 import os
 import statistics
 import tempfile
@@ -67,3 +68,18 @@ def peak_memory(variants: Mapping[str, bytes]) -> Dict[str, dict]:
                     "increase_bytes": memory.increase_bytes,
                     "model_bytes": max(0, memory.increase_bytes - runtime)}
   return rows
+
+
+def write_results(out_dir: str, name: str, markdown: str, data=None) -> str:
+  """Writes `<name>.md` (and `<name>.json` of `data`) into `out_dir`.
+
+  Returns the Markdown path.
+  """
+  os.makedirs(out_dir, exist_ok=True)
+  if data is not None:
+    with open(os.path.join(out_dir, f"{name}.json"), "w") as f:
+      json.dump(data, f, indent=2)
+  path = os.path.join(out_dir, f"{name}.md")
+  with open(path, "w") as f:
+    f.write(markdown if markdown.endswith("\n") else markdown + "\n")
+  return path

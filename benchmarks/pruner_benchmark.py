@@ -156,8 +156,8 @@ def main(argv=None):
         f"{statistics.median(r['component_seconds']):.1f} s / "
         f"{statistics.median(r['script_seconds']):.1f} s = {r['wall_time_ratio']:.2f}x |")
   table = "\n".join(lines)
-  with open(os.path.join(args.out, "pruner.md"), "w") as f:
-    f.write(table + "\n")
+  import measure  # pylint: disable=g-import-not-at-top
+  measure.write_results(args.out, "pruner", table)
   print(table)
   return 0
 

@@ -5,7 +5,6 @@ Usage: uv run python benchmarks/qat_benchmark.py [--out benchmarks/results]
 """
 
 import argparse
-import json
 import os
 import sys
 import tempfile
@@ -102,12 +101,11 @@ def main(argv=None):
         f"({base['size_bytes'] / r['size_bytes']:.2f}x) | {r['gzip_bytes']:,} B "
         f"({base['gzip_bytes'] / r['gzip_bytes']:.2f}x) | {sparsity} |")
   table = "\n".join(lines)
-  os.makedirs(args.out, exist_ok=True)
-  with open(os.path.join(args.out, "qat.json"), "w") as f:
-    json.dump({"eval_examples": int(len(labels)), "rows": rows}, f, indent=2)
-  with open(os.path.join(args.out, "qat.md"), "w") as f:
-    f.write(f"Digits eval split ({len(labels)} examples), 2-core x86 machine.\n\n"
-            + table + "\n")
+  import measure  # pylint: disable=g-import-not-at-top
+  measure.write_results(
+      args.out, "qat",
+      f"Digits eval split ({len(labels)} examples), 2-core x86 machine.\n\n"
+      + table, {"eval_examples": int(len(labels)), "rows": rows})
   print(table)
   return 0
 

@@ -65,8 +65,8 @@ def main(argv=None) -> int:
   parser.add_argument("--out", default=RESULTS)
   args = parser.parse_args(argv)
   table = run()
-  with open(os.path.join(args.out, "reshape_xnnpack.md"), "w") as f:
-    f.write(table + "\n")
+  import measure  # pylint: disable=g-import-not-at-top
+  measure.write_results(args.out, "reshape_xnnpack", table)
   print(table)
   return 0
 

@@ -14,7 +14,6 @@ Writes runtimes.md and runtimes.json.
 """
 
 import argparse
-import json
 import os
 import platform
 import time
@@ -162,12 +161,10 @@ def main(argv=None) -> None:
   versions = ", ".join(f"{d['runtime']} {d['version']}" for d in (
       tflite_runtime.describe(tflite_runtime.LITERT),
       tflite_runtime.describe(tflite_runtime.TENSORFLOW)))
-  os.makedirs(args.out, exist_ok=True)
-  with open(os.path.join(args.out, "runtimes.json"), "w") as f:
-    json.dump({"versions": versions, "results": results}, f, indent=2)
+  import measure  # pylint: disable=g-import-not-at-top
   text = _markdown(results, versions, time.monotonic() - start)
-  with open(os.path.join(args.out, "runtimes.md"), "w") as f:
-    f.write(text)
+  measure.write_results(args.out, "runtimes", text,
+                        {"versions": versions, "results": results})
   print(text)
 
 
