@@ -11,12 +11,14 @@ would fail. `candidate_model_id` names the candidate instead.
 import os
 from typing import Optional
 
-from tfx.dsl.io import fileio
-
 from tfx_compression import properties
 
+# tfx/components/evaluator/constants.py's keys (a test pins them).
 PROP_BLESSED = "blessed"
 PROP_CURRENT_MODEL = "current_model"
+PROP_BASELINE_MODEL = "baseline_model"
+PROP_BASELINE_MODEL_ID = "baseline_model_id"
+# The marker files, also the verdicts in report.json and comparison.json.
 BLESSED_FILE = "BLESSED"
 NOT_BLESSED_FILE = "NOT_BLESSED"
 
@@ -24,6 +26,7 @@ NOT_BLESSED_FILE = "NOT_BLESSED"
 def write(artifact, blessed: bool, model_uri: str, message: str,
           candidate_model_id: Optional[int] = None) -> None:
   """Writes the marker file and the blessing properties on `artifact`."""
+  from tfx.dsl.io import fileio  # pylint: disable=g-import-not-at-top
   fileio.makedirs(artifact.uri)
   name = BLESSED_FILE if blessed else NOT_BLESSED_FILE
   with fileio.open(os.path.join(artifact.uri, name), "w") as f:

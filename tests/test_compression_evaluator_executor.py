@@ -20,6 +20,7 @@ from evaluator_runs import tflite_artifact
 from model_factories import model_artifact
 from model_factories import save_keras
 from model_factories import small_cnn
+from tfx_compression import properties
 from tfx_compression.compression_evaluator import checks
 from tfx_compression.compression_evaluator import executor
 from tfx_compression.compression_evaluator import spec
@@ -133,21 +134,26 @@ def test_blessed_run_reports_each_class_from_the_predictions(blessed_run):
 
 def test_blessing_keys_are_the_stock_evaluators():
   from tfx.components.evaluator import constants  # pylint: disable=g-import-not-at-top
-  assert executor.PROP_BLESSED == constants.ARTIFACT_PROPERTY_BLESSED_KEY
-  assert executor.PROP_CURRENT_MODEL == (
+  from tfx_compression import blessing  # pylint: disable=g-import-not-at-top
+  assert blessing.PROP_BLESSED == constants.ARTIFACT_PROPERTY_BLESSED_KEY
+  assert blessing.PROP_CURRENT_MODEL == (
       constants.ARTIFACT_PROPERTY_CURRENT_MODEL_URI_KEY)
-  assert executor.PROP_BASELINE_MODEL == (
+  assert blessing.PROP_BASELINE_MODEL == (
       constants.ARTIFACT_PROPERTY_BASELINE_MODEL_URI_KEY)
-  assert executor.PROP_BASELINE_MODEL_ID == (
+  assert blessing.PROP_BASELINE_MODEL_ID == (
       constants.ARTIFACT_PROPERTY_BASELINE_MODEL_ID_KEY)
-  assert executor.PROP_BLESSING_MESSAGE == (
+  assert properties.BLESSING_MESSAGE == (
       constants.ARTIFACT_PROPERTY_BLESSING_MESSAGE_KEY)
-  # Deliberately another name than the stock current_model_id (see the
-  # executor): TFX's LatestBlessedModelStrategy pairs models by it.
-  assert executor.PROP_CANDIDATE_MODEL_ID != (
+  # Deliberately another name than the stock current_model_id (see
+  # blessing.py): TFX's LatestBlessedModelStrategy pairs models by it.
+  assert properties.CANDIDATE_MODEL_ID != (
       constants.ARTIFACT_PROPERTY_CURRENT_MODEL_ID_KEY)
   assert (constants.BLESSED_FILE_NAME, constants.NOT_BLESSED_FILE_NAME) == (
-      spec.VERDICT_BLESSED, spec.VERDICT_NOT_BLESSED)
+      blessing.BLESSED_FILE, blessing.NOT_BLESSED_FILE) == (
+          spec.VERDICT_BLESSED, spec.VERDICT_NOT_BLESSED)
+  # The evaluator's names of before stay importable.
+  assert (executor.PROP_BLESSED, executor.PROP_BASELINE_MODEL_ID) == (
+      blessing.PROP_BLESSED, blessing.PROP_BASELINE_MODEL_ID)
 
 
 def test_unknown_slice_feature_makes_evaluation_incomplete(trained_pipeline,

@@ -31,8 +31,8 @@ from tfx_compression.compression_evaluator.models import ModelSource
 # not `current_model_id` (see blessing.py), the candidate is named by ours.
 PROP_BLESSED = blessing_io.PROP_BLESSED
 PROP_CURRENT_MODEL = blessing_io.PROP_CURRENT_MODEL
-PROP_BASELINE_MODEL = "baseline_model"
-PROP_BASELINE_MODEL_ID = "baseline_model_id"
+PROP_BASELINE_MODEL = blessing_io.PROP_BASELINE_MODEL
+PROP_BASELINE_MODEL_ID = blessing_io.PROP_BASELINE_MODEL_ID
 PROP_CANDIDATE_MODEL_ID = properties.CANDIDATE_MODEL_ID
 PROP_BLESSING_MESSAGE = properties.BLESSING_MESSAGE
 

@@ -3,6 +3,7 @@
 from tfx.types import component_spec
 from tfx.types import standard_artifacts
 
+from tfx_compression import blessing
 from tfx_compression import spec_channels
 from tfx_compression.compression_evaluator.config import CONFIG_KEY
 from tfx_compression.spec_channels import channel
@@ -17,8 +18,8 @@ EVALUATION_KEY = "evaluation"
 BLESSING_KEY = "blessing"
 
 REPORT_HTML_FILE = "report.html"
-VERDICT_BLESSED = "BLESSED"
-VERDICT_NOT_BLESSED = "NOT_BLESSED"
+VERDICT_BLESSED = blessing.BLESSED_FILE
+VERDICT_NOT_BLESSED = blessing.NOT_BLESSED_FILE
 
 
 class CompressionEvaluatorSpec(component_spec.ComponentSpec):
