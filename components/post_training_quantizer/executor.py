@@ -73,42 +73,23 @@ class Executor(step_executor.StepExecutor,
     """Samples the calibration splits into `sample`; returns inputs and stats."""
     # pylint: disable=g-import-not-at-top
     from tfx_compression.lib import calibration_sampling
-    from tfx_compression.lib import example_stats
-    from tfx_compression.lib import examples_io
-    from tfx_compression.lib import tflite_source
+    from tfx_compression.post_training_quantizer import runner
     # pylint: enable=g-import-not-at-top
     sample.split_names = artifact_utils.encode_split_names([])
     sample.set_int_custom_property(properties.CALIBRATION_EXAMPLES, 0)
     if not needs_calibration(config.mode):
       return None, None
     _check_payload_format(examples)
-    source = (f"split(s) {list(config.calibration_splits)} of Examples "
-              f"{examples.uri}")
-    files = [f for split in config.calibration_splits
-             for f in artifact_io.split_files(examples, split)]
-    calibration_sampling.check_has_examples(files, source)
-    stats = example_stats.scan(files, source)
-    keys = stats.keys
-    missing = sorted(set(space.parse) - keys)
-    if missing:
-      raise InputMismatchError(
-          f"Feature(s) {missing} the quantized model reads "
-          f"({space.description}) are not features of {source}; features: "
-          f"{sorted(keys)}")
-    example_stats.check_features(stats, space.parse, "the quantized model")
-    if config.label_key and config.label_key not in keys:
-      raise InputMismatchError(
-          f"label_key {config.label_key!r} is not a feature of {source}; "
-          f"features: {sorted(keys)}")
-    stats = calibration_sampling.sample_tfrecords(
-        files, os.path.join(sample.uri, f"Split-{spec.CALIBRATION_SPLIT}"),
+    inputs, stats = runner.sample_calibration(
+        [f for split in config.calibration_splits
+         for f in artifact_io.split_files(examples, split)],
+        f"split(s) {list(config.calibration_splits)} of Examples "
+        f"{examples.uri}", space, config,
+        os.path.join(sample.uri, f"Split-{spec.CALIBRATION_SPLIT}"),
         os.path.join(sample.uri, calibration_sampling.STATS_FILE),
-        config.num_calibration_examples, config.sampling,
-        label_key=config.label_key or None, seed=config.seed,
-        make_pipeline=self._make_beam_pipeline, source=source)
+        self._make_beam_pipeline)
     _set_sample_properties(sample, examples, config, stats)
-    return tflite_source.read_inputs(
-        space, examples_io.read_serialized(stats.files, stats.sampled)), stats
+    return inputs, stats
 
 
 def _check_payload_format(examples) -> None:

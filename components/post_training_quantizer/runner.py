@@ -1,9 +1,11 @@
 """The PostTrainingQuantizer's work on plain objects: quantize, prove, compare."""
 
 import dataclasses
-from typing import Any, Mapping, Optional
+from typing import Any, Callable, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
+
+from tfx_compression.errors import InputMismatchError
 
 
 @dataclasses.dataclass(frozen=True)
@@ -33,3 +35,53 @@ def quantize(prepared, config,
       max_relative_output_error=config.max_relative_output_error)
   return Quantized(result, conversion_input.serving_check(
       prepared, result.conversion.model_bytes, config.min_argmax_agreement))
+
+
+def sample_calibration(files: Sequence[str], source: str, space, config,
+                       split_dir: str, stats_path: str,
+                       make_pipeline: Callable) -> Tuple[Mapping[str, np.ndarray],
+                                                         Any]:
+  """Checks the calibration records, samples them with Beam, reads them back.
+
+  Args:
+    files: The calibration splits' TFRecord files.
+    source: How messages name them, e.g. "split(s) ['train'] of Examples ...".
+    space: The quantized model's `feature_space.FeatureSpace`.
+    config: The `PostTrainingQuantizerConfig`.
+    split_dir: Where the sampled split is written.
+    stats_path: Where the sampling statistics are written.
+    make_pipeline: Makes the Beam pipeline (the executor's `beam_pipeline_args`).
+
+  Returns:
+    (model inputs of the sampled records, `calibration_sampling` stats).
+
+  Raises:
+    InputMismatchError: a feature the model reads, or the label key, is
+      missing from the records.
+  """
+  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lib import calibration_sampling
+  from tfx_compression.lib import example_stats
+  from tfx_compression.lib import examples_io
+  from tfx_compression.lib import tflite_source
+  # pylint: enable=g-import-not-at-top
+  calibration_sampling.check_has_examples(files, source)
+  stats = example_stats.scan(files, source)
+  keys = stats.keys
+  missing = sorted(set(space.parse) - keys)
+  if missing:
+    raise InputMismatchError(
+        f"Feature(s) {missing} the quantized model reads "
+        f"({space.description}) are not features of {source}; features: "
+        f"{sorted(keys)}")
+  example_stats.check_features(stats, space.parse, "the quantized model")
+  if config.label_key and config.label_key not in keys:
+    raise InputMismatchError(
+        f"label_key {config.label_key!r} is not a feature of {source}; "
+        f"features: {sorted(keys)}")
+  stats = calibration_sampling.sample_tfrecords(
+      files, split_dir, stats_path, config.num_calibration_examples,
+      config.sampling, label_key=config.label_key or None, seed=config.seed,
+      make_pipeline=make_pipeline, source=source)
+  return tflite_source.read_inputs(
+      space, examples_io.read_serialized(stats.files, stats.sampled)), stats
