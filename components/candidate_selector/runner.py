@@ -187,6 +187,7 @@ def comparison(candidates: Sequence[Candidate], selection: Selection,
     frontier[axis] = pareto_frontier(points)
   winner = selection.winner
   return {
+      "config": config.to_dict(),
       "objective": config.objective.value,
       "weights": dict(config.weights),
       "figures": list(config.figures()),

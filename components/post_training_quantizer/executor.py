@@ -8,7 +8,6 @@ from tfx.dsl.components.base import base_beam_executor
 from tfx.types import artifact_utils
 
 from tfx_compression import artifact_io
-from tfx_compression import config_utils
 from tfx_compression import conversion_input
 from tfx_compression import properties
 from tfx_compression import step_executor
@@ -124,7 +123,7 @@ def _report(config, source_uri, result, stats) -> Dict[str, Any]:
   debug = result.debug
   return {
       "source_model": source_uri,
-      "config": config_utils.to_jsonable(config),
+      "config": config.to_dict(),
       "float_size_bytes": result.float_size_bytes,
       "size_ratio": result.size_ratio,
       # Constant tensors only: what quantization shrinks.
