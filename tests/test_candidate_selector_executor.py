@@ -148,6 +148,8 @@ def test_smallest_pushes_the_smallest_blessed_candidate(real, tmp_path):
       properties.CANDIDATE_MODEL_ID) == winner.model.id
   comparison = _comparison(outputs)
   assert comparison["selected"] == "dynamic_range"
+  assert CandidateSelectorConfig.from_dict(comparison["config"]) == (
+      CandidateSelectorConfig(variants=tuple(real), objective="smallest"))
   by_variant = {c["variant"]: c for c in comparison["candidates"]}
   assert by_variant["refused"]["eligible"] is False
   assert by_variant["none"]["rank"] == 2
