@@ -113,24 +113,6 @@ def check_sequence(value: Any, field: str) -> Tuple:
   return tuple(value)
 
 
-def to_primitives(config) -> dict:
-  """Returns a flat dataclass config as {field: str/int/float} (enums by value)."""
-  import dataclasses  # pylint: disable=g-import-not-at-top
-  return {f.name: (getattr(config, f.name).value
-                   if isinstance(getattr(config, f.name), enum.Enum)
-                   else getattr(config, f.name))
-          for f in dataclasses.fields(config)}
-
-
-def primitive_type(field_type) -> type:
-  """The TFX execution-parameter type of a config field's declared type."""
-  if isinstance(field_type, type) and issubclass(field_type, enum.Enum):
-    return str
-  if field_type in (int, float, str, bool):
-    return field_type
-  raise TypeError(f"no primitive type for config field type {field_type!r}")
-
-
 def to_jsonable(value: Any) -> Any:
   """Dataclasses, enums and tuples as JSON-ready dicts, strings and lists."""
   import dataclasses  # pylint: disable=g-import-not-at-top

@@ -7,7 +7,7 @@ custom properties through `publish`, then adds its own.
 
 import dataclasses
 import json
-from typing import Any, Dict, Optional
+from typing import Any, Dict
 
 from tfx_compression import artifact_io
 from tfx_compression import properties
@@ -63,8 +63,3 @@ def report(result, inputs, serving=None) -> Dict[str, Any]:
       "serving_validation": (None if serving is None else
                              dataclasses.asdict(serving)),
   }
-
-
-def inputs_described(source) -> Optional[str]:
-  """Where the converted model's inputs come from (report.json)."""
-  return source.space.description if source is not None else None

@@ -8,7 +8,7 @@ fixture `float_tflite` (conftest.py).
 from typing import Optional
 
 import executor_harness
-from model_factories import model_artifact
+from model_factories import tflite_model_artifact
 from tfx_compression import artifact_io
 from tfx_compression.compression_evaluator import spec
 from tfx_compression.compression_evaluator.config import Benchmark
@@ -52,9 +52,8 @@ def evaluate(trained_pipeline, candidate, out_dir, config, context=None,
 def tflite_artifact(keras_model, uri):
   """`keras_model` converted to float TFLite, as a Model artifact at `uri`."""
   from tfx_compression.lib import lite_conversion  # pylint: disable=g-import-not-at-top
-  data = lite_conversion.convert_validated(keras_model, None).model_bytes
-  artifact_io.write_bytes(artifact_io.tflite_path(uri), data)
-  return model_artifact(uri)
+  return tflite_model_artifact(
+      uri, lite_conversion.convert_validated(keras_model, None).model_bytes)
 
 
 def fresh_model(trained_pipeline):

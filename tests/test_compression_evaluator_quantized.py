@@ -14,8 +14,7 @@ from evaluator_runs import evaluate
 from evaluator_runs import FAST
 from evaluator_runs import fresh_model
 from evaluator_runs import overall
-from model_factories import model_artifact
-from tfx_compression import artifact_io
+from model_factories import tflite_model_artifact
 from tfx_compression.compression_evaluator import spec
 from tfx_compression.compression_evaluator.config import CompressionEvaluatorConfig
 from tfx_compression.post_training_quantizer import spec as ptq_spec
@@ -91,9 +90,9 @@ def test_int8_io_tflite_is_evaluated_like_its_float_io_export(
   for io_type in ("int8", "float32"):
     data = quantization.quantize(fresh_model(trained_pipeline), "int8",
                                  io_type, calibration).model_bytes
-    uri = str(tmp_path / io_type)
-    artifact_io.write_bytes(artifact_io.tflite_path(uri), data)
-    runs[io_type] = evaluate(trained_pipeline, model_artifact(uri),
+    runs[io_type] = evaluate(trained_pipeline,
+                             tflite_model_artifact(str(tmp_path / io_type),
+                                                   data),
                              str(tmp_path / f"{io_type}_eval"),
                              CompressionEvaluatorConfig(benchmark=FAST))
   int8, float_io = runs["int8"], runs["float32"]

@@ -76,12 +76,9 @@ def test_prediction_matches_keras(converted, keras_model, eval_inputs):
 
 
 def test_tflite_model_is_refused(tmp_path):
-  from model_factories import model_artifact  # pylint: disable=g-import-not-at-top
-  from tfx_compression import artifact_io  # pylint: disable=g-import-not-at-top
-  uri = str(tmp_path / "tflite")
-  artifact_io.write_bytes(artifact_io.tflite_path(uri), b"TFL3")
+  from model_factories import tflite_model_artifact  # pylint: disable=g-import-not-at-top
+  source = tflite_model_artifact(str(tmp_path / "tflite"), b"TFL3")
   with pytest.raises(UnsupportedModelError, match="already holds a TFLite"):
-    executor_harness.run("CoreMLConverter",
-                         {spec.MODEL_KEY: model_artifact(uri)},
+    executor_harness.run("CoreMLConverter", {spec.MODEL_KEY: source},
                          str(tmp_path / "out"), CoreMLConverterConfig())
   assert executor_harness.nothing_published(str(tmp_path / "out"))

@@ -8,18 +8,13 @@ import numpy as np
 import pytest
 
 import executor_harness
-from model_factories import model_artifact
+from model_factories import tflite_model_artifact
 from tfx_compression import artifact_io
 from tfx_compression import properties
 from tfx_compression.errors import FloatIoModelError
 from tfx_compression.errors import UnsupportedModelError
 from tfx_compression.micro_exporter import spec
 from tfx_compression.micro_exporter.config import MicroExporterConfig
-
-
-def _tflite_artifact(uri, model_bytes):
-  artifact_io.write_bytes(artifact_io.tflite_path(uri), model_bytes)
-  return model_artifact(uri)
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +33,7 @@ def tflite_models(trained_pipeline, eval_inputs):
 @pytest.fixture(scope="module")
 def exported(tflite_models, tmp_path_factory):
   out = str(tmp_path_factory.mktemp("micro"))
-  source = _tflite_artifact(os.path.join(out, "int8"), tflite_models["int8"])
+  source = tflite_model_artifact(os.path.join(out, "int8"), tflite_models["int8"])
   outputs = executor_harness.run("MicroExporter", {"model": source},
                                  os.path.join(out, "out"),
                                  MicroExporterConfig())
@@ -108,7 +103,7 @@ def test_c_array_compiles_links_and_holds_the_model(exported, tmp_path):
 
 
 def test_float_io_model_is_refused_by_name(tflite_models, tmp_path):
-  source = _tflite_artifact(str(tmp_path / "float_io"),
+  source = tflite_model_artifact(str(tmp_path / "float_io"),
                             tflite_models["float32"])
   with pytest.raises(FloatIoModelError,
                      match=r"'input image': 'float32'.*allowed I/O dtypes: "

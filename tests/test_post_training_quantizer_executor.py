@@ -11,6 +11,7 @@ import executor_harness
 from model_factories import model_artifact
 from model_factories import save_keras
 from model_factories import small_cnn
+from model_factories import tflite_model_artifact
 from tfx_compression import artifact_io
 from tfx_compression import properties
 from tfx_compression.errors import CompressionConfigError
@@ -185,10 +186,9 @@ def test_full_integer_without_examples(trained_pipeline, tmp_path):
 
 
 def test_tflite_input_is_rejected(trained_pipeline, tmp_path):
-  artifact_io.write_bytes(artifact_io.tflite_path(str(tmp_path / "lite")),
-                          b"TFL3")
   with pytest.raises(UnsupportedModelError, match="already holds a TFLite"):
-    _run(model_artifact(str(tmp_path / "lite")), trained_pipeline.examples,
+    _run(tflite_model_artifact(str(tmp_path / "lite"), b"TFL3"),
+         trained_pipeline.examples,
          str(tmp_path / "out"))
   _assert_outputs_empty(str(tmp_path / "out"))
 

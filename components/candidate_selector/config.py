@@ -2,7 +2,6 @@
 
 import dataclasses
 import enum
-import math
 from typing import Any, Mapping, Tuple
 
 from tfx_compression import config_utils
@@ -106,8 +105,3 @@ class CandidateSelectorConfig(config_utils.JsonConfig, key=CONFIG_KEY,
     if self.objective == Objective.WEIGHTS:
       return tuple(self.weights)
     return (OBJECTIVE_FIGURES[self.objective],)
-
-
-def is_finite_number(value: Any) -> bool:
-  return (isinstance(value, (int, float)) and not isinstance(value, bool) and
-          math.isfinite(value))
