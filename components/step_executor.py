@@ -15,10 +15,10 @@ import contextlib
 from typing import Any, Dict, List, Mapping, Optional
 
 from absl import logging
-from tfx.types import artifact_utils
 
 from tfx_compression import artifact_io
 from tfx_compression import error_boundary
+from tfx_compression.errors import InputMismatchError
 
 
 class Artifacts(dict):
@@ -31,11 +31,20 @@ class Artifacts(dict):
 
 def resolve(artifact_dict: Mapping[str, List[Any]],
             optional: bool = True) -> Artifacts:
-  """The one artifact of each key; an empty list is None if `optional`."""
-  return Artifacts({
-      key: (artifact_utils.get_single_instance(artifacts)
-            if artifacts or not optional else None)
-      for key, artifacts in artifact_dict.items()})
+  """The one artifact of each key; an empty list is None if `optional`.
+
+  Raises:
+    InputMismatchError: a key holds several artifacts (or none, when not
+      `optional`), naming the key and the uris.
+  """
+  resolved = Artifacts()
+  for key, artifacts in artifact_dict.items():
+    if len(artifacts) > 1 or (not artifacts and not optional):
+      raise InputMismatchError(
+          f"{key!r} must hold one artifact; got {len(artifacts)}: "
+          f"{[a.uri for a in artifacts]}")
+    resolved[key] = artifacts[0] if artifacts else None
+  return resolved
 
 
 class StepExecutor:
