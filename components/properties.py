@@ -17,6 +17,10 @@ TFLITE_INPUTS = "tflite_inputs"
 SERVING_ARGMAX_AGREEMENT = "serving_argmax_agreement"
 SERVING_MAX_ABS_DIFF = "serving_max_abs_diff"
 
+# The task the model solves ('multiclass', 'binary', 'regression'; see
+# lib/task.py): on fine-tuned models and on evaluations.
+TASK = "task"
+
 # Values of MODEL_FORMAT.
 FORMAT_TFLITE = "tflite"
 FORMAT_KERAS_SAVED_MODEL = "keras_saved_model"

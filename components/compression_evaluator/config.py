@@ -8,6 +8,7 @@ from typing import Optional, Tuple
 
 from tfx_compression import config_utils
 from tfx_compression.errors import CompressionConfigError
+from tfx_compression.lib.task import Task
 
 
 class Direction(str, enum.Enum):
@@ -19,15 +20,22 @@ class Direction(str, enum.Enum):
 
 # Words in a metric's name that fix which way it improves.
 _HIGHER_IS_BETTER = ("accuracy", "auc", "precision", "recall")
-_LOWER_IS_BETTER = ("loss", "crossentropy", "error")
+_LOWER_IS_BETTER = ("loss", "crossentropy", "error", "deviation")
 
 
-def _known_direction(name: str) -> Optional[Direction]:
+def metric_direction(name: str) -> Optional[Direction]:
+  """Which way metric `name` (snake_case) improves; None when unknown."""
   if any(word in name for word in _HIGHER_IS_BETTER):
     return Direction.HIGHER_IS_BETTER
   if any(word in name for word in _LOWER_IS_BETTER):
     return Direction.LOWER_IS_BETTER
   return None
+
+
+def metric_name(class_name: str) -> str:
+  """TFMA's result name of a metric class: 'AUC' -> 'auc',
+  'MeanSquaredError' -> 'mean_squared_error'."""
+  return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", class_name).lower()
 
 
 def _optional(value, check, field, **bounds):
@@ -40,16 +48,23 @@ class MetricThreshold:
 
   Attributes:
     class_name: A TFMA or tf_keras metric class, e.g. 'SparseCategoricalAccuracy'.
-    max_drop: Largest accepted worsening versus the baseline, in the metric's
-      units, on the whole split (0.02 = two accuracy points).
+    max_drop: Largest accepted worsening versus the baseline on the whole
+      split: in the metric's units (0.02 = two accuracy points; for an
+      error metric, an increase), or with `relative` a share of the
+      baseline's value (0.1 = 10 % worse).
     max_slice_drop: The same on each configured slice; None = `max_drop`.
-    direction: Whether higher or lower values are better.
+    direction: Whether higher or lower values are better; None reads it from
+      the name (accuracy, auc, precision, recall: higher; loss, error:
+      lower), which a metric outside those words must set.
+    relative: `max_drop` is relative: |candidate - baseline| / |baseline|
+      (TFMA's relative change threshold).
   """
 
   class_name: str = "SparseCategoricalAccuracy"
   max_drop: float = 0.02
   max_slice_drop: Optional[float] = None
-  direction: Direction = Direction.HIGHER_IS_BETTER
+  direction: Optional[Direction] = None
+  relative: bool = False
 
   def __post_init__(self):
     set_ = lambda k, v: object.__setattr__(self, k, v)
@@ -63,8 +78,19 @@ class MetricThreshold:
     set_("max_slice_drop", _optional(self.max_slice_drop,
                                      config_utils.check_float,
                                      "metrics.max_slice_drop", minimum=0.0))
-    config_utils.parse_enum_fields(self, "metrics.")
-    expected = _known_direction(self.name)
+    expected = metric_direction(self.name)
+    if self.direction is None:
+      if expected is None:
+        raise CompressionConfigError(
+            f"metrics.direction of {self.class_name} must be set "
+            "('higher_is_better' or 'lower_is_better'): its name does not "
+            "say which way it improves")
+      set_("direction", expected)
+    set_("direction", config_utils.parse_enum(Direction, self.direction,
+                                              "metrics.direction"))
+    if not isinstance(self.relative, bool):
+      raise CompressionConfigError(
+          f"metrics.relative must be True or False; got {self.relative!r}")
     if expected is not None and self.direction is not expected:
       raise CompressionConfigError(
           f"metrics.direction of {self.class_name} must be "
@@ -74,7 +100,11 @@ class MetricThreshold:
   @property
   def name(self) -> str:
     """The metric's name in TFMA results: snake_case of `class_name`."""
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", self.class_name).lower()
+    return metric_name(self.class_name)
+
+  @property
+  def higher_is_better(self) -> bool:
+    return self.direction is Direction.HIGHER_IS_BETTER
 
   @property
   def slice_drop(self) -> float:
@@ -174,7 +204,12 @@ class CompressionEvaluatorConfig(config_utils.JsonConfig, key=CONFIG_KEY,
       signature output key, which converted TFLite models keep); None: the
       models' only output.
     example_split: Split of the examples evaluated.
-    metrics: Metrics with their accepted drop versus the baseline.
+    task: 'multiclass', 'binary' or 'regression'; None reads it from the
+      baseline (its compiled loss and output activation when it was saved
+      by Keras, its output width and values) and the labels (`lib/task.py`).
+      Recorded on the evaluation and the blessing.
+    metrics: Metrics with their accepted drop versus the baseline; empty:
+      the task's defaults (`default_metrics`).
     slices: Feature-key tuples to slice by, e.g. (('label',),); the whole
       split is always evaluated too.
     budgets: Size, latency and memory limits.
@@ -189,7 +224,8 @@ class CompressionEvaluatorConfig(config_utils.JsonConfig, key=CONFIG_KEY,
   label_key: Optional[str] = None
   prediction_key: Optional[str] = None
   example_split: str = "eval"
-  metrics: Tuple[MetricThreshold, ...] = (MetricThreshold(),)
+  task: Optional[Task] = None
+  metrics: Tuple[MetricThreshold, ...] = ()
   slices: Tuple[Tuple[str, ...], ...] = ()
   budgets: Budgets = Budgets()
   benchmark: Benchmark = Benchmark()
@@ -201,11 +237,14 @@ class CompressionEvaluatorConfig(config_utils.JsonConfig, key=CONFIG_KEY,
     for name in ("label_key", "prediction_key"):
       if getattr(self, name) is not None:
         config_utils.check_nonempty_str(getattr(self, name), name)
+    if self.task is not None:
+      set_("task", config_utils.parse_enum(Task, self.task, "task"))
     metrics = tuple(self.metrics) if isinstance(self.metrics, (list, tuple)) else None
-    if not metrics or not all(isinstance(m, MetricThreshold) for m in metrics):
+    if metrics is None or not all(isinstance(m, MetricThreshold)
+                                  for m in metrics):
       raise CompressionConfigError(
-          "metrics must be a non-empty sequence of MetricThreshold; got "
-          f"{self.metrics!r}")
+          "metrics must be a sequence of MetricThreshold (empty: the task's "
+          f"defaults); got {self.metrics!r}")
     names = [m.name for m in metrics]
     if len(set(names)) != len(names):
       raise CompressionConfigError(f"metrics must be distinct; got {names}")
@@ -217,7 +256,7 @@ class CompressionEvaluatorConfig(config_utils.JsonConfig, key=CONFIG_KEY,
             f"{name} must be a {cls.__name__}; got {getattr(self, name)!r}")
     if self.eval_config is not None:
       set_("eval_config", _eval_config_json(self.eval_config))
-      if self.metrics != (MetricThreshold(),) or self.slices:
+      if self.metrics or self.slices:
         raise CompressionConfigError(
             "set metrics and slices in eval_config or in metrics/slices, not "
             "both; got eval_config with metrics="
@@ -226,6 +265,10 @@ class CompressionEvaluatorConfig(config_utils.JsonConfig, key=CONFIG_KEY,
         not self.benchmark.measure_memory):
       raise CompressionConfigError(
           "budgets.max_peak_memory_bytes needs benchmark.measure_memory=True")
+
+  def metrics_for(self, task: Task) -> Tuple[MetricThreshold, ...]:
+    """The metrics gated for a model of `task`: ours, else its defaults."""
+    return self.metrics or default_metrics(task)
 
   @classmethod
   def field_converters(cls):
@@ -238,6 +281,23 @@ class CompressionEvaluatorConfig(config_utils.JsonConfig, key=CONFIG_KEY,
         "budgets": nested(Budgets, "budgets"),
         "benchmark": nested(Benchmark, "benchmark"),
     }
+
+
+def default_metrics(task: Task) -> Tuple[MetricThreshold, ...]:
+  """What each task is judged by when `metrics` is empty.
+
+  multiclass: accuracy may drop 0.02. binary: AUC (ranking, any threshold)
+  0.01 and accuracy at 0.5 0.02. regression: mean squared and mean absolute
+  error may each grow 10 % over the baseline's.
+  """
+  task = Task(task)
+  if task is Task.BINARY:
+    return (MetricThreshold("AUC", 0.01),
+            MetricThreshold("BinaryAccuracy", 0.02))
+  if task is Task.REGRESSION:
+    return (MetricThreshold("MeanSquaredError", 0.1, relative=True),
+            MetricThreshold("MeanAbsoluteError", 0.1, relative=True))
+  return (MetricThreshold(),)
 
 
 def _eval_config_json(value) -> str:

@@ -14,6 +14,9 @@ def set_on(evaluation, report: Dict[str, Any]) -> None:
   """Sets the verdict, overall metrics and candidate figures on `evaluation`."""
   evaluation.set_string_custom_property(properties.EVAL_VERDICT,
                                         report.get("verdict", ""))
+  if report.get("task"):
+    evaluation.set_string_custom_property(properties.TASK,
+                                          report["task"]["task"])
   for result in report.get("metrics") or []:
     if (result["slice_name"] == "Overall" and result["kind"] == "change" and
         result["against"] == "baseline" and result["candidate"] is not None):

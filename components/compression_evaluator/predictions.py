@@ -26,14 +26,19 @@ def feature_name(role: str) -> str:
 
 
 def write(files: Sequence[str], sides, output_key: str, output_dir: str,
-          label_space=None) -> Dict[str, int]:
+          model_task, label_space=None) -> Dict[str, int]:
   """Writes the eval records with each side's `output_key` predictions.
+
+  Binary models' predictions are written as P(label = 1) (`task.tfma_scores`:
+  a logit goes through the sigmoid, two softmax columns give the second),
+  which TFMA's binary metrics read; other tasks' as the model outputs them.
 
   Args:
     files: The eval split's TFRecord files.
     sides: `models.Side`s.
     output_key: The output compared with the label.
     output_dir: Where the gzipped TFRecord goes.
+    model_task: The baseline's `task.ModelTask`.
     label_space: A FeatureSpace computing the label through the Transform
       graph, when the label is not a raw feature; it is written too.
 
@@ -49,6 +54,7 @@ def write(files: Sequence[str], sides, output_key: str, output_dir: str,
   import tensorflow as tf
   from tfx_compression.compression_evaluator import models
   from tfx_compression.lib import examples_io
+  from tfx_compression.lib import task as task_lib
   ds = tf.data.TFRecordDataset(list(files),
                                compression_type=examples_io.compression_of(files))
   tf.io.gfile.makedirs(output_dir)
@@ -62,6 +68,7 @@ def write(files: Sequence[str], sides, output_key: str, output_dir: str,
       for side in sides:
         values = models.as_matrix(side.predict(records)[output_key])
         _check(values, len(records), side.source.role)
+        values = task_lib.tfma_scores(values, model_task)
         columns[feature_name(side.source.role)] = values
         width = values.shape[1]
       labels = _labels(label_space, records)
@@ -70,8 +77,11 @@ def write(files: Sequence[str], sides, output_key: str, output_dir: str,
         features = example.features.feature
         for name, values in columns.items():
           features[name].float_list.value[:] = values[i].tolist()
-        if labels is not None:
+        if labels is not None and model_task.is_classification:
           features[label_space.label].int64_list.value[:] = [int(labels[i])]
+        elif labels is not None:
+          features[label_space.label].float_list.value[:] = [
+              float(labels[i])]
         writer.write(example.SerializeToString())
       count += len(records)
   return {"examples": count, "width": width or 0, "path": path}

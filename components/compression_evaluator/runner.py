@@ -124,25 +124,41 @@ def _label(label_key, sides, keys, transform_dir: Optional[str], source: str):
   return label, space
 
 
-def _check_eval_split(files, source: str, sides, label: Optional[str],
-                      output_key: str) -> None:
-  """Every record feeds each side and has a label the baseline can predict.
+def _check_features(files, source: str, sides, label: Optional[str]):
+  """Every record feeds each side; returns the split's `example_stats.scan`.
 
   Raises:
     InputMismatchError: a feature a side reads is missing (it would be
       default-filled) or misshaped in a record.
-    DataError: a label outside the baseline's classes.
   """
   from tfx_compression.lib import example_stats  # pylint: disable=g-import-not-at-top
   stats = example_stats.scan(files, source, label)
   for side in reversed(sides):  # the baseline's serving defaults first
     example_stats.check_features(stats, side.reads,
                                  f"the {side.source.role} model")
-  if label is not None:
-    baseline = sides[1]
-    example_stats.check_labels(stats, label,
-                               baseline.output_widths.get(output_key),
-                               f"the baseline model's {output_key!r}")
+  return stats
+
+
+def _task(config, files, sides, output_key: str, stats, label):
+  """The baseline's `task.ModelTask`: `config.task`, its Keras loss and
+  activation, its output width and values on the first records, the labels.
+
+  Raises:
+    CompressionConfigError: the task cannot be told (set `task`) or does not
+      fit the output.
+  """
+  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lib import examples_io
+  from tfx_compression.lib import task as task_lib
+  baseline = sides[1]
+  loss, activation = ((None, None) if baseline.source.is_tflite else
+                      task_lib.saved_model_hints(baseline.source.serving_dir))
+  sample = examples_io.read_serialized(files, predictions.BATCH_SIZE)
+  outputs = models.as_matrix(baseline.predict(sample)[output_key])
+  return task_lib.infer(
+      baseline.output_widths.get(output_key, outputs.shape[1]),
+      explicit=config.task, loss=loss, activation=activation,
+      labels=stats.labels if label is not None else None, outputs=outputs)
 
 
 def evaluate(config: CompressionEvaluatorConfig, candidate: ModelSource,
@@ -165,9 +181,10 @@ def evaluate(config: CompressionEvaluatorConfig, candidate: ModelSource,
   """
   # pylint: disable=g-import-not-at-top
   from tfx_compression.compression_evaluator import eval_config as eval_config_lib
+  from tfx_compression.lib import example_stats
   from tfx_compression.lib import examples_io
-  eval_config, rules = eval_config_lib.build(config)
-  label_key, prediction_key = eval_config_lib.keys(config, eval_config)
+  label_key, prediction_key = eval_config_lib.keys(
+      config, eval_config_lib.user_eval_config(config))
   source = f"split {config.example_split!r} ({example_files[0]})"
   keys = examples_io.feature_keys(example_files)
   sources = [candidate, baseline] + ([blessed_baseline] if blessed_baseline
@@ -175,11 +192,19 @@ def evaluate(config: CompressionEvaluatorConfig, candidate: ModelSource,
   sides = _sides(sources, example_files, keys, transform_dir, output_dir)
   output_key = models.prediction_key(prediction_key, sides)
   label, label_space = _label(label_key, sides, keys, transform_dir, source)
-  _check_eval_split(example_files, source, sides, label if label in keys
-                    else None, output_key)
+  raw_label = label if label in keys else None
+  stats = _check_features(example_files, source, sides, raw_label)
+  model_task = _task(config, example_files, sides, output_key, stats,
+                     raw_label)
+  if raw_label is not None:
+    example_stats.check_labels(stats, raw_label, model_task,
+                               f"the baseline model's {output_key!r}")
+  eval_config, rules = eval_config_lib.build(config, model_task.task)
+  eval_config_lib.check_fits_task(rules, model_task)
   written = predictions.write(
       example_files, sides, output_key,
-      os.path.join(output_dir, predictions.PREDICTIONS_DIR), label_space)
+      os.path.join(output_dir, predictions.PREDICTIONS_DIR), model_task,
+      label_space)
   tfma_eval.run(
       tfma_eval.with_models(eval_config, {
           s.source.role: predictions.feature_name(s.source.role)
@@ -187,8 +212,9 @@ def evaluate(config: CompressionEvaluatorConfig, candidate: ModelSource,
       os.path.join(output_dir, predictions.PREDICTIONS_DIR, "*"),
       output_dir, beam_pipeline_args)
   baseline_roles = [s.source.role for s in sides[1:]]
-  per_class_view = per_class.compute(
+  per_class_view = (per_class.compute(
       [written["path"]], label, [s.source.role for s in sides])
+                    if model_task.is_classification else None)
   results, problems = tfma_eval.read_results(output_dir, rules, baseline_roles)
   figures, comparisons = _measure(sides, config)
   checks = [checks_lib.metric_check(r) for r in results]
@@ -203,6 +229,7 @@ def evaluate(config: CompressionEvaluatorConfig, candidate: ModelSource,
   return dict(
       figures,
       baselines=baseline_roles,
+      task=model_task.to_dict(),
       tfma={"compared_as": "predictions of each model as deployed",
             "complete": not problems, "output_path": output_dir,
             "label_key": label, "prediction_key": output_key,

@@ -10,6 +10,7 @@ from typing import Optional, Tuple
 
 from tfx_compression import config_utils
 from tfx_compression.errors import CompressionConfigError
+from tfx_compression.lib.task import Task
 
 
 @dataclasses.dataclass(frozen=True)
@@ -83,6 +84,10 @@ class FineTuning:
       only); None: the component's default (`DEFAULT_ALPHA`).
     temperature: T, in (0, 100]: > 1 softens both distributions so the
       student learns the teacher's ranking of the wrong classes.
+    task: 'multiclass', 'binary' or 'regression'; None reads it from the
+      model's compiled loss, output activation and width, and the labels
+      (`lib/task.py`). Decides the label checks, the distillation loss
+      (regression: mean squared difference to the teacher) and the metrics.
   """
 
   epochs: int = 2
@@ -97,8 +102,12 @@ class FineTuning:
   train_unselected_layers: bool = False
   alpha: Optional[float] = None
   temperature: float = DEFAULT_TEMPERATURE
+  task: Optional[Task] = None
 
   def __post_init__(self):
+    if self.task is not None:
+      object.__setattr__(self, "task", config_utils.parse_enum(
+          Task, self.task, "fine_tuning.task"))
     config_utils.check_int(self.epochs, "fine_tuning.epochs", minimum=1)
     if self.steps_per_epoch is not None:
       config_utils.check_int(self.steps_per_epoch,

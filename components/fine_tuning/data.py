@@ -45,6 +45,9 @@ class TrainingData:
   # derived for a user input_fn).
   space: Any = None
   eval_files: List[str] = dataclasses.field(default_factory=list)
+  # The model's `task.ModelTask` (None when neither the model nor the data
+  # tells, e.g. a user input_fn and a model without a compiled loss).
+  task: Any = None
 
 
 def _check_sample(files, space, serving_features, keys) -> CheckSample:
@@ -58,19 +61,46 @@ def _check_sample(files, space, serving_features, keys) -> CheckSample:
       servable=serving_features is not None and set(serving_features) <= keys)
 
 
+def _task(fine_tuning, loaded, labels):
+  """The model's `task.ModelTask`, from `fine_tuning.task`, model and labels."""
+  from tfx_compression.lib import task as task_lib  # pylint: disable=g-import-not-at-top
+  model = loaded.keras_model
+  if model is None or len(model.outputs) != 1:
+    return None
+  return task_lib.from_keras(model, explicit=fine_tuning.task,
+                             loss=fine_tuning.loss, labels=labels,
+                             field="fine_tuning.task")
+
+
+def _task_or_none(fine_tuning, loaded):
+  """`_task` without labels; None when the model alone does not tell."""
+  from tfx_compression.errors import CompressionConfigError  # pylint: disable=g-import-not-at-top
+  try:
+    return _task(fine_tuning, loaded, None)
+  except CompressionConfigError:
+    return None
+
+
 def _check_splits(examples, fine_tuning, train_files, eval_files, space,
-                  label: Optional[str], loaded) -> None:
-  """Scans both splits: features the model reads, and labels in its range."""
+                  label: Optional[str], loaded):
+  """Scans both splits: features the model reads, labels its task takes.
+
+  Returns:
+    The model's `task.ModelTask` (None without a single-output Keras model).
+  """
   from tfx_compression.lib import example_stats  # pylint: disable=g-import-not-at-top
-  outputs = loaded.keras_model.outputs if loaded.keras_model else []
-  width = int(outputs[0].shape[-1]) if len(outputs) == 1 else None
+  model_task = None
   for split, files in ((fine_tuning.train_split, train_files),
                        (fine_tuning.eval_split, eval_files)):
     stats = example_stats.scan(
         files, f"split {split!r} of Examples {examples.uri}", label)
     example_stats.check_features(stats, space.parse, "the model")
     if label is not None:
-      example_stats.check_labels(stats, label, width, "the model")
+      if model_task is None:
+        model_task = _task(fine_tuning, loaded, stats.labels)
+      example_stats.check_labels(stats, label, model_task, "the model",
+                                 "fine_tuning.task")
+  return model_task or _task_or_none(fine_tuning, loaded)
 
 
 def load(inputs: Mapping[str, Any], fine_tuning, loaded,
@@ -123,9 +153,12 @@ def load(inputs: Mapping[str, Any], fine_tuning, loaded,
     if not input_fn:
       raise
     label = None  # The user's input_fn yields its own labels.
+  model_task = None
   if not input_fn:
-    _check_splits(examples, fine_tuning, train_files, eval_files, space,
-                  label if label in keys else None, loaded)
+    model_task = _check_splits(examples, fine_tuning, train_files, eval_files,
+                               space, label if label in keys else None, loaded)
+  else:
+    model_task = _task_or_none(fine_tuning, loaded)
   check = _check_sample(eval_files, space, serving, keys)
   if label is not None:
     label_info = None
@@ -138,7 +171,7 @@ def load(inputs: Mapping[str, Any], fine_tuning, loaded,
         files, space, fine_tuning.batch_size, shuffle)
     return TrainingData(make(train_files, True), make(eval_files, False),
                         steps, "built-in reader", check, label,
-                        space.description, space, eval_files)
+                        space.description, space, eval_files, model_task)
   from tfx_compression import user_code
   fn = user_code.load_fn("input_fn", input_fn, module_file)
   from tfx.components.trainer import fn_args_utils
@@ -161,4 +194,5 @@ def load(inputs: Mapping[str, Any], fine_tuning, loaded,
   return TrainingData(make(args.train_files),
                       make(args.eval_files).take(eval_steps), steps, input_fn,
                       check, label, f"input_fn {input_fn}",
-                      space if label is not None else None, eval_files)
+                      space if label is not None else None, eval_files,
+                      model_task)

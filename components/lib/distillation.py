@@ -10,7 +10,10 @@ logits (Hinton et al., 2015; T^2 keeps the soft term's gradients at the scale
 of the hard term's). Models that output probabilities (a softmax or sigmoid
 last layer) are brought back to logits as log(p): softmax(log(p) / T) equals
 softmax(logits / T), so the result does not depend on which one the model
-outputs.
+outputs. A binary model's one column is the two classes [1 - p, p] (or
+logits [0, z]): a two-class KL. A regression model (`task.infer` says which)
+has no classes: its soft term is the mean squared difference between the
+teacher's and the student's outputs, and T does not apply.
 
 The teacher's predictions are computed on the fly, one batch at a time, in
 inference mode: memory grows by one copy of the teacher's weights plus the
@@ -34,6 +37,7 @@ class Outputs(str, enum.Enum):
 
   LOGITS = "logits"
   PROBABILITIES = "probabilities"
+  VALUES = "values"  # regression outputs
 
 
 @dataclasses.dataclass(frozen=True)
@@ -66,47 +70,40 @@ def _loss_from_logits(loss) -> Optional[bool]:
   return bool(value) if value is not None else None
 
 
-def _activation_name(layer) -> Optional[str]:
+def activation_name(layer) -> Optional[str]:
   import tf_keras  # pylint: disable=g-import-not-at-top
   if isinstance(layer, tf_keras.layers.Softmax):
     return "softmax"
   activation = getattr(layer, "activation", None)
   inner = getattr(layer, "layer", None)  # tfmot wrappers
   if activation is None and inner is not None:
-    return _activation_name(inner)
+    return activation_name(inner)
   return getattr(activation, "__name__", None)
 
 
 def detect_outputs(model, loss=None) -> Outputs:
-  """Whether `model`'s single output is logits or probabilities.
+  """Whether `model`'s single output is logits, probabilities or values.
 
-  The compiled loss decides when it says (`from_logits` of a Keras loss
-  object, e.g. TFX examples' `SparseCategoricalCrossentropy(from_logits=True)`);
-  otherwise the last layer's activation: softmax or sigmoid means
-  probabilities, linear means logits.
+  `task.from_keras` decides: the compiled loss when it says (a regression
+  loss, or `from_logits` of a Keras loss object, e.g. TFX examples'
+  `SparseCategoricalCrossentropy(from_logits=True)`), otherwise the last
+  layer's activation: softmax or sigmoid means probabilities.
 
   Raises:
-    UnsupportedModelError: several outputs, or an activation that is neither.
+    UnsupportedModelError: several outputs, or a task that cannot be read.
   """
+  from tfx_compression.lib import task as task_lib  # pylint: disable=g-import-not-at-top
   if len(model.outputs) != 1:
     raise UnsupportedModelError(
-        f"distillation needs a single-output classifier; model {model.name!r} "
+        f"distillation needs a single-output model; model {model.name!r} "
         f"has {len(model.outputs)} outputs")
-  from_logits = _loss_from_logits(loss if loss is not None else
-                                  getattr(model, "loss", None))
-  if from_logits is not None:
-    return Outputs.LOGITS if from_logits else Outputs.PROBABILITIES
-  last = model.outputs[0].node.layer
-  name = _activation_name(last)
-  if name in ("softmax", "sigmoid"):
-    return Outputs.PROBABILITIES
-  if name == "linear":
-    return Outputs.LOGITS
-  raise UnsupportedModelError(
-      f"cannot tell whether model {model.name!r} outputs logits or "
-      f"probabilities: its last layer {last.name!r} has activation {name!r} "
-      "and the loss does not say (from_logits). Set fine_tuning.alpha=1.0 to "
-      "fine-tune without distillation.")
+  try:
+    found = task_lib.from_keras(model, loss=loss, field="fine_tuning.task")
+  except ValueError as e:
+    raise UnsupportedModelError(
+        f"cannot tell what model {model.name!r} outputs ({e}). Set "
+        "fine_tuning.alpha=1.0 to fine-tune without distillation.") from e
+  return Outputs(found.scores.value)
 
 
 def plan(model, alpha: float, temperature: float, explicit: bool,
@@ -133,9 +130,9 @@ def plan(model, alpha: float, temperature: float, explicit: bool,
     if explicit:
       raise
     return Plan(1.0, temperature, None, f"off: {e}")
-  how = ("the loss's from_logits" if _loss_from_logits(
+  how = ("the compiled loss" if _loss_from_logits(
       loss if loss is not None else getattr(model, "loss", None)) is not None
-         else "the last layer's activation")
+         or outputs is Outputs.VALUES else "the last layer's activation")
   return Plan(alpha, temperature, outputs, f"{outputs.value}, from {how}")
 
 
@@ -157,8 +154,15 @@ def as_logits(outputs, kind: Outputs):
 
 def soft_loss(teacher_outputs, student_outputs, kind: Outputs,
               temperature: float):
-  """T^2 x mean over the batch of KL(teacher_T || student_T)."""
+  """T^2 x mean over the batch of KL(teacher_T || student_T).
+
+  Regression outputs (`Outputs.VALUES`): the mean squared difference.
+  """
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  if kind is Outputs.VALUES:
+    return tf.reduce_mean(tf.math.squared_difference(
+        tf.cast(teacher_outputs, tf.float32),
+        tf.cast(student_outputs, tf.float32)))
   t = tf.nn.log_softmax(as_logits(teacher_outputs, kind) / temperature)
   s = tf.nn.log_softmax(as_logits(student_outputs, kind) / temperature)
   kl = tf.reduce_sum(tf.exp(t) * (t - s), axis=-1)

@@ -9,7 +9,8 @@ record index and what is allowed:
   `default_value` would fill it silently, and both models would be scored
   on default inputs;
 - a record whose feature has another number of values than the model reads;
-- a label outside the model's classes.
+- a label the model's task cannot take (a class index outside its classes,
+  a non-finite regression target).
 """
 
 import dataclasses
@@ -151,33 +152,46 @@ def check_features(stats: SplitStats, parse: Mapping[str, object],
           f"{info.dtype}.")
 
 
-def check_labels(stats: SplitStats, label: str, num_classes: Optional[int],
-                 what: str) -> None:
-  """Refuses labels outside [0, num_classes) (or {0, 1} for one output).
+def check_labels(stats: SplitStats, label: str, model_task, what: str,
+                 task_field: str = "task") -> None:
+  """Refuses labels the model's task cannot take.
 
   Args:
-    num_classes: The width of the model's prediction (1: a binary score);
-      None skips the range check.
+    model_task: The model's `task.ModelTask`; None checks presence only.
+      Classification: labels are class indices in [0, width) ({0, 1} for
+      binary). Regression: labels are finite numbers.
+    task_field: The config field that sets the task, for messages.
 
   Raises:
-    DataError: a record without exactly one label value, or one outside the
-      range, naming the split, the value and a record index.
+    DataError: a record without exactly one label value, or one the task
+      cannot take, naming the split, the value and a record index.
   """
+  import math  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lib import task as task_lib  # pylint: disable=g-import-not-at-top
   entry = stats.features.get(label)
   unlabelled = stats.records - (entry.lengths.get(1, [0])[0] if entry else 0)
   if unlabelled:
     raise DataError(
         f"{unlabelled} of {stats.records} records of {stats.source} have no "
         f"single value for the label {label!r}")
-  if num_classes is None:
+  if model_task is None:
     return
-  allowed = range(2) if num_classes == 1 else range(num_classes)
-  bad = sorted(v for v in stats.labels if v not in allowed)
+  if model_task.task is task_lib.Task.REGRESSION:
+    bad = sorted((v for v in stats.labels
+                  if not isinstance(v, (int, float)) or
+                  not math.isfinite(float(v))), key=str)
+    allowed = "finite numbers (a regression target)"
+  else:
+    classes = 2 if model_task.task is task_lib.Task.BINARY else model_task.width
+    bad = sorted((v for v in stats.labels
+                  if not isinstance(v, (int, float)) or
+                  float(v) not in range(classes)), key=str)
+    allowed = f"class indices 0..{classes - 1}"
   if bad:
     value = bad[0]
     raise DataError(
         f"label {label!r} is {value!r} in record "
         f"{stats.first_label_index[value]} of {stats.source} "
-        f"({stats.labels[value]} records like it); {what} predicts "
-        f"{num_classes} class(es): allowed labels are "
-        f"{allowed.start}..{allowed.stop - 1}.")
+        f"({stats.labels[value]} records like it); {what} is a "
+        f"{model_task.task.value} model ({model_task.reason}): allowed labels "
+        f"are {allowed}. If the task is wrong, set {task_field}.")

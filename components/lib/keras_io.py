@@ -44,7 +44,7 @@ def check_keras_saved_model(path: str) -> None:
 UNSAFE_LAYER_CLASSES = ("Lambda",)
 
 
-def _metadata_root(path: str) -> dict:
+def metadata_root(path: str) -> dict:
   """The root node's config stored in keras_metadata.pb.
 
   Raises:
@@ -79,7 +79,7 @@ def unsafe_layers(path: str) -> list:
       for value in node:
         walk(value)
 
-  walk(_metadata_root(path).get("config"))
+  walk(metadata_root(path).get("config"))
   return found
 
 
@@ -149,7 +149,7 @@ def _load_from_config(path: str, compile: bool):  # pylint: disable=redefined-bu
   import json  # pylint: disable=g-import-not-at-top
   import tf_keras  # pylint: disable=g-import-not-at-top
   from tf_keras.src.saving.legacy import saving_utils  # pylint: disable=g-import-not-at-top
-  root = _metadata_root(path)
+  root = metadata_root(path)
   try:
     model = tf_keras.models.model_from_json(json.dumps(
         {"class_name": root["class_name"], "config": root["config"]}))
