@@ -133,3 +133,23 @@ def test_selector_and_one_pusher_compile_for_kubeflow_v2():
       "taskOutputArtifact"] == {"producerTask": "CandidateSelector",
                                 "outputArtifactKey": "model"}
   assert [t for t in tasks if t.startswith("Pusher")] == ["Pusher.selected"]
+
+
+def test_frontier_follows_the_quality_metrics_direction():
+  from tfx_compression.candidate_selector import runner  # pylint: disable=g-import-not-at-top
+  from tfx_compression.candidate_selector.config import CandidateSelectorConfig  # pylint: disable=g-import-not-at-top
+
+  def candidates(metric):
+    # 'b' is larger and better on the metric when higher is better.
+    return [runner.Candidate(v, i, blessed=True, figures={
+        "gzip_size_bytes": size, "latency_median_us": 5.0, metric: value})
+            for i, (v, size, value) in enumerate(
+                [("a", 100.0, 1.0), ("b", 200.0, 2.0)])]
+
+  config = CandidateSelectorConfig()
+  for metric, front in (("metric_binary_accuracy", ["a", "b"]),
+                        ("metric_mean_squared_error", ["a"])):
+    cands = candidates(metric)
+    result = runner.comparison(cands, runner.Selection(None, [], ""), config)
+    assert result["frontier"]["size"] == front, metric
+    assert result["quality_higher_is_better"] is (front == ["a", "b"])

@@ -48,7 +48,9 @@ def test_component_rejects_non_config():
 
 def test_defaults():
   config = CompressionEvaluatorConfig()
-  (metric,) = config.metrics
+  # Empty: the task's defaults (test_compression_evaluator_tasks.py).
+  assert config.metrics == () and config.task is None
+  (metric,) = config.metrics_for("multiclass")
   assert (metric.name, metric.max_drop, metric.direction) == (
       "sparse_categorical_accuracy", 0.02, Direction.HIGHER_IS_BETTER)
   # None: derived from the baseline's serving signature and the examples.
@@ -68,7 +70,11 @@ def test_defaults():
     (lambda: MetricThreshold(class_name="accuracy"), r"CamelCase.*got 'accuracy'"),
     (lambda: CompressionEvaluatorConfig(label_key=""),
      r"label_key must be a non-empty string; got ''"),
-    (lambda: CompressionEvaluatorConfig(metrics=()), r"metrics must be a non-empty"),
+    (lambda: CompressionEvaluatorConfig(metrics=("acc",)),
+     r"metrics must be a sequence of MetricThreshold \(empty: the task's "
+     r"defaults\); got \('acc',\)"),
+    (lambda: MetricThreshold(class_name="Calibration"),
+     r"metrics.direction of Calibration must be set"),
     (lambda: CompressionEvaluatorConfig(slices="label"), r"slices must be a sequence"),
     (lambda: CompressionEvaluatorConfig(slices=((),)), r"each slice must be"),
     (lambda: CompressionEvaluatorConfig(

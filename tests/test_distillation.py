@@ -71,12 +71,24 @@ def test_outputs_detected_from_loss_then_last_activation():
       is distillation.Outputs.PROBABILITIES
   assert detect(_classifier(None, "sparse_categorical_crossentropy")) \
       is distillation.Outputs.LOGITS
-  with pytest.raises(UnsupportedModelError, match="activation 'relu'"):
-    detect(_classifier("relu", "mse"))
+  assert detect(_classifier("relu", "mse")) is distillation.Outputs.VALUES
+  with pytest.raises(UnsupportedModelError, match="cannot tell"):
+    detect(_classifier("relu", _custom_loss))
+
+
+def _custom_loss(labels, outputs):
+  return outputs - labels
+
+
+def test_regression_soft_loss_is_the_mean_squared_difference():
+  plan = distillation.Plan(0.25, 4.0, distillation.Outputs.VALUES, "t")
+  loss, soft = distillation.combined_loss(2.0, TEACHER, STUDENT, plan)
+  assert float(soft) == pytest.approx(np.mean((TEACHER - STUDENT) ** 2))
+  assert float(loss) == pytest.approx(0.25 * 2.0 + 0.75 * float(soft))
 
 
 def test_default_alpha_skips_unsupported_models_explicit_alpha_refuses():
-  model = _classifier("relu", "mse")
+  model = _classifier("relu", _custom_loss)
   plan = ft.distillation_plan(model, FineTuning())
   assert not plan.enabled and plan.reason.startswith("off:")
   with pytest.raises(UnsupportedModelError):

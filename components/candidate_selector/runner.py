@@ -172,15 +172,25 @@ def quality_metric(candidates: Sequence[Candidate]) -> Optional[str]:
   return sorted(names, key=lambda n: ("accuracy" not in n, n))[0]
 
 
+def lower_is_better(metric_property: str) -> bool:
+  """Whether a `metric_<name>` property improves downwards (an error, a loss)."""
+  # pylint: disable=g-import-not-at-top
+  from tfx_compression.compression_evaluator.config import Direction
+  from tfx_compression.compression_evaluator.config import metric_direction
+  name = metric_property[len(properties.EVAL_METRIC_PREFIX):]
+  return metric_direction(name) is Direction.LOWER_IS_BETTER
+
+
 def comparison(candidates: Sequence[Candidate], selection: Selection,
                config: CandidateSelectorConfig) -> dict:
   """comparison.json: every candidate, the objective and the choice."""
   metric = quality_metric(candidates)
+  sign = -1.0 if metric and lower_is_better(metric) else 1.0
   rank = {c.variant: i + 1 for i, c in enumerate(selection.ranking)}
   frontier = {}
   for axis, figure in (("size", properties.GZIP_SIZE_BYTES),
                        ("latency", properties.LATENCY_MEDIAN_US)):
-    points = [(c.variant, c.figures[figure], c.figures[metric])
+    points = [(c.variant, c.figures[figure], sign * c.figures[metric])
               for c in candidates if c.eligible and metric and
               _finite(c.figures.get(figure)) and
               _finite(c.figures.get(metric))]
@@ -193,6 +203,7 @@ def comparison(candidates: Sequence[Candidate], selection: Selection,
       "figures": list(config.figures()),
       "tie_break": list(TIE_BREAK[config.objective]) + ["input order"],
       "quality_metric": metric,
+      "quality_higher_is_better": sign > 0,
       "selected": winner.variant if winner else None,
       "selected_model_id": winner.model_id if winner else None,
       "selected_model_uri": winner.model_uri if winner else None,

@@ -215,12 +215,10 @@ def infer(width: int, *, explicit: Optional[Task] = None, loss=None,
         min(float(v) for v in labels) >= 0):
       return _classes(width, scores,
                       f"{width} columns and class-index labels")
-    if kind == "free" and labels_kind is None:
-      raise _ask(field, f"{width} unnormalised output columns and no labels "
-                 "to read (class logits or several regression targets?)")
-    return ModelTask(Task.REGRESSION, width, Scores.VALUES,
-                     f"{width} output columns that are not class scores of "
-                     "the labels")
+    raise _ask(field, f"{width} output columns that are not probabilities "
+               "and " + ("no labels to read" if labels_kind is None else
+                         f"integer labels outside 0..{width - 1}") +
+               " (class logits or several regression targets?)")
   if labels_kind == "integer":
     return ModelTask(Task.REGRESSION, 1, Scores.VALUES,
                      "one output column and labels with more than two values")
