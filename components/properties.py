@@ -9,7 +9,10 @@ OUTPUT_DTYPES = "output_dtypes"
 MODEL_FORMAT = "model_format"
 VALIDATION_EXAMPLES = "validation_examples"
 VALIDATION_MAX_ABS_DIFF = "validation_max_abs_diff"
+# Share of validation examples whose decision matches (argmax; a binary
+# score against 0.5), and a regression output's relative error (lib/task.py).
 VALIDATION_ARGMAX_AGREEMENT = "validation_argmax_agreement"
+VALIDATION_RELATIVE_ERROR = "validation_relative_error"
 # TFLite models: 'serving' (raw serving features, Transform folded in) or
 # 'model' (the model's own inputs; the device must preprocess).
 TFLITE_INPUTS = "tflite_inputs"

@@ -45,6 +45,11 @@ def publish(artifact, result, inputs, serving=None) -> None:
   if agreement.argmax_agreement is not None:
     artifact.set_float_custom_property(properties.VALIDATION_ARGMAX_AGREEMENT,
                                        agreement.argmax_agreement)
+  if agreement.relative_error is not None:
+    artifact.set_float_custom_property(properties.VALIDATION_RELATIVE_ERROR,
+                                       agreement.relative_error)
+  if agreement.task is not None:
+    artifact.set_string_custom_property(properties.TASK, agreement.task)
   if serving is not None:
     artifact.set_float_custom_property(properties.SERVING_MAX_ABS_DIFF,
                                        serving.max_abs_diff)

@@ -109,3 +109,25 @@ def float_tflite(trained_pipeline, tmp_path_factory):
       evaluator_runs.fresh_model(trained_pipeline),
       # The directory names the variant in the evaluator's report.
       str(tmp_path_factory.mktemp("evaluator") / "float_tflite"))
+
+
+@pytest.fixture(scope="session")
+def sigmoid(tmp_path_factory):
+  """A binary model with one sigmoid output, trained the TFX way."""
+  import task_models  # pylint: disable=g-import-not-at-top
+  return task_models.train("sigmoid", str(tmp_path_factory.mktemp("sigmoid")))
+
+
+@pytest.fixture(scope="session")
+def logit(tmp_path_factory):
+  """A binary model with one logit output (from_logits loss)."""
+  import task_models  # pylint: disable=g-import-not-at-top
+  return task_models.train("logit", str(tmp_path_factory.mktemp("logit")))
+
+
+@pytest.fixture(scope="session")
+def regression(tmp_path_factory):
+  """A Dense(1) MSE regression model with a continuous label."""
+  import task_models  # pylint: disable=g-import-not-at-top
+  return task_models.train("regression",
+                           str(tmp_path_factory.mktemp("regression")))

@@ -37,22 +37,6 @@ def _row(run, metric):
   return evaluator_runs.overall(run.report, metric)
 
 
-@pytest.fixture(scope="module")
-def sigmoid(tmp_path_factory):
-  return task_models.train("sigmoid", str(tmp_path_factory.mktemp("sigmoid")))
-
-
-@pytest.fixture(scope="module")
-def logit(tmp_path_factory):
-  return task_models.train("logit", str(tmp_path_factory.mktemp("logit")))
-
-
-@pytest.fixture(scope="module")
-def regression(tmp_path_factory):
-  return task_models.train("regression",
-                           str(tmp_path_factory.mktemp("regression")))
-
-
 def test_binary_sigmoid_is_judged_by_auc_and_an_inverted_candidate_refused(
     sigmoid, tmp_path):
   same = _evaluate(sigmoid, sigmoid.model, tmp_path / "same")

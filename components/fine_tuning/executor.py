@@ -83,6 +83,10 @@ class FineTuningExecutor(step_executor.StepExecutor,
         reproduced=tuning_io.check_input_model(loaded, data),
         trusted=config.trust_model_code)
     tuned = self.fine_tune(config, run)
+    if data.task is not None:
+      from tfx_compression import properties
+      run.output.set_string_custom_property(properties.TASK,
+                                            data.task.task.value)
     artifact_io.write_report(run.output.uri, tuned.report)
     artifact_io.write_json(
         os.path.join(run.model_run.uri, tuning_spec.HISTORY_FILE),

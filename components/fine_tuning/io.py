@@ -71,35 +71,58 @@ def report(loaded, data, reproduced: Optional[float],
       "rebuilt_by_model_fn_max_abs_diff": reproduced,
       "trusted_model_code": trusted,
       "export_serving_max_abs_diff": export_diff,
+      "task": data.task.to_dict() if data.task else None,
   }
 
 
 @dataclasses.dataclass
 class LabelledSample:
-  """Eval records with their labels, for accuracy before and after."""
+  """Eval records with their labels, for the model's quality before and after.
+
+  Quality is top-1 accuracy for classifiers (a binary score against 0.5)
+  and mean absolute error for regression models (`metric` says which).
+  """
 
   serialized: List[bytes]
   inputs: Dict[str, np.ndarray]  # model inputs
   labels: np.ndarray
+  task: Any = None  # task.ModelTask; None: read as a classifier
 
   @property
   def size(self) -> int:
     return len(self.labels)
 
-  def accuracy(self, function) -> float:
-    """Top-1 accuracy of a single-output model function on the sample."""
+  @property
+  def metric(self) -> str:
+    regression = self.task is not None and not self.task.is_classification
+    return "mean_absolute_error" if regression else "accuracy"
+
+  def score(self, outputs) -> float:
+    """`metric` of a single output's values against the labels."""
+    from tfx_compression.lib import task as task_lib  # pylint: disable=g-import-not-at-top
     from tfx_compression.lib import tflite_run  # pylint: disable=g-import-not-at-top
+    outputs = np.asarray(outputs)
+    if self.task is None:
+      return tflite_run.top1_accuracy(outputs, self.labels)
+    if not self.task.is_classification:
+      return float(np.mean(np.abs(outputs.reshape(len(outputs), -1) -
+                                  self.labels.reshape(len(outputs), -1))))
+    return float(np.mean(task_lib.decisions(outputs, self.task) ==
+                         np.ravel(self.labels)))
+
+  def accuracy(self, function) -> float:
+    """`metric` of a single-output model function on the sample."""
     (outputs,) = function.predict(self.inputs).values()
-    return tflite_run.top1_accuracy(outputs, self.labels)
+    return self.score(outputs)
 
   def tflite_accuracy(self, model_bytes: bytes, space) -> float:
-    """Top-1 accuracy of a TFLite model fed through `space`."""
+    """`metric` of a TFLite model fed through `space`."""
     # pylint: disable=g-import-not-at-top
     from tfx_compression.lib import tflite_run
     from tfx_compression.lib import tflite_source
-    return tflite_run.accuracy(
-        model_bytes, tflite_source.read_inputs(space, self.serialized),
-        self.labels)
+    (outputs,) = tflite_run.predict(
+        model_bytes, tflite_source.read_inputs(space, self.serialized)).values()
+    return self.score(outputs)
 
 
 def labelled_sample(data, limit: int) -> Optional[LabelledSample]:
@@ -111,7 +134,7 @@ def labelled_sample(data, limit: int) -> Optional[LabelledSample]:
   serialized = examples_io.read_serialized(data.eval_files, limit)
   inputs, labels = data.space.parse_fn()(tf.constant(serialized))
   return LabelledSample(serialized, {k: v.numpy() for k, v in inputs.items()},
-                        labels.numpy())
+                        labels.numpy(), data.task)
 
 
 def tflite_input(loaded, trained_model, inputs, transform: Optional[str],

@@ -81,7 +81,7 @@ def activation_name(layer) -> Optional[str]:
   return getattr(activation, "__name__", None)
 
 
-def detect_outputs(model, loss=None) -> Outputs:
+def detect_outputs(model, loss=None, task=None) -> Outputs:
   """Whether `model`'s single output is logits, probabilities or values.
 
   `task.from_keras` decides: the compiled loss when it says (a regression
@@ -98,7 +98,8 @@ def detect_outputs(model, loss=None) -> Outputs:
         f"distillation needs a single-output model; model {model.name!r} "
         f"has {len(model.outputs)} outputs")
   try:
-    found = task_lib.from_keras(model, loss=loss, field="fine_tuning.task")
+    found = task_lib.from_keras(model, explicit=task, loss=loss,
+                                field="fine_tuning.task")
   except ValueError as e:
     raise UnsupportedModelError(
         f"cannot tell what model {model.name!r} outputs ({e}). Set "
@@ -107,7 +108,7 @@ def detect_outputs(model, loss=None) -> Outputs:
 
 
 def plan(model, alpha: float, temperature: float, explicit: bool,
-         loss=None) -> Plan:
+         loss=None, task=None) -> Plan:
   """Decides whether fine-tuning `model` distills.
 
   Args:
@@ -117,6 +118,7 @@ def plan(model, alpha: float, temperature: float, explicit: bool,
     explicit: The user set alpha; then a model distillation cannot handle is
       an error rather than a reason to fine-tune without it.
     loss: The loss used for fine-tuning (default: the model's).
+    task: The user's `fine_tuning.task`, if set.
 
   Raises:
     UnsupportedModelError: `explicit` and the model is not a single-output
@@ -125,7 +127,7 @@ def plan(model, alpha: float, temperature: float, explicit: bool,
   if alpha >= 1.0:
     return Plan(alpha, temperature, None, "alpha 1.0: hard labels only")
   try:
-    outputs = detect_outputs(model, loss)
+    outputs = detect_outputs(model, loss, task)
   except UnsupportedModelError as e:
     if explicit:
       raise

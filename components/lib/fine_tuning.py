@@ -56,8 +56,18 @@ def compile_like(model, source_model, learning_rate: Optional[float],
     optimizer = type(source_optimizer).from_config(config)
   else:
     optimizer = tf_keras.optimizers.Adam(rate)
-  model.compile(optimizer=optimizer, loss=loss, metrics=["accuracy"])
+  model.compile(optimizer=optimizer, loss=loss, metrics=[_metric(loss)])
   return rate
+
+
+def _metric(loss) -> str:
+  """What fine-tuning reports besides the loss: accuracy for classifiers
+  (Keras picks binary or categorical from the loss), MAE for regression."""
+  from tfx_compression.lib import task as task_lib  # pylint: disable=g-import-not-at-top
+  reading = task_lib.loss_reading(loss)
+  if reading and reading[0] is task_lib.Task.REGRESSION:
+    return "mean_absolute_error"
+  return "accuracy"
 
 
 def distillation_plan(model, tuning):
@@ -65,7 +75,7 @@ def distillation_plan(model, tuning):
   from tfx_compression.lib import distillation  # pylint: disable=g-import-not-at-top
   return distillation.plan(model, tuning.distillation_alpha, tuning.temperature,
                            explicit=tuning.alpha is not None,
-                           loss=tuning.loss)
+                           loss=tuning.loss, task=tuning.task)
 
 
 def teacher_for(model, plan, eval_ds=None):

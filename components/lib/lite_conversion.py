@@ -107,11 +107,36 @@ def validate(model_bytes: bytes,
   if (real and agreement.argmax_agreement is not None and
       agreement.argmax_agreement < min_argmax_agreement):
     raise ModelValidationError(
-        f"The TFLite model's argmax matches the Keras model's on only "
-        f"{agreement.argmax_agreement:.3f} of {agreement.num_examples} "
-        f"validation examples; min_argmax_agreement is {min_argmax_agreement}.")
+        f"The TFLite model's {_decision(agreement)} matches the Keras model's "
+        f"on only {agreement.argmax_agreement:.3f} of "
+        f"{agreement.num_examples} validation examples; min_argmax_agreement "
+        f"is {min_argmax_agreement}.")
+  if real:
+    check_relative_error(agreement, "the Keras model")
   return ConversionResult(model_bytes=model_bytes, summary=summary,
                           agreement=agreement, validated_on_examples=real)
+
+
+def _decision(agreement) -> str:
+  return "decision (score >= 0.5)" if agreement.task == "binary" else "argmax"
+
+
+def check_relative_error(agreement, reference: str) -> None:
+  """Refuses regression outputs further from `reference` than allowed.
+
+  Raises:
+    ModelValidationError: `relative_error` over `task.MAX_RELATIVE_ERROR`.
+  """
+  from tfx_compression.lib import task as task_lib  # pylint: disable=g-import-not-at-top
+  error = agreement.relative_error
+  if error is not None and not error <= task_lib.MAX_RELATIVE_ERROR:
+    raise ModelValidationError(
+        f"The TFLite model's outputs differ from {reference}'s by "
+        f"{error:.3f} of their spread (mean absolute difference / mean "
+        f"absolute deviation, on {agreement.num_examples} examples); at most "
+        f"{task_lib.MAX_RELATIVE_ERROR} is accepted for regression outputs. "
+        "Keep the sensitive layers float (float_layers) or use a milder "
+        "optimization (float16, dynamic_range).")
 
 
 def check_against_serving(model_bytes: Optional[bytes], loaded,
@@ -132,12 +157,16 @@ def check_against_serving(model_bytes: Optional[bytes], loaded,
   expected = loaded.serving_outputs(serialized)
   got = (predict(inputs) if predict is not None else
          tflite_run.predict(model_bytes, inputs))
-  agreement = tflite_validate.compare_outputs(expected, got, len(serialized))
+  first = next(iter(expected.values())) if len(expected) == 1 else None
+  agreement = tflite_validate.compare_outputs(
+      expected, got, len(serialized),
+      tflite_validate.model_task_of(getattr(loaded, "function", None), first))
+  check_relative_error(agreement, "serving_default")
   if (agreement.argmax_agreement is not None and
       agreement.argmax_agreement < min_argmax_agreement):
     raise ModelValidationError(
-        f"The {'input' if predict is not None else 'TFLite'} model's argmax "
-        f"matches serving_default's on only "
+        f"The {'input' if predict is not None else 'TFLite'} model's "
+        f"{_decision(agreement)} matches serving_default's on only "
         f"{agreement.argmax_agreement:.3f} of {agreement.num_examples} "
         "serialized examples (min_argmax_agreement "
         f"{min_argmax_agreement}): the serving signature computes something "

@@ -11,13 +11,20 @@ from tfx_compression.lib import tflite_run
 
 @dataclasses.dataclass(frozen=True)
 class Agreement:
-  """How closely a TFLite model reproduces its Keras source."""
+  """How closely a TFLite model reproduces its Keras source.
+
+  What is compared follows the model's task (`lib/task.py`): classifiers by
+  their decisions (`argmax_agreement`: the argmax, or a binary score against
+  its threshold), regression outputs by `relative_error`.
+  """
 
   num_examples: int
   max_abs_diff: float
-  # Share of examples whose argmax matches; None for outputs of width 1.
+  # Share of examples whose decision matches; None for regression outputs.
   argmax_agreement: Optional[float]
-
+  # task.relative_error of regression outputs (None for classifiers).
+  relative_error: Optional[float] = None
+  task: Optional[str] = None  # the task the comparison assumed
 
 
 
@@ -32,6 +39,32 @@ def _pair_outputs(keras_out, lite_out):
   raise ModelValidationError(
       f"TFLite outputs {sorted(lite_out)} do not correspond to the Keras "
       f"outputs {sorted(keras_out)}.")
+
+
+def model_task_of(function, outputs: Optional[np.ndarray] = None):
+  """The `task.ModelTask` of a model function's single output, or None.
+
+  Read from its Keras model (compiled loss, activation) when it has one;
+  else from the output's width and values: several columns are classes, one
+  column is compared as a regression output (the stricter reading).
+  """
+  from tfx_compression.lib import task as task_lib  # pylint: disable=g-import-not-at-top
+  keras_model = getattr(function, "keras_model", None)
+  if keras_model is not None and len(keras_model.outputs) == 1:
+    try:
+      return task_lib.from_keras(keras_model)
+    except ValueError:
+      pass
+  if outputs is None:
+    return None
+  width = int(np.prod(np.shape(outputs)[1:]))
+  if width == 1:
+    return task_lib.ModelTask(task_lib.Task.REGRESSION, 1,
+                              task_lib.Scores.VALUES,
+                              "one output column of unknown task")
+  return task_lib.ModelTask(task_lib.Task.MULTICLASS, width,
+                            task_lib.Scores.PROBABILITIES,
+                            f"{width} output columns")
 
 
 def compare_with_keras(model_bytes: bytes, keras_model,
@@ -49,18 +82,27 @@ def compare_with_keras(model_bytes: bytes, keras_model,
   if n == 0:
     raise ModelValidationError("No validation examples to run.")
   from tfx_compression.lib import model_function  # pylint: disable=g-import-not-at-top
-  keras_out = model_function.as_function(keras_model).predict(inputs)
-  return compare_outputs(keras_out, tflite_run.predict(model_bytes, inputs), n)
+  function = model_function.as_function(keras_model)
+  keras_out = function.predict(inputs)
+  first = next(iter(keras_out.values())) if len(keras_out) == 1 else None
+  return compare_outputs(keras_out, tflite_run.predict(model_bytes, inputs), n,
+                         model_task_of(function, first))
 
 
 def compare_outputs(keras_out: Mapping[str, np.ndarray],
-                    lite_out: Mapping[str, np.ndarray], n: int) -> Agreement:
+                    lite_out: Mapping[str, np.ndarray], n: int,
+                    model_task=None) -> Agreement:
   """Measures how closely `lite_out` reproduces the reference `keras_out`.
+
+  Args:
+    model_task: The single output's `task.ModelTask`; None: outputs of
+      several columns are compared by argmax, one column by relative error.
 
   Raises:
     ModelValidationError: NaN or infinite outputs, or shapes that differ.
   """
-  max_diff, agree = 0.0, []
+  from tfx_compression.lib import task as task_lib  # pylint: disable=g-import-not-at-top
+  max_diff, agree, errors = 0.0, [], []
   for expected, actual, name in _pair_outputs(keras_out, lite_out):
     expected = np.asarray(expected, np.float32)
     actual = np.asarray(actual, np.float32)
@@ -73,8 +115,15 @@ def compare_outputs(keras_out: Mapping[str, np.ndarray],
           f"TFLite output {name!r} has shape {actual.shape}; the Keras model "
           f"gives {expected.shape}.")
     max_diff = max(max_diff, float(np.max(np.abs(expected - actual))))
-    if expected.ndim == 2 and expected.shape[1] > 1:
-      agree.append(float(np.mean(
-          np.argmax(expected, axis=1) == np.argmax(actual, axis=1))))
+    this = model_task if len(keras_out) == 1 else None
+    if this is None:
+      this = model_task_of(None, expected)
+    if this.is_classification:
+      agree.append(float(np.mean(task_lib.decisions(expected, this) ==
+                                 task_lib.decisions(actual, this))))
+    else:
+      errors.append(task_lib.relative_error(expected, actual))
   return Agreement(num_examples=n, max_abs_diff=max_diff,
-                   argmax_agreement=min(agree) if agree else None)
+                   argmax_agreement=min(agree) if agree else None,
+                   relative_error=max(errors) if errors else None,
+                   task=model_task.task.value if model_task else None)

@@ -64,6 +64,7 @@ class Executor(tuning_executor.FineTuningExecutor):
         eval_float=dict(result.eval_float),
         eval_qat_keras=dict(result.eval_qat),
         accuracy={"examples": sample.size if sample else 0,
+                  "metric": sample.metric if sample else None,
                   "float_keras": float_accuracy,
                   "qat_tflite": tflite_accuracy},
         **record.report_entries(result))
@@ -78,6 +79,7 @@ def _set_properties(artifact, report) -> None:
   artifact.set_string_custom_property(properties.QAT_SCHEME, report["scheme"])
   artifact.set_float_custom_property(properties.INT8_KERNEL_SPARSITY,
                                      report["int8_kernel_sparsity"])
-  if report["accuracy"]["qat_tflite"] is not None:
+  if (report["accuracy"]["qat_tflite"] is not None and
+      report["accuracy"]["metric"] == "accuracy"):
     artifact.set_float_custom_property(properties.TFLITE_ACCURACY,
                                        report["accuracy"]["qat_tflite"])
