@@ -169,6 +169,18 @@ def test_sample_larger_than_the_split_fails_after_sampling(trained_pipeline,
   _assert_outputs_empty(str(tmp_path / "out"))
 
 
+def test_default_sample_shrinks_to_a_small_split(regression, tmp_path):
+  import reliability_inputs  # pylint: disable=g-import-not-at-top
+  records = reliability_inputs.records(regression.examples, "train")
+  examples = reliability_inputs.examples_artifact(
+      str(tmp_path / "examples"), {"train": records[:120],
+                                   "eval": records[120:220]})
+  quantized, sample = _run(regression.artifact, examples, str(tmp_path / "out"))
+  assert quantized.get_int_custom_property(
+      properties.CALIBRATION_EXAMPLES) == 120
+  assert sample.get_int_custom_property(properties.POPULATION_EXAMPLES) == 120
+
+
 def test_unknown_label_key(trained_pipeline, tmp_path):
   with pytest.raises(InputMismatchError,
                      match=r"label_key 'digit' is not a feature of split\(s\) "

@@ -2,7 +2,7 @@
 
 import dataclasses
 import re
-from typing import Any, Tuple
+from typing import Any, Optional, Tuple
 
 from tfx_compression import config_utils
 from tfx_compression.errors import CompressionConfigError
@@ -15,6 +15,9 @@ from tfx_compression.lib.quantization_options import SELECTIVE_IO_TYPES
 
 _OP_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
 _MAX_EXAMPLES = 100_000
+# The calibration sample when num_calibration_examples is None (clamped to
+# what the calibration splits hold).
+DEFAULT_CALIBRATION_EXAMPLES = 200
 
 
 def _check_names(value: Any, field: str, pattern=None) -> Tuple[str, ...]:
@@ -57,7 +60,8 @@ class PostTrainingQuantizerConfig(config_utils.JsonConfig, key=CONFIG_KEY,
     calibration_splits: Splits of `examples` the calibration sample is drawn
       from.
     num_calibration_examples: Sample size (per label with 'per_class'); more
-      than the splits hold is an error.
+      than the splits hold is an error. None: `DEFAULT_CALIBRATION_EXAMPLES`,
+      or all the splits hold when they hold fewer (logged).
     sampling: 'uniform', 'per_class' (N of every label) or 'proportional'
       (N in total, split across labels in proportion to their counts).
     label_key: Feature holding the label (one int64 or bytes value); needed
@@ -85,7 +89,7 @@ class PostTrainingQuantizerConfig(config_utils.JsonConfig, key=CONFIG_KEY,
   io_type: IoType = IoType.FLOAT32
   inputs: TfliteInputs = TfliteInputs.SERVING
   calibration_splits: Tuple[str, ...] = ("train",)
-  num_calibration_examples: int = 200
+  num_calibration_examples: Optional[int] = None
   sampling: SamplingStrategy = SamplingStrategy.UNIFORM
   label_key: str = ""
   seed: int = 0
@@ -108,7 +112,10 @@ class PostTrainingQuantizerConfig(config_utils.JsonConfig, key=CONFIG_KEY,
           "calibration_splits must name at least one split; got ()")
     set_("float_layers", _check_names(self.float_layers, "float_layers"))
     set_("float_ops", _check_names(self.float_ops, "float_ops", _OP_NAME))
-    for field, minimum in (("num_calibration_examples", 1), ("seed", 0),
+    if self.num_calibration_examples is not None:
+      config_utils.check_int(self.num_calibration_examples,
+                             "num_calibration_examples", 1, _MAX_EXAMPLES)
+    for field, minimum in (("seed", 0),
                            ("num_validation_examples", 1),
                            ("num_debug_examples", 1),
                            ("max_auto_float_layers", 0)):

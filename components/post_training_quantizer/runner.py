@@ -37,6 +37,33 @@ def quantize(prepared, config,
       prepared, result.conversion.model_bytes, config.min_argmax_agreement))
 
 
+def calibration_size(config, files, stats, source: str) -> int:
+  """`num_calibration_examples`, or the default clamped to the splits.
+
+  An explicit size the splits cannot give stays an error (the sampler's);
+  the default shrinks to what they hold, with a logged notice.
+  """
+  # pylint: disable=g-import-not-at-top
+  from absl import logging
+  from tfx_compression.lib import example_stats
+  from tfx_compression.lib.quantization_options import SamplingStrategy
+  from tfx_compression.post_training_quantizer.config import DEFAULT_CALIBRATION_EXAMPLES
+  if config.num_calibration_examples is not None:
+    return config.num_calibration_examples
+  available = stats.records
+  if config.sampling is SamplingStrategy.PER_CLASS:
+    labels = example_stats.scan(files, source, config.label_key).labels
+    available = min(labels.values()) if labels else 0
+  if 0 < available < DEFAULT_CALIBRATION_EXAMPLES:
+    logging.warning(
+        "num_calibration_examples is unset: calibrating on the %d examples "
+        "%s holds%s instead of the default %d.", available, source,
+        " per class" if config.sampling is SamplingStrategy.PER_CLASS else "",
+        DEFAULT_CALIBRATION_EXAMPLES)
+    return available
+  return DEFAULT_CALIBRATION_EXAMPLES
+
+
 def sample_calibration(files: Sequence[str], source: str, space, config,
                        split_dir: str, stats_path: str,
                        make_pipeline: Callable) -> Tuple[Mapping[str, np.ndarray],
@@ -80,7 +107,7 @@ def sample_calibration(files: Sequence[str], source: str, space, config,
         f"label_key {config.label_key!r} is not a feature of {source}; "
         f"features: {sorted(keys)}")
   stats = calibration_sampling.sample_tfrecords(
-      files, split_dir, stats_path, config.num_calibration_examples,
+      files, split_dir, stats_path, calibration_size(config, files, stats, source),
       config.sampling, label_key=config.label_key or None, seed=config.seed,
       make_pipeline=make_pipeline, source=source)
   return tflite_source.read_inputs(
