@@ -33,7 +33,7 @@ def _model_with(layer):
   return keras.Model(x, keras.layers.Dense(2, name="head")(y))
 
 
-def test_layer_tfmot_cannot_prune_is_named_with_exclusion_hint():
+def test_layer_tfmot_cannot_prune_is_skipped_unless_named():
   import tf_keras as keras  # pylint: disable=g-import-not-at-top
 
   class Scale(keras.layers.Layer):
@@ -45,10 +45,18 @@ def test_layer_tfmot_cannot_prune_is_named_with_exclusion_hint():
       return x * self.scale
 
   model = _model_with(Scale(name="scale"))
-  with pytest.raises(CompressionConfigError) as e:
-    pruning.select_layers(model, LayerSelection())
-  assert "tfmot cannot prune layer(s) ['scale (Scale)']" in str(e.value)
-  assert "LayerSelection(exclude_names=['scale'])" in str(e.value)
+  # Not named: skipped with the reason (compress what can be compressed).
+  selection = pruning.select_layers(model, LayerSelection())
+  assert selection.selected == ["conv", "head"]
+  assert selection.skipped == {
+      "scale": "tfmot cannot prune Scale layers (skipped)"}
+  # Named by an include rule: an error saying what to change.
+  for named in (LayerSelection(include_names=["scale", "conv"]),
+                LayerSelection(include_types=["Scale"])):
+    with pytest.raises(CompressionConfigError) as e:
+      pruning.select_layers(model, named)
+    assert "tfmot cannot prune layer(s) ['scale (Scale)']" in str(e.value)
+    assert "selection.exclude_names: ['scale']" in str(e.value)
   selection = pruning.select_layers(model,
                                     LayerSelection(exclude_names=["scale"]))
   assert selection.selected == ["conv", "head"]
@@ -58,8 +66,8 @@ def test_depthwise_and_batchnorm_are_skipped_with_reason():
   import tf_keras as keras  # pylint: disable=g-import-not-at-top
   model = _model_with(keras.Sequential(
       [keras.layers.DepthwiseConv2D(3, padding="same", name="dw")], name="blk"))
-  with pytest.raises(CompressionConfigError, match=r"blk \(Sequential\)"):
-    pruning.select_layers(model, LayerSelection())
+  assert pruning.select_layers(model, LayerSelection()).skipped["blk"] == (
+      "tfmot cannot prune Sequential layers (skipped)")
   model = _model_with(keras.layers.DepthwiseConv2D(3, name="dw"))
   selection = pruning.select_layers(model, LayerSelection())
   assert selection.skipped == {

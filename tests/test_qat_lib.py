@@ -23,9 +23,14 @@ def test_unsupported_layer_is_named_or_skipped():
   assert "tfmot cannot quantize layer(s) ['norm (LayerNormalization)']" in str(e.value)
   assert "exclude_names=['norm']" in str(e.value)
   assert "skip_unsupported_layers=True" in str(e.value)
-  selection = qat.select_layers(model, LayerSelection(), skip_unsupported=True)
-  assert selection.quantized == ["d1", "d2"]
-  assert "cannot quantize LayerNormalization" in selection.float_layers["norm"]
+  for skip in (True, None):  # None: skipped unless an include rule names it
+    selection = qat.select_layers(model, LayerSelection(),
+                                  skip_unsupported=skip)
+    assert selection.quantized == ["d1", "d2"]
+    assert "cannot quantize LayerNormalization" in selection.float_layers["norm"]
+  with pytest.raises(CompressionConfigError, match=r"\['norm \(LayerNorm"):
+    qat.select_layers(model, LayerSelection(include_types=["LayerNormalization",
+                                                           "Dense"]), None)
   quantized = qat.quantize(model, selection, prune_preserving=False)
   assert quantized.predict(np.ones((2, 16), np.float32), verbose=0).shape == (2, 4)
 

@@ -33,3 +33,11 @@ def chosen_layers(model, selection) -> List:
                                            selection.include_types))
           and not _matches(l, selection.exclude_names, selection.exclude_regex,
                            selection.exclude_types)]
+
+
+def named(layer, selection) -> bool:
+  """Whether an include rule of `selection` names `layer` (by name, type or
+  regex): the user asked for it, so a layer that cannot be compressed is an
+  error rather than skipped."""
+  return _matches(layer, selection.include_names, selection.include_regex,
+                  selection.include_types)

@@ -47,24 +47,31 @@ def select_layers(model, selection, m_by_n: Optional[Tuple[int, int]] = None
                   ) -> Selection:
   """Applies a `LayerSelection` to `model`.
 
+  Layers tfmot cannot prune (LSTM, Bidirectional, Embedding wrappers,
+  Normalization, custom layers) are skipped with the reason, unless an
+  include rule names them.
+
   Raises:
-    CompressionConfigError: an unknown layer name; an included layer tfmot
-      cannot prune; nothing left to prune; an m_by_n layer whose input
-      channels are not a multiple of n.
+    CompressionConfigError: an unknown layer name; a layer tfmot cannot
+      prune that an include rule names; nothing left to prune; an m_by_n
+      layer whose input channels are not a multiple of n.
   """
   chosen = layer_selection.chosen_layers(model, selection)
   layers = [l for l in model.layers if l.weights]
   reasons = {l.name: _prunability(l) for l in layers}
   prunable = [l.name for l in layers if reasons[l.name] is None]
-  refused = [l for l in chosen if reasons[l.name] == _UNSUPPORTED or (
-      reasons[l.name] and l.name in selection.include_names)]
+  refused = [l for l in chosen if reasons[l.name] and
+             layer_selection.named(l, selection)]
   if refused:
     raise CompressionConfigError(
         "tfmot cannot prune layer(s) "
-        f"{[f'{l.name} ({type(l).__name__})' for l in refused]}. Exclude "
-        f"them, e.g. LayerSelection(exclude_names={[l.name for l in refused]})"
+        f"{[f'{l.name} ({type(l).__name__})' for l in refused]}, which "
+        "selection.include_* names. Remove them from the include rules or "
+        f"exclude them (selection.exclude_names: {[l.name for l in refused]})"
         f"; prunable layers: {prunable}")
-  skipped = {l.name: f"tfmot prunes no weight of {type(l).__name__} layers"
+  skipped = {l.name: (f"tfmot cannot prune {type(l).__name__} layers "
+                      "(skipped)" if reasons[l.name] == _UNSUPPORTED else
+                      f"tfmot prunes no weight of {type(l).__name__} layers")
              for l in chosen if reasons[l.name]}
   selected = [l.name for l in chosen if reasons[l.name] is None]
   if selection.keep_first_and_last and prunable:
@@ -77,7 +84,8 @@ def select_layers(model, selection, m_by_n: Optional[Tuple[int, int]] = None
       skipped[l.name] = "not selected"
   if not selected:
     raise CompressionConfigError(
-        f"selection leaves no layer to prune; prunable layers: {prunable}")
+        f"selection leaves no layer to prune; prunable layers: {prunable}; "
+        f"skipped: {skipped}")
   if m_by_n is not None:
     _check_m_by_n_layers(model, selected, m_by_n)
   return Selection(selected=selected, prunable=prunable, skipped=skipped)

@@ -23,16 +23,19 @@ def _registry():
   return default_8bit_quantize_registry.Default8BitQuantizeRegistry()
 
 
-def select_layers(model, selection, skip_unsupported: bool) -> QatSelection:
+def select_layers(model, selection, skip_unsupported) -> QatSelection:
   """Applies a `LayerSelection` to `model` for QAT.
 
   Layers with weights follow the selection; weightless layers the 8-bit
   registry supports (pooling, reshape, ...) are annotated too, so quantized
   layers connect without float islands.
 
+  `skip_unsupported`: True leaves every layer tfmot cannot quantize float;
+  None (the default) only those no include rule names; False none.
+
   Raises:
     CompressionConfigError: unknown layer names; selected layers tfmot cannot
-      quantize (unless `skip_unsupported`); nothing left to quantize.
+      quantize (see `skip_unsupported`); nothing left to quantize.
   """
   registry = _registry()
   weighted = [l for l in model.layers if l.weights]
@@ -47,11 +50,13 @@ def select_layers(model, selection, skip_unsupported: bool) -> QatSelection:
         float_layers[name] = "kept float: first or last quantizable layer"
   unsupported = [l for l in weighted if l.name in chosen and
                  not _supports(registry, l)]
-  if unsupported and not skip_unsupported:
+  refused = [l for l in unsupported if skip_unsupported is False or (
+      skip_unsupported is None and layer_selection.named(l, selection))]
+  if refused:
     raise CompressionConfigError(
         "tfmot cannot quantize layer(s) "
-        f"{[f'{l.name} ({type(l).__name__})' for l in unsupported]}. Exclude "
-        f"them (LayerSelection(exclude_names={[l.name for l in unsupported]})) "
+        f"{[f'{l.name} ({type(l).__name__})' for l in refused]}. Exclude "
+        f"them (LayerSelection(exclude_names={[l.name for l in refused]})) "
         "or set skip_unsupported_layers=True to leave them float.")
   for l in unsupported:
     chosen.discard(l.name)
@@ -59,7 +64,8 @@ def select_layers(model, selection, skip_unsupported: bool) -> QatSelection:
                             "(skipped)")
   if not chosen:
     raise CompressionConfigError(
-        f"selection leaves no layer to quantize; quantizable layers: {supported}")
+        f"selection leaves no layer to quantize; quantizable layers: "
+        f"{supported}; float: {float_layers}")
   quantized = [l.name for l in model.layers if l.name in chosen or (
       not l.weights and registry.supports(l) and
       not isinstance(l, _input_layer_class()))]

@@ -2,6 +2,7 @@
 
 import dataclasses
 import enum
+from typing import Optional
 
 from tfx_compression import config_utils
 from tfx_compression.errors import CompressionConfigError
@@ -54,8 +55,10 @@ class QatConfig(FineTuningFields, config_utils.JsonConfig, key=CONFIG_KEY,
     sparsity_threshold: With scheme auto, the share of zero kernel weights
       from which the input counts as pruned.
     selection: Which layers get fake-quantization; the others stay float.
-    skip_unsupported_layers: Leave layers tfmot cannot quantize float (noted
-      in the report) instead of failing.
+    skip_unsupported_layers: Layers tfmot cannot quantize (Embedding, LSTM,
+      Bidirectional, Normalization, custom layers): None (default) leaves
+      them float, noted in the report, unless an include rule names them
+      (then an error); True always leaves them float; False refuses any.
     fine_tuning: Fine-tuning; the default learning rate is 1/10 of the
       model's own.
     io_type: TFLite input/output type: float32 or int8.
@@ -80,7 +83,7 @@ class QatConfig(FineTuningFields, config_utils.JsonConfig, key=CONFIG_KEY,
 
   scheme: QatScheme = QatScheme.AUTO
   sparsity_threshold: float = 0.3
-  skip_unsupported_layers: bool = False
+  skip_unsupported_layers: Optional[bool] = None
   fine_tuning: FineTuning = dataclasses.field(
       default=FineTuning(epochs=3, learning_rate_scale=0.1), kw_only=True)
   io_type: IoType = IoType.FLOAT32
@@ -108,7 +111,9 @@ class QatConfig(FineTuningFields, config_utils.JsonConfig, key=CONFIG_KEY,
                            "num_validation_examples", minimum=1)
     self.check_fine_tuning_fields()
     for field in ("skip_unsupported_layers", "calibrate_ranges"):
-      if not isinstance(getattr(self, field), bool):
+      value = getattr(self, field)
+      if not isinstance(value, bool) and not (
+          field == "skip_unsupported_layers" and value is None):
         raise CompressionConfigError(
             f"{field} must be True or False; got {getattr(self, field)!r}")
 
