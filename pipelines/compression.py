@@ -60,6 +60,9 @@ class CompressionPlan:
       and QAT configs that set none (see PrunerConfig.model_fn).
     module_file: The file defining `model_fn` (e.g. the Trainer's module),
       given along with it.
+    model_fn_kwargs: Keyword arguments `model_fn` is called with (e.g.
+      {'hidden_units': [100, 70, 50, 25]} for TFX's taxi example), given
+      along with it.
     compare_with_latest_blessed: Also compare every candidate with the
       pipeline's latest blessed model (a Resolver with TFX's
       LatestBlessedModelStrategy; our blessings are never picked, see
@@ -81,6 +84,7 @@ class CompressionPlan:
   selector: Optional[object] = None
   model_fn: Optional[str] = None
   module_file: Optional[str] = None
+  model_fn_kwargs: Optional[dict] = None
   compare_with_latest_blessed: bool = False
   resources: Optional[object] = None
 
@@ -120,6 +124,9 @@ class CompressionPlan:
       raise CompressionConfigError(
           "module_file needs model_fn, the name of the function in it that "
           f"builds the Keras model; got model_fn={self.model_fn!r}")
+    from tfx_compression.fine_tuning.config import check_model_fn_kwargs  # pylint: disable=g-import-not-at-top
+    set_("model_fn_kwargs", check_model_fn_kwargs(self.model_fn_kwargs,
+                                                  self.model_fn))
 
   def fine_tuning_config(self, config):
     """`config` (PrunerConfig/QatConfig) with the plan's model_fn if it has none."""
@@ -127,7 +134,8 @@ class CompressionPlan:
       return config
     return dataclasses.replace(config, model_fn=self.model_fn,
                                module_file=config.module_file or
-                               self.module_file)
+                               self.module_file,
+                               model_fn_kwargs=self.model_fn_kwargs)
 
 
   @classmethod

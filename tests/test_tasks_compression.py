@@ -124,3 +124,44 @@ def test_validation_compares_each_task_its_own_way():
   with pytest.raises(ModelValidationError, match=r"differ from the Keras "
                      r"model's by 0.500 of their spread"):
     lite_conversion.check_relative_error(far, "the Keras model")
+
+
+def test_model_fn_is_called_with_the_plans_keyword_arguments(regression,
+                                                             tmp_path):
+  """A builder taking arguments (like taxi's _build_keras_model) needs no
+  wrapper: model_fn_kwargs passes what the Trainer passed."""
+  import os  # pylint: disable=g-import-not-at-top
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  import task_models  # pylint: disable=g-import-not-at-top
+  from model_factories import model_artifact  # pylint: disable=g-import-not-at-top
+  from tfx_compression.errors import UnsupportedModelError  # pylint: disable=g-import-not-at-top
+  from tfx_compression.pipelines.compression import CompressionPlan  # pylint: disable=g-import-not-at-top
+  uri = str(tmp_path / "saved")
+  model = regression.model
+  spec = {n: tf.io.FixedLenFeature([1], tf.float32)
+          for n in task_models.FEATURES}
+  serve = tf.function(lambda s: {"score": model(tf.io.parse_example(s, spec))},
+                      input_signature=[tf.TensorSpec([None], tf.string)])
+  tf.saved_model.save(model, os.path.join(uri, "Format-Serving"),
+                      signatures={"serving_default": serve})
+  plan = CompressionPlan(model_fn="task_models.build",
+                         model_fn_kwargs={"kind": "regression"})
+  config = PrunerConfig(schedule=PolynomialDecay(0.3, 0.5, frequency=5),
+                        fine_tuning=FineTuning(epochs=1))
+  with pytest.raises(UnsupportedModelError,
+                     match=r"failed when called with no arguments \(set "
+                     r"model_fn_kwargs"):
+    executor_harness.run(
+        "Pruner", {tuning_spec.EXAMPLES_KEY: regression.examples,
+                   tuning_spec.MODEL_KEY: model_artifact(uri)},
+        str(tmp_path / "bare"),
+        PrunerConfig(model_fn="task_models.build"))
+  outputs = executor_harness.run(
+      "Pruner", {tuning_spec.EXAMPLES_KEY: regression.examples,
+                 tuning_spec.MODEL_KEY: model_artifact(uri)},
+      str(tmp_path / "out"), plan.fine_tuning_config(config))
+  report = executor_harness.report(outputs[pruner_spec.PRUNED_MODEL_KEY])
+  assert report["config"]["model_fn_kwargs"] == {"kind": "regression"}
+  assert report["rebuilt_by_model_fn_max_abs_diff"] < 1e-4
+  with pytest.raises(Exception, match="model_fn_kwargs is passed to model_fn"):
+    CompressionPlan(model_fn_kwargs={"kind": "regression"})

@@ -147,6 +147,34 @@ class FineTuning:
     return DEFAULT_ALPHA if self.alpha is None else self.alpha
 
 
+def check_model_fn_kwargs(value, model_fn: Optional[str],
+                          field: str = "model_fn_kwargs") -> Optional[dict]:
+  """`value` as a dict of JSON values keyed by argument names, or None.
+
+  Raises:
+    CompressionConfigError: not a mapping of identifiers to JSON values, or
+      given without `model_fn`.
+  """
+  import json  # pylint: disable=g-import-not-at-top
+  if value is None:
+    return None
+  if not isinstance(value, dict) or not all(
+      isinstance(k, str) and k.isidentifier() for k in value):
+    raise CompressionConfigError(
+        f"{field} must map argument names to values, e.g. "
+        f"{{'hidden_units': [100, 70, 50, 25]}}; got {value!r}")
+  try:
+    json.dumps(value)
+  except (TypeError, ValueError) as e:
+    raise CompressionConfigError(
+        f"{field} values must be JSON values (numbers, strings, lists, "
+        f"mappings); got {value!r}") from e
+  if not model_fn:
+    raise CompressionConfigError(
+        f"{field} is passed to model_fn, which is not set; got {value!r}")
+  return dict(value)
+
+
 def check_user_code(module_file: Optional[str], input_fn: Optional[str],
                     model_fn: Optional[str]) -> None:
   """Validates the user-code fields of a fine-tuning config.
@@ -192,8 +220,12 @@ class FineTuningFields:
       `tf.saved_model.save` (no Keras metadata, as in TFX's examples): the
       function that builds the Trainer's Keras model, as 'package.module.fn'
       or, with `module_file`, a function name in that file; called with no
-      arguments. The artifact's variables are restored into its model, which
-      must reproduce the saved model on real examples.
+      arguments (or `model_fn_kwargs`). The artifact's variables are
+      restored into its model, which must reproduce the saved model on real
+      examples.
+    model_fn_kwargs: Keyword arguments `model_fn` is called with, e.g.
+      {'hidden_units': [100, 70, 50, 25]} for TFX's taxi example's
+      `_build_keras_model(hidden_units)`, as its Trainer called it.
     trust_model_code: Rebuild Keras Lambda layers from the artifact (their
       Python bytecode runs in this component). False (default): a model with
       Lambda layers needs `model_fn`. Recorded on the output artifact.
@@ -204,6 +236,7 @@ class FineTuningFields:
   input_fn: Optional[str] = None
   module_file: Optional[str] = None
   model_fn: Optional[str] = None
+  model_fn_kwargs: Optional[dict] = None
   trust_model_code: bool = False
 
   def check_fine_tuning_fields(self) -> None:
@@ -221,6 +254,8 @@ class FineTuningFields:
         raise CompressionConfigError(
             f"{field} must be a {cls.__name__}; got {getattr(self, field)!r}")
     check_user_code(self.module_file, self.input_fn, self.model_fn)
+    object.__setattr__(self, "model_fn_kwargs", check_model_fn_kwargs(
+        self.model_fn_kwargs, self.model_fn))
     if not isinstance(self.trust_model_code, bool):
       raise CompressionConfigError(
           f"trust_model_code must be True or False; got "

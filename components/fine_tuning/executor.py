@@ -70,7 +70,7 @@ class FineTuningExecutor(step_executor.StepExecutor,
     source_dir = artifact_io.keras_dir(source.uri, self.COMPONENT)
     loaded = model_loading.load_for_training(
         source_dir, self.COMPONENT, config.model_fn, config.module_file,
-        config.trust_model_code)
+        config.trust_model_code, config.model_fn_kwargs)
     data = tuning_data.load(inputs, config.fine_tuning, loaded,
                             config.input_fn, config.module_file)
     run = FineTuningRun(

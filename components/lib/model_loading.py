@@ -117,7 +117,8 @@ def _name(path: str) -> str:
 def load_for_training(path: str, component: str,
                       model_fn: Optional[str] = None,
                       module_file: Optional[str] = None,
-                      trust_model_code: bool = False) -> LoadedModel:
+                      trust_model_code: bool = False,
+                      model_fn_kwargs=None) -> LoadedModel:
   """The compiled Keras model at `path`, rebuilt by `model_fn` if need be.
 
   Args:
@@ -129,6 +130,7 @@ def load_for_training(path: str, component: str,
     module_file: A Python file defining `model_fn`.
     trust_model_code: Rebuild Lambda layers from the artifact (their
       bytecode runs); without it such a model needs `model_fn`.
+    model_fn_kwargs: Keyword arguments for `model_fn` (None: none).
 
   Raises:
     UnsupportedModelError: the Keras model cannot be recovered (saying what
@@ -158,11 +160,14 @@ def load_for_training(path: str, component: str,
         "LiteConverter and PostTrainingQuantizer need neither.")
   from tfx_compression import user_code  # pylint: disable=g-import-not-at-top
   build = user_code.load_fn("model_fn", model_fn, module_file)
+  kwargs = dict(model_fn_kwargs or {})
   try:
-    model = build()
+    model = build(**kwargs)
   except Exception as e:  # pylint: disable=broad-except
+    called = (f"with {kwargs}" if kwargs else "with no arguments (set "
+              "model_fn_kwargs to pass the arguments your Trainer used)")
     raise UnsupportedModelError(
-        f"model_fn {model_fn!r} failed when called with no arguments: "
+        f"model_fn {model_fn!r} failed when called {called}: "
         f"{type(e).__name__}: {e}") from e
   _restore(model, path, model_fn)
   return LoadedModel(info, model_function.from_keras(model, info.output_keys),
@@ -179,7 +184,8 @@ def _restore(model, path: str, model_fn: str) -> None:
     raise UnsupportedModelError(
         f"The model model_fn {model_fn!r} builds does not match the variables "
         f"saved at {path}: {str(e).strip().splitlines()[0]}. model_fn must "
-        "build the same architecture the Trainer saved.") from e
+        "build the same architecture the Trainer saved: if your Trainer "
+        "called it with arguments, give them as model_fn_kwargs.") from e
 
 
 def check_reproduces(loaded: LoadedModel, inputs: Mapping[str, np.ndarray],
