@@ -24,6 +24,12 @@ SERVING_MAX_ABS_DIFF = "serving_max_abs_diff"
 # lib/task.py): on fine-tuned models and on evaluations.
 TASK = "task"
 
+# TFLite models: JSON list of the TensorFlow ops run through the Flex
+# delegate (select TF ops; absent: builtins only), and 1 when the inputs'
+# batch dimension is fixed (recurrent layers converted at batch 1).
+FLEX_OPS = "flex_ops"
+FIXED_BATCH = "fixed_batch"
+
 # Values of MODEL_FORMAT.
 FORMAT_TFLITE = "tflite"
 FORMAT_KERAS_SAVED_MODEL = "keras_saved_model"

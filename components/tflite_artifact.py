@@ -48,6 +48,11 @@ def publish(artifact, result, inputs, serving=None) -> None:
   if agreement.relative_error is not None:
     artifact.set_float_custom_property(properties.VALIDATION_RELATIVE_ERROR,
                                        agreement.relative_error)
+  if summary.flex_ops:
+    artifact.set_string_custom_property(properties.FLEX_OPS,
+                                        json.dumps(summary.flex_ops))
+  if summary.fixed_batch:
+    artifact.set_int_custom_property(properties.FIXED_BATCH, 1)
   if agreement.task is not None:
     artifact.set_string_custom_property(properties.TASK, agreement.task)
   if serving is not None:

@@ -48,7 +48,8 @@ def test_config_must_be_a_config_object():
     ({"optimization": "int8"},
      "optimization must be one of 'none', 'dynamic_range', 'float16'; got 'int8'"),
     ({"op_set": "flex"},
-     "op_set must be one of 'builtins', 'builtins_and_select_tf_ops'; got 'flex'"),
+     "op_set must be one of 'auto', 'builtins', 'builtins_and_select_tf_ops'; "
+     "got 'flex'"),
     ({"num_validation_examples": 0}, "num_validation_examples must be >= 1; got 0"),
     ({"num_validation_examples": 2.5},
      "num_validation_examples must be an integer; got 2.5"),

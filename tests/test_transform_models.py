@@ -17,6 +17,7 @@ from tfx_compression import artifact_io
 from tfx_compression import properties
 from tfx_compression.errors import ConversionError
 from tfx_compression.errors import InputMismatchError
+from tfx_compression.lib.conversion_options import OpSet
 from tfx_compression.errors import UnsupportedModelError
 from tfx_compression.compression_evaluator import spec as evaluator_spec
 from tfx_compression.fine_tuning import spec as tuning_spec
@@ -190,8 +191,8 @@ def test_a_transform_tflite_cannot_run_names_the_op_and_both_ways_out():
       HashTransform(), {"city": FeatureInfo("city", "string", (1,))})
   with pytest.raises(ConversionError,
                      match=r"Transform graph .*StringToHashBucketFast.*"
-                     r"inputs='model'.*builtins_and_select_tf_ops"):
-    tflite_convert.convert_keras(function)
+                     r"inputs='model'.*op_set='auto'"):
+    tflite_convert.convert_keras(function, op_set=OpSet.BUILTINS)
 
 
 def _evaluate(artifacts, candidate, out_dir):

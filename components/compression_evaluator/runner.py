@@ -76,8 +76,11 @@ def _measure(sides, config) -> Tuple[Dict[str, Any], Dict[str, Any]]:
   candidate, baselines = sides[0], sides[1:]
   latency = {s.source.role: {} for s in sides}
   comparisons = {}
+  # A model converted at a fixed batch (recurrent layers) runs batch 1 only.
+  sizes = ({1} if any(s.summary.fixed_batch for s in sides)
+           else {1, b.batch_size})
   for base in baselines:
-    for size in sorted({1, b.batch_size}):
+    for size in sorted(sizes):
       comp = bench.compare_latency(candidate.tflite_bytes, base.tflite_bytes,
                                    b.num_threads, size, b.warmup_runs, b.runs,
                                    b.rounds)

@@ -19,6 +19,9 @@ class Optimization(str, enum.Enum):
 class OpSet(str, enum.Enum):
   """Operator sets the converted model may use."""
 
+  # Builtins; a model that needs TensorFlow ops falls back to select TF ops
+  # (Flex delegate), named in the report and on the artifact (`flex_ops`).
+  AUTO = "auto"
   # TFLite builtin ops only: runs with the stock interpreter everywhere.
   BUILTINS = "builtins"
   # Builtins, falling back to TensorFlow ops (Flex delegate) where needed:

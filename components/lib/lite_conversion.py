@@ -43,7 +43,7 @@ def synthetic_inputs(keras_model) -> Mapping[str, np.ndarray]:
 def convert_validated(keras_model,
                       inputs: Optional[Mapping[str, np.ndarray]],
                       optimization: Optimization = Optimization.NONE,
-                      op_set: OpSet = OpSet.BUILTINS,
+                      op_set: OpSet = OpSet.AUTO,
                       min_argmax_agreement: float = 0.0,
                       configure: Optional[Callable[[object], None]] = None
                       ) -> ConversionResult:

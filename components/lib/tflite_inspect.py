@@ -23,6 +23,12 @@ class TfliteSummary:
   # a graph with any dynamic-sized tensor, which then runs 2-3x slower.
   xnnpack_delegated: bool
   runtime: Dict[str, str]  # the TFLite runtime that measured it, and version
+  # TensorFlow ops the model runs through the Flex delegate (select TF ops):
+  # its runtime must link that delegate, e.g. TensorFlow's interpreter.
+  flex_ops: List[str] = dataclasses.field(default_factory=list)
+  # Inputs whose batch dimension is fixed (not resizable), e.g. LSTM graphs
+  # converted at batch 1: feed one example at a time.
+  fixed_batch: bool = False
 
 
 def compressed_size(data: bytes) -> int:
@@ -60,7 +66,13 @@ def summarize(model_bytes: bytes) -> TfliteSummary:
                      for k, v in sorted(outputs.items())},
       output_dtypes={k: v["dtype"].__name__ for k, v in sorted(outputs.items())},
       xnnpack_delegated=delegated(interp),
-      runtime=tflite_runtime.describe(),
+      runtime=tflite_runtime.describe(
+          tflite_runtime.TENSORFLOW if tflite_runtime.flex_ops(model_bytes)
+          else None),
+      flex_ops=tflite_runtime.flex_ops(model_bytes),
+      fixed_batch=any(len(v["shape_signature"]) and
+                      int(v["shape_signature"][0]) != -1
+                      for v in inputs.values()),
   )
 
 

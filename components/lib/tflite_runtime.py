@@ -10,7 +10,7 @@ Set TFX_COMPRESSION_TFLITE_RUNTIME=tensorflow to force TF's interpreter
 
 import functools
 import os
-from typing import Dict, Optional
+from typing import Dict, List, Optional
 
 LITERT = "ai-edge-litert"
 TENSORFLOW = "tensorflow"
@@ -39,10 +39,36 @@ def interpreter_class(runtime: Optional[str] = None):
   return tf.lite.Interpreter
 
 
+def flex_ops(model_bytes: bytes) -> List[str]:
+  """The TensorFlow (select TF, 'Flex') ops a TFLite model uses, sorted.
+
+  Read from the flatbuffer's operator codes (no interpreter is made).
+  """
+  if b"Flex" not in model_bytes:  # custom codes are stored as plain strings
+    return []
+  from tensorflow.lite.python import schema_py_generated as schema  # pylint: disable=g-import-not-at-top
+  model = schema.Model.GetRootAsModel(bytearray(model_bytes), 0)
+  codes = (model.OperatorCodes(i).CustomCode()
+           for i in range(model.OperatorCodesLength()))
+  return sorted({c.decode()[len("Flex"):] for c in codes
+                 if c and c.startswith(b"Flex")})
+
+
 def interpreter(model_bytes: Optional[bytes] = None,
                 model_path: Optional[str] = None, num_threads: int = 1,
                 runtime: Optional[str] = None, **kwargs):
-  """An interpreter of the chosen runtime (not yet allocated)."""
+  """An interpreter of the chosen runtime (not yet allocated).
+
+  A model with select TF ops runs on TensorFlow's interpreter, which links
+  the Flex delegate (LiteRT's Python wheel does not).
+  """
+  if runtime is None and chosen() == LITERT:
+    data = model_bytes
+    if data is None and model_path is not None:
+      with open(model_path, "rb") as f:
+        data = f.read()
+    if data is not None and flex_ops(data):
+      runtime = TENSORFLOW
   return interpreter_class(runtime)(model_content=model_bytes,
                                     model_path=model_path,
                                     num_threads=num_threads, **kwargs)

@@ -21,8 +21,11 @@ class LiteConverterConfig(config_utils.JsonConfig, key=CONFIG_KEY,
     optimization: Calibration-free optimization: 'none' (float32),
       'dynamic_range' (int8 weights, float activations) or 'float16' (float16
       weights). Full-integer modes belong to PostTrainingQuantizer.
-    op_set: 'builtins' (TFLite builtin ops only) or
-      'builtins_and_select_tf_ops' (explicit opt-in to the Flex delegate).
+    op_set: 'auto' (default): builtins, falling back to select TF ops for
+      the ops that are not (named in the report and as `flex_ops` on the
+      artifact: the runtime must link the Flex delegate); 'builtins' (TFLite
+      builtin ops only: such a model is an error) or
+      'builtins_and_select_tf_ops'.
     inputs: 'serving' (default): the TFLite model takes the raw features the
       serving signature parses, with the pipeline's Transform graph folded
       in; 'model': the model alone over its own inputs (transformed
@@ -35,7 +38,7 @@ class LiteConverterConfig(config_utils.JsonConfig, key=CONFIG_KEY,
   """
 
   optimization: Optimization = Optimization.NONE
-  op_set: OpSet = OpSet.BUILTINS
+  op_set: OpSet = OpSet.AUTO
   inputs: TfliteInputs = TfliteInputs.SERVING
   num_validation_examples: int = 100
   validation_split: str = "eval"
