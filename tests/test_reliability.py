@@ -285,8 +285,8 @@ def _with_eval_split(trained_pipeline, tmp_path, eval_records=None,
     (lambda good: {"eval_records": good[:3] + [
         hostile.edit(good[3], label=[12])] + good[4:]},
      "Pruner", errors.DataError,
-     r"label 'label' is 12 in record 3 of split 'eval' .*allowed labels are "
-     r"0\.\.9"),
+     r"label 'label' is 12 in record 3 of split 'eval' .*multiclass model "
+     r".*allowed labels are class indices 0\.\.9"),
     (lambda good: {"eval_records": []}, "Pruner",
      errors.InsufficientExamplesError, r"split 'eval' .* holds no examples"),
 ])

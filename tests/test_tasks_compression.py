@@ -51,7 +51,9 @@ def test_regression_model_qat_int8_is_validated_by_relative_error(
   validation = report["validation"]
   assert validation["task"] == "regression"
   assert validation["argmax_agreement"] is None
-  assert 0.0 < validation["relative_error"] <= 0.1
+  # The int8 model reproduces the QAT model's simulated quantization: its
+  # error is at most a few quantization steps, often exactly none.
+  assert 0.0 <= validation["relative_error"] <= 0.1
   assert out.get_float_custom_property(
       properties.VALIDATION_RELATIVE_ERROR) == validation["relative_error"]
   accuracy = report["accuracy"]
