@@ -58,9 +58,13 @@ class Side:
   output_widths: Dict[str, int]  # values per example of each output
 
 
-def _tflite_space(summary, files, example_keys, transform_dir, role
-                  ) -> feature_space.FeatureSpace:
-  """How records feed a TFLite model, found from its input names."""
+def _tflite_space(summary, files, example_keys, transform_dir, role,
+                  optional=()) -> feature_space.FeatureSpace:
+  """How records feed a TFLite model, found from its input names.
+
+  `optional`: raw features that may be missing (the baseline's serving
+  signature parses them as VarLen), fed as their missing value when absent.
+  """
   from tfx_compression.lib import examples_io  # pylint: disable=g-import-not-at-top
   names = set(summary.input_names)
   shapes = {n: tuple(s) for n, s in summary.input_shapes.items()}
@@ -69,7 +73,8 @@ def _tflite_space(summary, files, example_keys, transform_dir, role
     # quantizes them with the input's scale and zero point.
     dtypes = {n: examples_io.feature_dtype(files, n) for n in names}
     return feature_space.FeatureSpace(
-        parse={n: FeatureInfo(n, dtypes[n], shapes[n]) for n in names},
+        parse={n: FeatureInfo(n, dtypes[n], shapes[n], optional=n in optional)
+               for n in names},
         inputs={n: InputSpec(n, shapes[n], dtypes[n]) for n in names},
         description="raw features of the examples")
   if transform_dir and names <= feature_space.transformed_names(transform_dir):
@@ -86,9 +91,10 @@ def _tflite_space(summary, files, example_keys, transform_dir, role
 
 
 def tflite_side(source: ModelSource, files: Sequence[str],
-                example_keys: Iterable[str], transform_dir: Optional[str]
-                ) -> Side:
-  """A TFLite Model artifact as an evaluated side."""
+                example_keys: Iterable[str], transform_dir: Optional[str],
+                optional: Iterable[str] = ()) -> Side:
+  """A TFLite Model artifact as an evaluated side (`optional`: see
+  `_tflite_space`)."""
   # pylint: disable=g-import-not-at-top
   from tfx_compression.lib import tflite_inspect
   from tfx_compression.lib import tflite_run
@@ -102,7 +108,7 @@ def tflite_side(source: ModelSource, files: Sequence[str],
         f"{path} is not a readable TFLite model: "
         f"{str(e).strip().splitlines()[0]}") from e
   space = _tflite_space(summary, files, set(example_keys), transform_dir,
-                        source.role)
+                        source.role, set(optional))
   kind = (TfliteInputs.MODEL if space.transform_dir else TfliteInputs.SERVING)
   return Side(
       source=source, output_names=summary.output_names,

@@ -102,8 +102,15 @@ def _measure(sides, config) -> Tuple[Dict[str, Any], Dict[str, Any]]:
 def _sides(sources: List[ModelSource], files: List[str], keys,
            transform_dir: Optional[str], output_dir: str):
   """Every side; a SavedModel side is measured in the candidate's input kind."""
-  from tfx_compression.lib.conversion_options import TfliteInputs  # pylint: disable=g-import-not-at-top
-  tflite_sides = {m.role: models.tflite_side(m, files, keys, transform_dir)
+  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lib import saved_model_info
+  from tfx_compression.lib.conversion_options import TfliteInputs
+  # pylint: enable=g-import-not-at-top
+  optional = {n for m in sources if not m.is_tflite for n, f in (
+      saved_model_info.read(m.serving_dir).serving_features or {}).items()
+              if f.optional}
+  tflite_sides = {m.role: models.tflite_side(m, files, keys, transform_dir,
+                                             optional)
                   for m in sources if m.is_tflite}
   kind = (tflite_sides[CANDIDATE].tflite_inputs if CANDIDATE in tflite_sides
           else TfliteInputs.SERVING)

@@ -124,7 +124,8 @@ def check_features(stats: SplitStats, parse: Mapping[str, object],
     entry = stats.features.get(name)
     present = entry.present if entry else 0
     missing = stats.records - present
-    if missing > MAX_MISSING_FRACTION * stats.records:
+    optional = getattr(info, "optional", False)
+    if missing > MAX_MISSING_FRACTION * stats.records and not optional:
       filled = (" serving_default would fill them with its default value"
                 if getattr(info, "has_default", False) else "")
       raise InputMismatchError(
@@ -136,6 +137,13 @@ def check_features(stats: SplitStats, parse: Mapping[str, object],
     size = math.prod(info.shape)
     wrong = {n: where for n, where in entry.lengths.items()
              if n not in (size, 0)}
+    if optional and wrong:
+      n, (count, index) = sorted(wrong.items())[0]
+      raise InputMismatchError(
+          f"feature {name!r} has {n} value(s) in record {index} of "
+          f"{stats.source} ({count} records like it); {what} reads it as a "
+          "feature that may be missing (tf.io.VarLenFeature) holding at most "
+          "one value.")
     if wrong:
       n, (count, index) = sorted(wrong.items())[0]
       raise InputMismatchError(

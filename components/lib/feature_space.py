@@ -69,11 +69,15 @@ class FeatureSpace:
       raw_keys = set(transform_output(self.transform_dir).raw_feature_spec())
     inputs, label = self.inputs, self.label
 
+    optional = {n: f for n, f in self.parse.items() if f.optional}
+
     def parse(serialized):
       features = tf.io.parse_example(serialized, spec)
+      raw = {k: v for k, v in features.items() if k in (raw_keys or ())}
+      features = dict(features, **{n: dense_optional(features[n], f)
+                                   for n, f in optional.items()})
       if layer is not None:
-        features = dict(features, **layer(
-            {k: v for k, v in features.items() if k in raw_keys}))
+        features = dict(features, **layer(raw))
       result = {name: features[name] if s.dtype == "string" else
                 tf.cast(features[name], s.dtype) for name, s in inputs.items()}
       if label is None:
@@ -84,6 +88,27 @@ class FeatureSpace:
       return result, value
 
     return parse
+
+
+def dense_optional(sparse, info: FeatureInfo):
+  """A parsed optional (VarLen) feature as a [batch, 1] dense tensor, missing
+  values given as `info.missing_value()`."""
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  batch = tf.shape(sparse, out_type=tf.int64)[0]
+  return tf.sparse.to_dense(
+      tf.sparse.reset_shape(sparse, tf.stack([batch, 1])),
+      default_value=tf.constant(info.missing_value(), sparse.dtype))
+
+
+def as_sparse(dense):
+  """A [batch, 1] dense tensor as the SparseTensor a VarLen parse gives, every
+  value present (what a Transform graph's VarLen raw feature takes)."""
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  batch = tf.shape(dense, out_type=tf.int64)[0]
+  rows = tf.range(batch, dtype=tf.int64)
+  return tf.sparse.SparseTensor(
+      indices=tf.stack([rows, tf.zeros_like(rows)], axis=1),
+      values=tf.reshape(dense, [-1]), dense_shape=tf.stack([batch, 1]))
 
 
 def _feature_info(spec: InputSpec) -> FeatureInfo:
@@ -138,19 +163,22 @@ def transform_layer(transform_dir: str):
 
 
 def raw_features(transform_dir: str) -> Dict[str, FeatureInfo]:
-  """The dense raw features of a Transform graph's schema.
+  """The raw features of a Transform graph's schema (VarLen ones optional).
 
   Raises:
-    UnsupportedModelError: a raw feature is sparse or ragged.
+    UnsupportedModelError: a raw feature is sparse (SparseFeature) or ragged.
   """
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
   features = {}
   for name, spec in transform_output(transform_dir).raw_feature_spec().items():
+    if isinstance(spec, tf.io.VarLenFeature):
+      features[name] = FeatureInfo(name, spec.dtype.name, (1,), optional=True)
+      continue
     if not isinstance(spec, tf.io.FixedLenFeature):
       raise UnsupportedModelError(
           f"raw feature {name!r} of the Transform graph {transform_dir} is "
-          f"{type(spec).__name__}; only dense (FixedLenFeature) features can "
-          "be fed to a compressed model")
+          f"{type(spec).__name__}; only FixedLenFeature and VarLenFeature "
+          "(missing values) features can be fed to a compressed model")
     default = spec.default_value
     if default is not None:
       import numpy as np  # pylint: disable=g-import-not-at-top

@@ -80,12 +80,18 @@ class ModelFunction:
     Raises:
       UnsupportedModelError: the transform does not produce every input.
     """
+    from tfx_compression.lib import feature_space  # pylint: disable=g-import-not-at-top
     raw_specs = {name: InputSpec(name, tuple(f.shape), f.dtype)
                  for name, f in raw_features.items()}
+    optional = {name for name, f in raw_features.items() if f.optional}
     model = self
 
     def preprocess(features):
-      transformed = transform_layer(dict(features))
+      # Optional (VarLen) raw features arrive dense, missing values filled
+      # as FeatureInfo.missing_value(): the Transform graph takes them sparse.
+      transformed = transform_layer({
+          k: feature_space.as_sparse(v) if k in optional else v
+          for k, v in features.items()})
       missing = [n for n in model.input_specs if n not in transformed]
       if missing:
         raise UnsupportedModelError(

@@ -31,21 +31,34 @@ class TensorInfo:
 
 @dataclasses.dataclass(frozen=True)
 class FeatureInfo:
-  """A dense feature parsed from tf.Examples (a `tf.io.FixedLenFeature`)."""
+  """A feature parsed from tf.Examples.
+
+  Dense (a `tf.io.FixedLenFeature`), or with `optional` a feature that may be
+  missing (a `tf.io.VarLenFeature`, what SchemaGen makes of a CSV column with
+  empty cells): it is read as one value per example, a missing value given as
+  `missing_value()` (0, or '' for strings: the value TFX's examples fill in).
+  """
 
   name: str
   dtype: str  # 'float32', 'int64' or 'string'
   shape: Tuple[int, ...]
   default: Optional[Tuple] = None  # flattened default value; None: required
+  optional: bool = False  # a VarLenFeature: missing values allowed
 
   @property
   def has_default(self) -> bool:
     return self.default is not None
 
+  def missing_value(self):
+    """What a missing value of an optional feature is read as."""
+    return b"" if self.dtype == "string" else 0
+
   def to_tf(self):
-    """This feature as a `tf.io.FixedLenFeature`."""
+    """This feature as a `tf.io.FixedLenFeature` (`VarLenFeature` if optional)."""
     import numpy as np  # pylint: disable=g-import-not-at-top
     import tensorflow as tf  # pylint: disable=g-import-not-at-top
+    if self.optional:
+      return tf.io.VarLenFeature(tf.dtypes.as_dtype(self.dtype))
     default = None
     if self.default is not None:
       default = np.reshape(np.array(self.default, dtype=object if
@@ -214,18 +227,30 @@ def _node_value(function_def, ref: str):
 
 
 def parse_op_features(function_def, node) -> Dict[str, FeatureInfo]:
-  """The dense features of a ParseExampleV2 `node` inside `function_def`.
+  """The features of a ParseExampleV2 `node` inside `function_def`.
+
+  Dense features, and sparse ones (`tf.io.VarLenFeature`: missing values) as
+  optional features of one value.
 
   Raises:
-    UnsupportedModelError: the op parses sparse or ragged features.
+    UnsupportedModelError: the op parses ragged features, or is ParseExample.
   """
   from tensorflow.python.framework import dtypes  # pylint: disable=g-import-not-at-top
-  if node.op != "ParseExampleV2" or node.attr["num_sparse"].i or list(
+  if node.op != "ParseExampleV2" or list(
       node.attr["ragged_value_types"].list.type):
     raise UnsupportedModelError(
-        f"{SERVING_DEFAULT} parses sparse or ragged features ({node.op}); "
-        "only dense (tf.io.FixedLenFeature) serving features are supported")
+        f"{SERVING_DEFAULT} parses ragged features ({node.op}); dense "
+        "(tf.io.FixedLenFeature) and sparse (tf.io.VarLenFeature) serving "
+        "features are supported")
   inputs = [i for i in node.input if not i.startswith("^")]
+  sparse = {}
+  if node.attr["num_sparse"].i:
+    sparse_keys = [k.decode() for k in
+                   _node_value(function_def, inputs[2]).ravel()]
+    sparse_types = [dtypes.as_dtype(t).name
+                    for t in node.attr["sparse_types"].list.type]
+    sparse = {k: FeatureInfo(name=k, dtype=t, shape=(1,), optional=True)
+              for k, t in zip(sparse_keys, sparse_types)}
   keys = [k.decode() for k in _node_value(function_def, inputs[3]).ravel()]
   types = [dtypes.as_dtype(t).name for t in node.attr["Tdense"].list.type]
   shapes = [tuple(int(d.size) for d in s.dim)
@@ -236,4 +261,4 @@ def parse_op_features(function_def, node) -> Dict[str, FeatureInfo]:
     features[key] = FeatureInfo(
         name=key, dtype=types[i], shape=shapes[i],
         default=tuple(default.ravel().tolist()) if default.size else None)
-  return features
+  return dict(features, **sparse)
