@@ -33,6 +33,12 @@ def _evaluate(case, candidate_model, out, **config):
   return evaluator_runs.Run(outputs)
 
 
+def _page(run):
+  import os  # pylint: disable=g-import-not-at-top
+  (name,) = [f for f in os.listdir(run.evaluation.uri) if f.endswith(".html")]
+  return open(os.path.join(run.evaluation.uri, name)).read()
+
+
 def _row(run, metric):
   return evaluator_runs.overall(run.report, metric)
 
@@ -44,6 +50,15 @@ def test_binary_sigmoid_is_judged_by_auc_and_an_inverted_candidate_refused(
   assert same.report["verdict"] == "BLESSED", same.failed
   auc = _row(same, "auc")
   assert 0.8 < auc["baseline"] == pytest.approx(auc["candidate"], abs=1e-3)
+  # The report's binary view: ROC (its rank AUC agrees with TFMA's) and
+  # calibration, no confusion matrix.
+  view = same.report["task_view"]
+  assert view["roc"]["baseline"]["auc"] == pytest.approx(auc["baseline"],
+                                                         abs=2e-3)
+  assert sum(view["calibration"]["candidate"]["examples"]) == view["examples"]
+  assert same.report["per_class"] is None
+  page = _page(same)
+  assert "ROC curve" in page and "Calibration" in page
   inverted = _evaluate(sigmoid, task_models.edited_copy(sigmoid.model, -1.0),
                        tmp_path / "inverted")
   assert inverted.report["verdict"] == "NOT_BLESSED"
@@ -77,7 +92,11 @@ def test_regression_is_judged_by_relative_error_growth(regression, tmp_path):
   assert same.report["task"]["task"] == "regression"
   assert same.report["verdict"] == "BLESSED", same.failed
   assert same.report["per_class"] is None
+  residuals = same.report["task_view"]["residuals"]["baseline"]
   mse = _row(same, "mean_squared_error")["baseline"]
+  assert residuals["mean_absolute"] == pytest.approx(
+      _row(same, "mean_absolute_error")["baseline"], rel=1e-3)
+  assert "Predicted vs actual" in _page(same)
   # Shifting every prediction by sqrt(MSE) doubles the error.
   doubled = _evaluate(regression, task_models.edited_copy(
       regression.model, shift=float(mse) ** 0.5), tmp_path / "doubled")

@@ -127,6 +127,27 @@ def _per_class(report: Mapping[str, Any]) -> List[str]:
   return parts + [_plots(report_plots.per_class(report))]
 
 
+def _task_view(report: Mapping[str, Any]) -> List[str]:
+  view = report.get("task_view")
+  if not view:
+    return []
+  title = {"binary": "Binary scores", "regression": "Regression errors"}[
+      view["task"]]
+  if view.get("skipped"):
+    return [f"<h2>{title}</h2>", f"<p class='note'>{_e(view['skipped'])}.</p>"]
+  note = f"{view['examples']} examples with label {_e(view['label_key'])}"
+  if view.get("roc"):
+    note += "; AUC " + ", ".join(
+        f"{_e(r)} {v['auc']:.4f}" for r, v in view["roc"].items()
+        if v["auc"] is not None)
+  else:
+    note += "; mean absolute error " + ", ".join(
+        f"{_e(r)} {v['mean_absolute']:.4g}"
+        for r, v in view["residuals"].items())
+  return [f"<h2>{title}</h2>", f"<p class='note'>{note}.</p>",
+          _plots(report_plots.task_view(report))]
+
+
 def _layer_errors(report: Mapping[str, Any]) -> List[str]:
   layers = report.get("quantizer_layers")
   if not layers:
@@ -179,6 +200,6 @@ def render(report: Mapping[str, Any]) -> str:
   plots = report_plots.quality_and_cost(report) + report_plots.sparsity(report)
   if plots:
     parts += ["<h2>Quality, size and latency</h2>", _plots(plots)]
-  parts += _per_class(report) + _layer_errors(report)
+  parts += _per_class(report) + _task_view(report) + _layer_errors(report)
   parts.append("</body></html>")
   return "\n".join(parts)

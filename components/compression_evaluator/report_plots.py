@@ -154,6 +154,45 @@ def per_class(report: Mapping[str, Any]) -> List[Plot]:
   return plots
 
 
+def task_view(report: Mapping[str, Any]) -> List[Plot]:
+  """ROC and calibration (binary); predicted vs actual, residuals (regression)."""
+  view = report.get("task_view") or {}
+  label = view.get("label_key")
+  if view.get("roc"):
+    return [
+        ("Each model's true against false positive rate as the threshold on "
+         "P(label = 1) moves from 1 to 0; the dotted diagonal is chance.",
+         svg_plots.lines({r: (v["fpr"], v["tpr"])
+                          for r, v in view["roc"].items()},
+                         "ROC curve", "false positive rate (fraction)",
+                         "true positive rate (fraction)", diagonal=True)),
+        ("Observed share of positives per bin of predicted probability; the "
+         "dotted diagonal is perfect calibration.",
+         svg_plots.lines({r: (v["predicted"], v["observed"])
+                          for r, v in view["calibration"].items()},
+                         "Calibration", "mean predicted P(label = 1)",
+                         "observed positive rate (fraction)", diagonal=True))]
+  if view.get("residuals"):
+    points = view["points"]
+    roles_ = [r for r in points if r != "label"]
+    quantiles = list(next(iter(view["residuals"].values()))["quantiles"])
+    return [
+        (f"Each model's prediction against the label {label!r} on up to "
+         f"{len(points['label'])} eval examples; the dotted diagonal is a "
+         "perfect prediction.",
+         svg_plots.lines({r: (points["label"], points[r]) for r in roles_},
+                         "Predicted vs actual", f"label ({label})",
+                         "prediction", diagonal=True, markers=True)),
+        ("Quantiles of prediction minus label: the error distribution of "
+         "each model.",
+         svg_plots.bars(quantiles, {
+             r: [v["quantiles"][q] for q in quantiles]
+             for r, v in view["residuals"].items()},
+                        "Residual quantiles", "quantile",
+                        f"prediction − label ({label})"))]
+  return []
+
+
 def layer_errors(report: Mapping[str, Any]) -> List[Plot]:
   """The PostTrainingQuantizer's worst tensors, kept-float ones marked."""
   layers = report.get("quantizer_layers") or {}

@@ -17,6 +17,7 @@ from tfx_compression.compression_evaluator import checks as checks_lib
 from tfx_compression.compression_evaluator import models
 from tfx_compression.compression_evaluator import per_class
 from tfx_compression.compression_evaluator import predictions
+from tfx_compression.compression_evaluator import task_view
 from tfx_compression.compression_evaluator.config import CompressionEvaluatorConfig
 from tfx_compression.compression_evaluator.models import ModelSource
 from tfx_compression.lib import tfma_eval  # Imports TFMA lazily.
@@ -193,6 +194,7 @@ def evaluate(config: CompressionEvaluatorConfig, candidate: ModelSource,
   from tfx_compression.compression_evaluator import eval_config as eval_config_lib
   from tfx_compression.lib import example_stats
   from tfx_compression.lib import examples_io
+  from tfx_compression.lib import task as task_lib
   label_key, prediction_key = eval_config_lib.keys(
       config, eval_config_lib.user_eval_config(config))
   source = f"split {config.example_split!r} ({example_files[0]})"
@@ -224,7 +226,9 @@ def evaluate(config: CompressionEvaluatorConfig, candidate: ModelSource,
   baseline_roles = [s.source.role for s in sides[1:]]
   per_class_view = (per_class.compute(
       [written["path"]], label, [s.source.role for s in sides])
-                    if model_task.is_classification else None)
+                    if model_task.task is task_lib.Task.MULTICLASS else None)
+  task_view_ = task_view.compute([written["path"]], label,
+                                  [s.source.role for s in sides], model_task)
   results, problems = tfma_eval.read_results(output_dir, rules, baseline_roles)
   figures, comparisons = _measure(sides, config)
   checks = [checks_lib.metric_check(r) for r in results]
@@ -246,6 +250,7 @@ def evaluate(config: CompressionEvaluatorConfig, candidate: ModelSource,
             "examples": written["examples"]},
       metrics=[dataclasses.asdict(r) for r in results],
       per_class=per_class_view,
+      task_view=task_view_,
       ratios={role: {
           "size_ratio": figures[role]["size_bytes"] / c["size_bytes"],
           "gzip_size_ratio": (figures[role]["gzip_size_bytes"] /

@@ -177,6 +177,31 @@ def bars(categories: Sequence[str],
   return to_svg(fig)
 
 
+def lines(series: Mapping[str, Sequence[Sequence[float]]], title: str,
+          x_label: str, y_label: str, diagonal: bool = False,
+          markers: bool = False) -> str:
+  """One line per series {name: (xs, ys)}, coloured by name, as SVG.
+
+  `diagonal` draws y = x dotted (a chance ROC, perfect calibration, a
+  perfect prediction); `markers` draws the points without lines.
+  """
+  fig = figure()
+  ax = fig.subplots()
+  low = min([min(min(xs), min(ys)) for xs, ys in series.values()] + [0.0])
+  high = max([max(max(xs), max(ys)) for xs, ys in series.values()] + [1.0])
+  if diagonal:
+    ax.plot([low, high], [low, high], ":", color="#999999", linewidth=1)
+  for i, (name, (xs, ys)) in enumerate(series.items()):
+    if markers:
+      ax.scatter(xs, ys, s=8, alpha=0.6, color=color(name, i), label=name)
+    else:
+      ax.plot(xs, ys, color=color(name, i), linewidth=1.5, label=name)
+  ax.grid(alpha=0.3)
+  ax.legend(fontsize=8)
+  _labels(ax, title, x_label, y_label)
+  return to_svg(fig)
+
+
 def heatmap(matrix: Sequence[Sequence[float]], row_labels: Sequence[str],
             col_labels: Sequence[str], title: str, x_label: str, y_label: str,
             value_label: str, diverging: bool = False) -> str:
