@@ -152,3 +152,29 @@ def test_inputs_are_fed_by_name_whatever_the_tflite_order():
             "alpha": rng.uniform(size=(16, 2)).astype(np.float32)}
   result = quantization_debug.analyze(model, inputs, inputs)
   assert result.relative_output_error < 0.05
+
+
+def test_auto_mode_keeps_a_tensor_float_only_when_that_lowers_the_error():
+  """A float island can make the output worse (Keras Normalization's truediv
+  did: agreement 0.750 -> 0.639); such a tensor is put back and noted."""
+  import types  # pylint: disable=g-import-not-at-top
+  tensor = lambda name, rmse: types.SimpleNamespace(
+      tensor_name=name, op_name="DIV", rmse_over_scale=rmse)
+
+  class Session:
+
+    def layer_errors(self, nodes, ops):
+      del ops
+      return [t for t in (tensor("worst", 186.0), tensor("second", 9.0),
+                          tensor("third", 2.0)) if t.tensor_name not in nodes]
+
+  errors = {(): 0.30, ("worst",): 0.45, ("second",): 0.10,
+            ("second", "third"): 0.04}
+  measure = lambda nodes, ops: errors[tuple(nodes)]
+  nodes, decisions = [], []
+  final = quantization_debug._keep_worst_float(  # pylint: disable=protected-access
+      Session(), nodes, [], decisions, 0.30, 0.05, 2, measure)
+  assert nodes == ["second", "third"] and final == 0.04
+  assert [(d.kept_float, d.applied) for d in decisions] == [
+      ("worst", False), ("second", True), ("third", True)]
+  assert "left int8: float it gave 0.45, no better" in decisions[0].reason

@@ -54,12 +54,14 @@ class LayerError:
 
 @dataclasses.dataclass(frozen=True)
 class FloatDecision:
-  """One tensor or op type kept float, and why."""
+  """One tensor or op type kept float (or tried and left int8), and why."""
 
   kept_float: str  # A tensor name or an op type.
   reason: str
   # Model-level relative output error once this decision applied.
   relative_output_error: float
+  # False: tried by the automatic mode and left int8 (float was no better).
+  applied: bool = True
 
 
 @dataclasses.dataclass(frozen=True)
@@ -291,25 +293,40 @@ def _keep_requested_float(float_ops, requested, measure):
 
 def _keep_worst_float(session, nodes, ops, decisions, error, budget,
                       limit, measure) -> float:
-  """Denylists the worst tensor until `error <= budget` or `limit` is reached.
+  """Keeps the worst tensors float while that lowers the output error.
 
-  Appends to `nodes` and `decisions`; returns the final error.
+  Tries the remaining quantized tensors worst first (by rmse_over_scale) and
+  keeps one float only when the measured relative output error falls: a
+  float island between int8 neighbours can make the output worse (its
+  quantize/dequantize boundaries), and such a tensor is put back and noted.
+  Stops at `error <= budget`, after `limit` kept tensors, or after
+  3 x `limit` tries. Appends to `nodes` and `decisions`; returns the error,
+  never above the one it started from.
   """
-  for _ in range(limit):
-    if error <= budget:
+  kept, tried = 0, set()
+  for _ in range(3 * limit):
+    if error <= budget or kept >= limit:
       break
     candidates = [l for l in session.layer_errors(nodes, ops)
-                  if l.tensor_name not in nodes and l.rmse_over_scale > 0]
+                  if l.tensor_name not in nodes and
+                  l.tensor_name not in tried and l.rmse_over_scale > 0]
     if not candidates:
       break
     worst = max(candidates, key=lambda l: l.rmse_over_scale)
-    nodes.append(worst.tensor_name)
-    before, error = error, measure(nodes, ops)
-    decisions.append(FloatDecision(
-        worst.tensor_name,
-        f"auto: worst remaining {worst.op_name} tensor (rmse_over_scale "
-        f"{worst.rmse_over_scale:.3f}); relative output error {before:.4g} "
-        f"exceeded the budget {budget:.4g}", error))
+    tried.add(worst.tensor_name)
+    measured = measure(nodes + [worst.tensor_name], ops)
+    why = (f"auto: worst remaining {worst.op_name} tensor (rmse_over_scale "
+           f"{worst.rmse_over_scale:.3f}); relative output error {error:.4g} "
+           f"exceeded the budget {budget:.4g}")
+    if measured < error:
+      nodes.append(worst.tensor_name)
+      kept += 1
+      error = measured
+      decisions.append(FloatDecision(worst.tensor_name, why, error))
+    else:
+      decisions.append(FloatDecision(
+          worst.tensor_name, f"{why}; left int8: float it gave "
+          f"{measured:.4g}, no better", error, applied=False))
   return error
 
 
