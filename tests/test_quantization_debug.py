@@ -178,3 +178,28 @@ def test_auto_mode_keeps_a_tensor_float_only_when_that_lowers_the_error():
   assert [(d.kept_float, d.applied) for d in decisions] == [
       ("worst", False), ("second", True), ("third", True)]
   assert "left int8: float it gave 0.45, no better" in decisions[0].reason
+
+
+def test_a_normalization_layers_division_is_kept_float_when_it_helps():
+  """Keras Normalization over features of very different scales: its int8
+  truediv is far off its scale; keeping it float lowers the output error."""
+  import tf_keras as keras  # pylint: disable=g-import-not-at-top
+  keras.utils.set_random_seed(0)
+  rng = np.random.default_rng(0)
+  data = (rng.normal(size=(400, 4)) * [1.0, 50.0, 0.01, 1000.0] +
+          [0.0, 500.0, 0.0, 1e4]).astype(np.float32)
+  norm = keras.layers.Normalization(name="norm")
+  norm.adapt(data)
+  x = keras.Input((4,), name="x")
+  y = keras.layers.Dense(8, activation="relu")(norm(x))
+  model = keras.Model(x, keras.layers.Dense(1)(y))
+  inputs = {"x": data[:200]}
+  result = quantization_debug.analyze(model, inputs, inputs)
+  fragile = [d for d in result.decisions if d.reason.startswith("fragile:")]
+  assert fragile, [(l.tensor_name, l.op_name, l.rmse_over_scale)
+                   for l in result.layers]
+  assert all(d.relative_output_error <= result.initial_relative_output_error
+             for d in fragile)
+  assert (result.relative_output_error <
+          0.8 * result.initial_relative_output_error)
+  assert result.float_nodes == [fragile[0].kept_float]

@@ -15,6 +15,7 @@ import csv
 import dataclasses
 import io
 import math
+import re
 from typing import Dict, List, Optional, Sequence
 
 import numpy as np
@@ -261,6 +262,8 @@ def analyze(keras_model,
         ", ".join(kept), f"preprocessing: the {len(kept)} quantized tensors "
         "of the Transform graph are kept float", measure(nodes, ops)))
   error = decisions[-1].relative_output_error if decisions else initial
+  if io_type in SELECTIVE_IO_TYPES:
+    error = _keep_fragile_float(layers, nodes, ops, decisions, error, measure)
   budget = max_relative_output_error if max_auto_float_layers else None
   if budget is not None:
     error = _keep_worst_float(session, nodes, ops, decisions, error, budget,
@@ -289,6 +292,47 @@ def _keep_requested_float(float_ops, requested, measure):
             tensor, f"float_layers: output of Keras layer {layer!r}",
             measure(nodes, ops)))
   return nodes, ops, decisions
+
+
+# Ops whose int8 versions lose range (a division by a small variance, exp,
+# log, roots), by TFLite op type or by the TensorFlow op in the tensor's name
+# (a division by a constant becomes MUL: 'norm/truediv'), and the error in
+# quantization steps from which such a tensor is tried float automatically
+# (rounding alone is ~0.29).
+FRAGILE_OPS = ("DIV", "EXP", "LOG", "RSQRT", "SQRT", "POW")
+_FRAGILE_NAME = re.compile(r"(^|[/;_])(truediv|div|exp|log|sqrt|rsqrt|pow)"
+                           r"([/;:_]|$)")
+FRAGILE_RMSE_OVER_SCALE = 10.0
+
+
+def _fragile(layer) -> bool:
+  return (layer.op_name in FRAGILE_OPS or
+          _FRAGILE_NAME.search(layer.tensor_name.lower()) is not None)
+
+
+def _keep_fragile_float(layers, nodes, ops, decisions, error, measure) -> float:
+  """Keeps fragile tensors (FRAGILE_OPS far off their scale) float where that
+  lowers the output error, e.g. a Keras Normalization layer's truediv.
+
+  Appends to `nodes` and `decisions`; returns the error.
+  """
+  fragile = sorted((l for l in layers if _fragile(l) and
+                    l.rmse_over_scale > FRAGILE_RMSE_OVER_SCALE and
+                    l.tensor_name not in nodes),
+                   key=lambda l: -l.rmse_over_scale)
+  for layer in fragile:
+    measured = measure(nodes + [layer.tensor_name], ops)
+    why = (f"fragile: {layer.op_name} tensor off by {layer.rmse_over_scale:.1f} "
+           f"quantization steps (rmse_over_scale > {FRAGILE_RMSE_OVER_SCALE:g})")
+    if measured < error:
+      nodes.append(layer.tensor_name)
+      error = measured
+      decisions.append(FloatDecision(layer.tensor_name, why, error))
+    else:
+      decisions.append(FloatDecision(
+          layer.tensor_name, f"{why}; left int8: float it gave "
+          f"{measured:.4g}, no better", error, applied=False))
+  return error
 
 
 def _keep_worst_float(session, nodes, ops, decisions, error, budget,
