@@ -110,3 +110,17 @@ def test_metadata_gives_loss_and_output_activation():
                      "output_layers": [["score", 0, 0]]}}
   assert task_lib.from_metadata(root) == ("mse", "sigmoid")
   assert task_lib.from_metadata({}) == (None, None)
+
+
+def test_metadata_of_a_model_with_several_heads_reads_the_judged_one():
+  layer = lambda name, activation: {"class_name": "Dense", "config": {
+      "name": name, "activation": activation}}
+  root = {"training_config": {"loss": {"price": "mse",
+                                       "churn": "binary_crossentropy"}},
+          "config": {"layers": [layer("price", "linear"),
+                                layer("churn", "sigmoid")],
+                     "output_layers": [["price", 0, 0], ["churn", 0, 0]]}}
+  assert task_lib.from_metadata(root, "churn") == ("binary_crossentropy",
+                                                   "sigmoid")
+  assert task_lib.from_metadata(root, "price") == ("mse", "linear")
+  assert task_lib.from_metadata(root) == (None, None)

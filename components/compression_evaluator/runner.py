@@ -163,7 +163,8 @@ def _task(config, files, sides, output_key: str, stats, label):
   from tfx_compression.lib import task as task_lib
   baseline = sides[1]
   loss, activation = ((None, None) if baseline.source.is_tflite else
-                      task_lib.saved_model_hints(baseline.source.serving_dir))
+                      task_lib.saved_model_hints(baseline.source.serving_dir,
+                                                 output_key))
   sample = examples_io.read_serialized(files, predictions.BATCH_SIZE)
   outputs = models.as_matrix(baseline.predict(sample)[output_key])
   return task_lib.infer(

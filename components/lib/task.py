@@ -252,15 +252,26 @@ def from_keras(model, explicit: Optional[Task] = None, loss=None,
                labels=labels)
 
 
-def from_metadata(root: Mapping[str, Any]) -> tuple:
-  """(loss, output activation) from keras_metadata.pb's root node, or Nones."""
+def from_metadata(root: Mapping[str, Any], output: Optional[str] = None
+                  ) -> tuple:
+  """(loss, output activation) from keras_metadata.pb's root node, or Nones.
+
+  A model with several outputs gives what belongs to `output` (its loss by
+  key, the activation of the output layer of that name), else Nones.
+  """
   loss = (root.get("training_config") or {}).get("loss")
+  if isinstance(loss, dict) and "class_name" not in loss:  # one per output
+    loss = loss.get(output) if output else None
   config = root.get("config") or {}
   layers = {l.get("config", {}).get("name"): l for l in config.get("layers", [])
             if isinstance(l, dict)}
-  outputs = config.get("output_layers") or []
-  name = (outputs[0][0] if len(outputs) == 1 and outputs[0] else
-          (config.get("layers") or [{}])[-1].get("config", {}).get("name"))
+  outputs = [o[0] for o in config.get("output_layers") or [] if o]
+  if len(outputs) == 1:
+    name = outputs[0]
+  elif outputs:
+    name = output if output in outputs else None
+  else:
+    name = (config.get("layers") or [{}])[-1].get("config", {}).get("name")
   layer = layers.get(name) or {}
   activation = (layer.get("config") or {}).get("activation")
   if layer.get("class_name") == "Softmax":
@@ -320,8 +331,9 @@ def relative_error(expected: np.ndarray, actual: np.ndarray) -> float:
   return diff / spread
 
 
-def saved_model_hints(path: str) -> tuple:
-  """(loss, output activation) a Keras SavedModel at `path` records, or Nones.
+def saved_model_hints(path: str, output: Optional[str] = None) -> tuple:
+  """(loss, output activation) a Keras SavedModel at `path` records for
+  `output` (see `from_metadata`), or Nones.
 
   Read from keras_metadata.pb (no code runs); a model saved with
   `tf.saved_model.save` has none.
@@ -332,6 +344,6 @@ def saved_model_hints(path: str) -> tuple:
   if not tf.io.gfile.exists(os.path.join(path, keras_io.KERAS_METADATA_FILE)):
     return None, None
   try:
-    return from_metadata(keras_io.metadata_root(path))
+    return from_metadata(keras_io.metadata_root(path), output)
   except UnsupportedModelError:
     return None, None
