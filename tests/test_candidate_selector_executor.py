@@ -266,7 +266,8 @@ def test_comparison_page_has_labelled_plots_frontier_and_winner(real,
   page = open(os.path.join(outputs[spec.COMPARISON_KEY].uri,
                            spec.COMPARISON_HTML_FILE), encoding="utf-8").read()
   assert page.count("<svg") == 2
-  for text in ("Accuracy vs size", "gzip size (KB)", "Accuracy vs latency",
+  for text in ("sparse_categorical_accuracy vs size", "gzip size (KB)",
+               "sparse_categorical_accuracy vs latency",
                "latency median, batch 1 (µs)",
                "sparse_categorical_accuracy (fraction)", "Pareto frontier",
                "dynamic_range ★ selected", "<tr class='selected'>",

@@ -46,9 +46,12 @@ def _plot(comparison: Mapping[str, Any], figure: str, scale: float,
                                   filled=c["eligible"]))
   if not points:
     return None
-  return svg_plots.scatter(points, title, x_label, metric[len(
-      properties.EVAL_METRIC_PREFIX):] + " (fraction)",
-                           frontier=comparison["frontier"][frontier_key])
+  name = metric[len(properties.EVAL_METRIC_PREFIX):]
+  higher = comparison.get("quality_higher_is_better", True)
+  return svg_plots.scatter(
+      points, f"{name} vs {title}", x_label,
+      name + (" (fraction)" if higher else " (lower is better)"),
+      frontier=comparison["frontier"][frontier_key])
 
 
 def render(comparison: Mapping[str, Any]) -> str:
@@ -79,9 +82,9 @@ def render(comparison: Mapping[str, Any]) -> str:
   if metric:
     plots = [p for p in (
         _plot(comparison, properties.GZIP_SIZE_BYTES, 1 / 1024,
-              "gzip size (KB)", "Accuracy vs size", "size"),
+              "gzip size (KB)", "size", "size"),
         _plot(comparison, properties.LATENCY_MEDIAN_US, 1,
-              "latency median, batch 1 (µs)", "Accuracy vs latency",
+              "latency median, batch 1 (µs)", "latency",
               "latency")) if p]
   selected = comparison["selected"]
   weights = (f" weights {_e(comparison['weights'])}"
