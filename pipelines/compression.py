@@ -45,6 +45,10 @@ class CompressionPlan:
     qat: A `QatConfig` for a QAT branch, on the pruned model when `pruner` is
       set (variant `pruned_qat`), else on the baseline (`qat`); None for none.
     ptq_config: Template for the PostTrainingQuantizers (its mode is replaced).
+    lite_config: Template for the LiteConverters (of `lite_optimizations`,
+      whose optimization replaces its own, and of the pruned model, float),
+      e.g.
+      `LiteConverterConfig(inputs='model')` for a Transform TFLite cannot run.
     evaluator: A `CompressionEvaluatorConfig`; None for its defaults.
     push_destination: Where blessed models are pushed (see `pushers`).
       None: no Pusher.
@@ -78,6 +82,7 @@ class CompressionPlan:
   pruner: Optional[object] = None
   qat: Optional[object] = None
   ptq_config: Optional[object] = None
+  lite_config: Optional[object] = None
   evaluator: Optional[object] = None
   push_destination: Optional[str] = None
   pushers: Pushers = Pushers.SELECTED
@@ -98,6 +103,12 @@ class CompressionPlan:
         config_utils.parse_enum(QuantizationMode, m, "ptq_modes")
         for m in config_utils.check_sequence(self.ptq_modes, "ptq_modes"))))
     set_("pushers", config_utils.parse_enum(Pushers, self.pushers, "pushers"))
+    if self.lite_config is not None:
+      from tfx_compression.lite_converter.config import LiteConverterConfig  # pylint: disable=g-import-not-at-top
+      if not isinstance(self.lite_config, LiteConverterConfig):
+        raise CompressionConfigError(
+            "lite_config must be a LiteConverterConfig; got "
+            f"{type(self.lite_config).__name__} {self.lite_config!r}")
     if self.selector is not None:
       from tfx_compression.candidate_selector.config import CandidateSelectorConfig  # pylint: disable=g-import-not-at-top
       if not isinstance(self.selector, CandidateSelectorConfig):
@@ -142,12 +153,13 @@ class CompressionPlan:
   def from_dict(cls, values) -> "CompressionPlan":
     """Builds a plan from a JSON/YAML mapping, validated by each config class.
 
-    `pruner`, `qat`, `ptq_config` and `evaluator` hold the fields of
-    PrunerConfig, QatConfig, PostTrainingQuantizerConfig and
-    CompressionEvaluatorConfig.
+    `pruner`, `qat`, `ptq_config`, `lite_config` and `evaluator` hold the
+    fields of PrunerConfig, QatConfig, PostTrainingQuantizerConfig,
+    LiteConverterConfig and CompressionEvaluatorConfig.
     """
     # pylint: disable=g-import-not-at-top
     from tfx_compression.compression_evaluator.config import CompressionEvaluatorConfig
+    from tfx_compression.lite_converter.config import LiteConverterConfig
     from tfx_compression.post_training_quantizer.config import PostTrainingQuantizerConfig
     from tfx_compression.candidate_selector.config import CandidateSelectorConfig
     from tfx_compression.pruner.config import PrunerConfig
@@ -158,6 +170,8 @@ class CompressionPlan:
         "qat": QatConfig.from_dict,
         "ptq_config": lambda v: config_utils.from_mapping(
             PostTrainingQuantizerConfig, v, "ptq_config"),
+        "lite_config": lambda v: config_utils.from_mapping(
+            LiteConverterConfig, v, "lite_config"),
         "evaluator": CompressionEvaluatorConfig.from_dict,
         "resources": ResourcePlan.from_dict,
         "selector": CandidateSelectorConfig.from_dict,
@@ -194,10 +208,11 @@ def _candidates(examples, model, plan: CompressionPlan, transform_graph=None,
   from tfx_compression.lite_converter.config import LiteConverterConfig
   from tfx_compression.post_training_quantizer.component import PostTrainingQuantizer
   from tfx_compression.post_training_quantizer.config import PostTrainingQuantizerConfig
+  lite = plan.lite_config or LiteConverterConfig()
   for optimization in plan.lite_optimizations:
     converter = LiteConverter(
         model=model, examples=examples,
-        config=LiteConverterConfig(optimization=optimization),
+        config=dataclasses.replace(lite, optimization=optimization),
         transform_graph=transform_graph)
     yield optimization.value, converter, converter.outputs["tflite_model"]
   template = plan.ptq_config or PostTrainingQuantizerConfig()
@@ -216,6 +231,8 @@ def _candidates(examples, model, plan: CompressionPlan, transform_graph=None,
     yield "pruned", pruner, None  # evaluated through its TFLite conversion
     pruned_tflite = LiteConverter(model=pruner.outputs["pruned_model"],
                                   examples=examples,
+                                  config=dataclasses.replace(
+                                      lite, optimization="none"),
                                   transform_graph=transform_graph)
     yield ("pruned_tflite", pruned_tflite,
            pruned_tflite.outputs["tflite_model"])

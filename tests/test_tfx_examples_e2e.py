@@ -103,7 +103,7 @@ def test_penguin_example_with_every_branch(penguin):
   (pruned,) = tfx_examples.outputs(penguin, "Pruner.pruned")["pruned_model"]
   pruner = json.load(open(os.path.join(pruned.uri, "report.json")))
   assert pruner["source_saved_with"] == "tf.saved_model.save"
-  assert pruner["label"] == "species"
+  assert pruner["label"] == "species_xf"  # the Transform's, trained on
   assert pruner["rebuilt_by_model_fn_max_abs_diff"] < 1e-5
   assert pruner["export_serving_max_abs_diff"] < 1e-4
   assert pruner["pruned_layers_sparsity"] > 0.5

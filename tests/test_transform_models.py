@@ -224,10 +224,11 @@ def test_evaluator_compares_tflite_with_the_serving_signature(
   assert report["candidate"]["runs_as"].startswith(runs_as)
   assert report["baseline"]["runs_as"] == (
       "serving_default on the serialized examples")
-  # Derived from the artifacts: the label serving_default does not parse,
-  # the signature's only output.
+  # Derived from the artifacts: the label serving_default does not parse, as
+  # the Transform graph outputs it (species_xf, what the model trained on),
+  # and the signature's only output.
   assert (report["tfma"]["label_key"], report["tfma"]["prediction_key"]) == (
-      "species", "outputs")
+      "species_xf", "outputs")
   (overall,) = [m for m in report["metrics"] if m["slice_name"] == "Overall"]
   assert overall["candidate"] == overall["baseline"] > 0.9
   # The baseline is measured as TFLite taking the candidate's kind of inputs.

@@ -71,7 +71,7 @@ def write(files: Sequence[str], sides, output_key: str, output_dir: str,
         values = task_lib.tfma_scores(values, model_task)
         columns[feature_name(side.source.role)] = values
         width = values.shape[1]
-      labels = _labels(label_space, records)
+      labels = labels_of(label_space, records)
       for i, record in enumerate(records):
         example = tf.train.Example.FromString(record)
         features = example.features.feature
@@ -87,7 +87,8 @@ def write(files: Sequence[str], sides, output_key: str, output_dir: str,
   return {"examples": count, "width": width or 0, "path": path}
 
 
-def _labels(label_space, records) -> Optional[np.ndarray]:
+def labels_of(label_space, records) -> Optional[np.ndarray]:
+  """The labels the Transform graph of `label_space` computes for `records`."""
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
   if label_space is None:
     return None

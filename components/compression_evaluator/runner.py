@@ -150,9 +150,11 @@ def _check_features(files, source: str, sides, label: Optional[str]):
   return stats
 
 
-def _task(config, files, sides, output_key: str, stats, label):
+def _task(config, files, sides, output_key: str, stats, label,
+          label_space=None):
   """The baseline's `task.ModelTask`: `config.task`, its Keras loss and
-  activation, its output width and values on the first records, the labels.
+  activation, its output width and values on the first records, the labels
+  (computed by the Transform graph on those records with `label_space`).
 
   Raises:
     CompressionConfigError: the task cannot be told (set `task`) or does not
@@ -167,10 +169,15 @@ def _task(config, files, sides, output_key: str, stats, label):
                                                  output_key))
   sample = examples_io.read_serialized(files, predictions.BATCH_SIZE)
   outputs = models.as_matrix(baseline.predict(sample)[output_key])
+  labels = stats.labels if label is not None else None
+  if labels is None and label_space is not None:
+    import collections  # pylint: disable=g-import-not-at-top
+    labels = collections.Counter(
+        v.item() for v in np.ravel(predictions.labels_of(label_space, sample)))
   return task_lib.infer(
       baseline.output_widths.get(output_key, outputs.shape[1]),
       explicit=config.task, loss=loss, activation=activation,
-      labels=stats.labels if label is not None else None, outputs=outputs)
+      labels=labels, outputs=outputs)
 
 
 def evaluate(config: CompressionEvaluatorConfig, candidate: ModelSource,
@@ -208,7 +215,7 @@ def evaluate(config: CompressionEvaluatorConfig, candidate: ModelSource,
   raw_label = label if label in keys else None
   stats = _check_features(example_files, source, sides, raw_label)
   model_task = _task(config, example_files, sides, output_key, stats,
-                     raw_label)
+                     raw_label, label_space)
   if raw_label is not None:
     example_stats.check_labels(stats, raw_label, model_task,
                                f"the baseline model's {output_key!r}")

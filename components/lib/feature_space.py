@@ -78,8 +78,7 @@ class FeatureSpace:
                                    for n, f in optional.items()})
       if layer is not None:
         features = dict(features, **layer(raw))
-      result = {name: features[name] if s.dtype == "string" else
-                tf.cast(features[name], s.dtype) for name, s in inputs.items()}
+      result = {name: conform(features[name], s) for name, s in inputs.items()}
       if label is None:
         return result
       value = features[label]
@@ -88,6 +87,25 @@ class FeatureSpace:
       return result, value
 
     return parse
+
+
+def conform(tensor, spec: InputSpec):
+  """`tensor` in the dtype and per-example shape of model input `spec`.
+
+  A Transform graph's outputs need not match the model's Keras Inputs: TFX's
+  taxi example gives rank-1 int64 ids to int32 [None, 1] inputs (a Keras
+  model conforms them when called; a restored SavedModel does not).
+  """
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  if not isinstance(tensor, tf.Tensor):
+    return tensor
+  shape = list(spec.shape)
+  if (tensor.shape.rank is not None and tensor.shape.rank == 1 and
+      shape == [1]):
+    tensor = tf.expand_dims(tensor, -1)
+  if spec.dtype != "string" and tensor.dtype != tf.dtypes.as_dtype(spec.dtype):
+    tensor = tf.cast(tensor, spec.dtype)
+  return tensor
 
 
 def dense_optional(sparse, info: FeatureInfo):
@@ -254,7 +272,8 @@ def derive_label(label_key: Optional[str], example_keys: Iterable[str],
 
   The serving signature parses every feature a model needs at serving time,
   so the label is the feature of the examples that it does not parse and
-  that is no model input. A `label_key` must be a feature of the examples or
+  that is no model input; or its transformed version `<label>_xf` when the
+  Transform graph outputs one (TFX's examples' naming). A `label_key` must be a feature of the examples or
   an output of the Transform graph.
 
   Raises:
@@ -273,6 +292,12 @@ def derive_label(label_key: Optional[str], example_keys: Iterable[str],
   serving_keys = set(serving_features or ())
   candidates = sorted(keys - serving_keys - set(input_names))
   if len(candidates) == 1:
+    # A Transform that outputs the label transformed (TFX's examples name it
+    # '<label>_xf') trained the model on that: taxi's 0/1 'tips_xf', not the
+    # raw amount 'tips'.
+    transformed = f"{candidates[0]}_xf"
+    if transformed in produced and transformed not in set(input_names):
+      return transformed
     return candidates[0]
   read = (f"serving_default parses {sorted(serving_keys)}" if serving_keys
           else "serving_default takes no serialized tf.Examples")

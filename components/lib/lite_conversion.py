@@ -10,6 +10,7 @@ from typing import Callable, Mapping, Optional, Sequence
 from absl import logging
 import numpy as np
 
+from tfx_compression.errors import ConversionError
 from tfx_compression.errors import InputMismatchError
 from tfx_compression.errors import ModelValidationError
 from tfx_compression.lib import model_function
@@ -102,8 +103,20 @@ def validate(model_bytes: bytes,
         "shape); give such shapes as constants, with -1 for the batch.",
         keras_model.name)
   real = inputs is not None
-  agreement = tflite_validate.compare_with_keras(
-      model_bytes, keras_model, inputs if real else synthetic_inputs(keras_model))
+  try:
+    agreement = tflite_validate.compare_with_keras(
+        model_bytes, keras_model,
+        inputs if real else synthetic_inputs(keras_model))
+  except RuntimeError as e:
+    if "hashtable need to be initialized" not in str(e):
+      raise
+    raise ConversionError(
+        f"The TFLite model of {keras_model.name!r} cannot run: its lookup "
+        "tables are uninitialised (tf.Transform's vocabularies are read from "
+        "text files, an initializer the TFLite converter drops). Convert the "
+        "model alone over transformed features: inputs='model' (the plan's "
+        "lite_config and ptq_config, or qat.inputs); the device then applies "
+        "the vocabulary.") from e
   if (real and agreement.argmax_agreement is not None and
       agreement.argmax_agreement < min_argmax_agreement):
     raise ModelValidationError(

@@ -34,6 +34,8 @@ class ModelFunction:
     preprocess: With a Transform graph: the graph alone, raw features ->
       the model's inputs (its ops are preprocessing, e.g. kept float when
       the model is quantized).
+    task_hints: (compiled loss, output activation) recorded in the model's
+      Keras metadata, for `task.infer` (Nones when unknown).
   """
 
   name: str
@@ -44,6 +46,7 @@ class ModelFunction:
   keras_model: Any = None
   transformed: bool = False
   preprocess: Optional["ModelFunction"] = None
+  task_hints: tuple = (None, None)
 
   def __call__(self, features: Mapping[str, Any]) -> Dict[str, Any]:
     return self.call(features)
@@ -103,17 +106,36 @@ class ModelFunction:
       # input scale back into the Transform graph, and e.g. the raw branch
       # of tft.scale_to_z_score's select is quantized on the z-score range
       # (argmax agreement fell from 1.0 to 0.97 on TFX's penguin model).
-      return {n: _barrier(transformed[n]) for n in model.input_specs}
+      # A static batch of the raw inputs (an LSTM converted at batch 1) is
+      # given back to the Transform outputs, which lose it (IMDB's
+      # split -> pad -> slice gives [None, 400]).
+      batch = next(iter(features.values())).shape[0]
+      return {n: _barrier(_with_batch(feature_space.conform(
+          transformed[n], spec), batch))
+              for n, spec in model.input_specs.items()}
 
     return ModelFunction(
         name=self.name, input_specs=raw_specs, output_names=self.output_names,
         call=lambda features: model(preprocess(features)),
         trackables=self.trackables + [transform_layer],
         keras_model=self.keras_model, transformed=True,
+        task_hints=self.task_hints,
         preprocess=ModelFunction(
             name=f"{self.name} Transform graph", input_specs=raw_specs,
             output_names=list(model.input_specs), call=preprocess,
             trackables=[transform_layer]))
+
+
+def _with_batch(tensor, batch):
+  """`tensor` reshaped to the static `batch` when its other dims are known."""
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  if batch is None or not isinstance(tensor, tf.Tensor) or (
+      tensor.shape.rank is None or tensor.shape.rank == 0):
+    return tensor
+  rest = tensor.shape.as_list()[1:]
+  if tensor.shape[0] == batch or any(d is None for d in rest):
+    return tensor
+  return tf.reshape(tensor, [batch] + rest)
 
 
 def _barrier(tensor):

@@ -97,17 +97,25 @@ def load_for_conversion(path: str) -> LoadedModel:
     UnsupportedModelError: not a SavedModel, no serving_default, or neither
       a Keras model nor a traced Keras call.
   """
+  import dataclasses  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lib import task as task_lib  # pylint: disable=g-import-not-at-top
   info = saved_model_info.read(path)
+  # The compiled loss and output activation the Keras metadata records (read
+  # as JSON, no code runs): what validation reads the model's task from.
+  hints = (task_lib.saved_model_hints(path) if info.has_keras_metadata
+           else (None, None))
   if info.has_keras_metadata and not keras_io.unsafe_layers(path):
     model = graph_model(keras_io.load_keras_model(path))
     if getattr(model, "inputs", None):
-      return LoadedModel(info,
-                         model_function.from_keras(model, info.output_keys))
+      return LoadedModel(info, dataclasses.replace(
+          model_function.from_keras(model, info.output_keys),
+          task_hints=hints))
   # No Keras metadata, Lambda layers (rebuilding them would run bytecode
   # from the artifact) or a subclassed model: the traced call serves.
   revived = _revive(path)
   function = model_function.from_revived(revived, _name(path), info.output_keys)
-  return LoadedModel(info, function, revived)
+  return LoadedModel(info, dataclasses.replace(function, task_hints=hints),
+                     revived)
 
 
 def _name(path: str) -> str:

@@ -196,7 +196,9 @@ def _raise_conversion_error(model, e):
         "back to TF ops (the runtime then needs the Flex delegate), or "
         "replace these ops."
     ) from e
+  hint = ("; the Transform graph is folded in: inputs='model' converts the "
+          "model alone over transformed features" if model.transformed else "")
   raise ConversionError(
       f"TFLite conversion of model {model.name!r} failed: "
       f"{message.strip().splitlines()[0] if message.strip() else type(e).__name__}"
-  ) from e
+      f"{hint}") from e

@@ -72,7 +72,8 @@ def resolve(loaded, inputs: TfliteInputs, transform_dir: Optional[str],
         "features with the Transform graph folded in, or set inputs='model' "
         "to convert the model alone over transformed features.")
   if keys is not None:
-    absent = sorted(set(space.parse) - keys)
+    absent = sorted(n for n, f in space.parse.items()
+                    if n not in keys and not f.optional)
     if absent:
       raise InputMismatchError(
           f"{source} lacks the serving feature(s) {absent} the converted "

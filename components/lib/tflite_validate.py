@@ -41,6 +41,12 @@ def _pair_outputs(keras_out, lite_out):
       f"outputs {sorted(keras_out)}.")
 
 
+# The reason of the reading given to one output column whose task neither
+# a Keras model nor the caller says: compared as regression (the stricter
+# check), reported as of unknown task.
+UNKNOWN_TASK = "one output column of unknown task (compared by relative error)"
+
+
 def model_task_of(function, outputs: Optional[np.ndarray] = None):
   """The `task.ModelTask` of a model function's single output, or None.
 
@@ -49,19 +55,26 @@ def model_task_of(function, outputs: Optional[np.ndarray] = None):
   column is compared as a regression output (the stricter reading).
   """
   from tfx_compression.lib import task as task_lib  # pylint: disable=g-import-not-at-top
+  loss, activation = getattr(function, "task_hints", (None, None))
   keras_model = getattr(function, "keras_model", None)
   if keras_model is not None and len(keras_model.outputs) == 1:
     try:
-      return task_lib.from_keras(keras_model)
+      return task_lib.from_keras(keras_model, loss=getattr(
+          keras_model, "loss", None) or loss)
     except ValueError:
       pass
   if outputs is None:
     return None
   width = int(np.prod(np.shape(outputs)[1:]))
+  if loss is not None or activation is not None:
+    try:
+      return task_lib.infer(width, loss=loss, activation=activation,
+                            outputs=outputs)
+    except ValueError:
+      pass
   if width == 1:
     return task_lib.ModelTask(task_lib.Task.REGRESSION, 1,
-                              task_lib.Scores.VALUES,
-                              "one output column of unknown task")
+                              task_lib.Scores.VALUES, UNKNOWN_TASK)
   return task_lib.ModelTask(task_lib.Task.MULTICLASS, width,
                             task_lib.Scores.PROBABILITIES,
                             f"{width} output columns")
@@ -126,4 +139,5 @@ def compare_outputs(keras_out: Mapping[str, np.ndarray],
   return Agreement(num_examples=n, max_abs_diff=max_diff,
                    argmax_agreement=min(agree) if agree else None,
                    relative_error=max(errors) if errors else None,
-                   task=model_task.task.value if model_task else None)
+                   task=(model_task.task.value if model_task and
+                         model_task.reason != UNKNOWN_TASK else None))
