@@ -20,7 +20,6 @@ import os
 
 import pytest
 
-import taxi_example
 import tfx_examples
 from tfx_compression.compression_evaluator.config import Benchmark
 from tfx_compression.compression_evaluator.config import CompressionEvaluatorConfig
@@ -28,23 +27,22 @@ from tfx_compression.fine_tuning.config import FineTuning
 from tfx_compression.lite_converter.config import LiteConverterConfig
 from tfx_compression.pipelines.compression import CompressionPlan
 from tfx_compression.pipelines.compression import add_compression
-from tfx_compression.post_training_quantizer.config import PostTrainingQuantizerConfig
 from tfx_compression.pruner.config import PolynomialDecay
 from tfx_compression.pruner.config import PrunerConfig
 
-VARIANTS = ("none", "ptq_dynamic_range", "pruned_tflite")
+VARIANTS = ("none", "pruned_tflite")
 
 
 def _plan(serving_dir):
   return CompressionPlan(
-      lite_optimizations=("none",), ptq_modes=("dynamic_range",),
+      # Few branches, to keep the suite short.
+      lite_optimizations=("none",), ptq_modes=(),
       lite_config=LiteConverterConfig(inputs="model"),
-      ptq_config=PostTrainingQuantizerConfig(inputs="model"),
       pruner=PrunerConfig(
           schedule=PolynomialDecay(0.3, 0.5, frequency=2),
           fine_tuning=FineTuning(epochs=1, steps_per_epoch=10)),
-      model_fn=taxi_example.TAXI_MODEL_FN,
-      model_fn_kwargs={"hidden_units": taxi_example.TAXI_HIDDEN_UNITS},
+      model_fn=tfx_examples.TAXI_MODEL_FN,
+      model_fn_kwargs={"hidden_units": tfx_examples.TAXI_HIDDEN_UNITS},
       evaluator=CompressionEvaluatorConfig(benchmark=Benchmark(
           warmup_runs=2, runs=20, measure_memory=False)),
       push_destination=serving_dir)
@@ -52,7 +50,7 @@ def _plan(serving_dir):
 
 @pytest.mark.e2e
 def test_taxi_example_with_compression(tmp_path):
-  taxi = taxi_example.taxi_pipeline(str(tmp_path))
+  taxi = tfx_examples.taxi_pipeline(str(tmp_path))
   branches = add_compression(
       taxi.component("CsvExampleGen").outputs["examples"],
       taxi.component("Trainer").outputs["model"], _plan(

@@ -1,10 +1,13 @@
-"""TFX's own penguin and MNIST example pipelines, run unmodified on test data.
+"""TFX's own example pipelines, run unmodified on test data.
 
-The examples' data files are not in the tfx wheel; the data here follows
-their schemas: penguin (CSV: `species` int label 0-2 and four measurements,
-`body_mass_g` an integer as in the original file) and MNIST (tf.Examples:
-`image_floats` 784 floats in [-0.5, 0.5] and `image_class`), the MNIST
-images being scikit-learn's real 8x8 digits scaled up to 28x28.
+Penguin and MNIST: their data files are not in the tfx wheel; the data here
+follows their schemas: penguin (CSV: `species` int label 0-2 and four
+measurements, `body_mass_g` an integer as in the original file) and MNIST
+(tf.Examples: `image_floats` 784 floats in [-0.5, 0.5] and `image_class`),
+the MNIST images being scikit-learn's real 8x8 digits scaled up to 28x28.
+Chicago taxi (native Keras) and IMDB (native Keras): their data ships in the
+wheel (a 600-row subset of taxi's), and only their Trainers' step counts are
+lowered, on the component objects (`lower_trainer_steps`).
 """
 
 import dataclasses
@@ -114,6 +117,96 @@ def mnist_pipeline(workdir: str) -> ExamplePipeline:
       metadata_path=metadata_path, beam_pipeline_args=[],
       accuracy_threshold=0.5)
   return _described(pipeline, workdir, metadata_path)
+
+
+TAXI_MODEL_FN = (
+    "tfx.examples.chicago_taxi_pipeline.taxi_utils_native_keras."
+    "_build_keras_model")
+# What taxi's run_fn passes: max(2, int(100 * 0.7**i)) for i in 0..3
+# (int(100 * 0.49) is 48 in floating point).
+TAXI_HIDDEN_UNITS = [max(2, int(100 * 0.7**i)) for i in range(4)]
+IMDB_MODEL_FN = "tfx.examples.imdb.imdb_utils_native_keras._build_keras_model"
+
+
+def write_taxi_csv(data_root: str, every: int = 25) -> str:
+  """Writes every `every`-th row of the wheel's taxi data.csv (header kept).
+
+  Plus the rows carrying a `pickup_census_tract` (one in the whole file): an
+  all-empty column would be read as strings by CsvExampleGen (the wheel's
+  data makes it an int) and left out of every tf.Example.
+  """
+  from tfx.examples import chicago_taxi_pipeline  # pylint: disable=g-import-not-at-top
+  source = os.path.join(os.path.dirname(chicago_taxi_pipeline.__file__),
+                        "data", "simple", "data.csv")
+  os.makedirs(data_root, exist_ok=True)
+  with open(source) as f:
+    header, *rows = f.read().splitlines()
+  column = header.split(",").index("pickup_census_tract")
+  subset = rows[::every] + [row for i, row in enumerate(rows)
+                            if i % every and row.split(",")[column]]
+  # Rows with empty cells (the example's _fill_in_missing handles them).
+  assert any(",," in row or row.startswith(",") for row in subset)
+  with open(os.path.join(data_root, "data.csv"), "w") as f:
+    f.write("\n".join([header] + subset) + "\n")
+  return data_root
+
+
+def lower_trainer_steps(example: ExamplePipeline, train_steps: int,
+                        eval_steps: int) -> None:
+  """Lowers the example's Trainer num_steps (its exec properties are JSON)."""
+  # pylint: disable=g-import-not-at-top
+  from google.protobuf import json_format
+  from tfx.proto import trainer_pb2
+  props = example.component("Trainer").exec_properties
+  for key, proto, steps in (("train_args", trainer_pb2.TrainArgs(),
+                             train_steps),
+                            ("eval_args", trainer_pb2.EvalArgs(), eval_steps)):
+    message = json_format.Parse(props[key], proto)
+    message.num_steps = steps
+    props[key] = json_format.MessageToJson(
+        message, sort_keys=True, preserving_proto_field_name=True)
+
+
+def taxi_pipeline(workdir: str, train_steps: int = 20,
+                  eval_steps: int = 5) -> ExamplePipeline:
+  """taxi_pipeline_native_keras._create_pipeline on a subset of its data."""
+  # pylint: disable=g-import-not-at-top
+  from tfx.examples.chicago_taxi_pipeline import taxi_pipeline_native_keras
+  from tfx.examples.chicago_taxi_pipeline import taxi_utils_native_keras
+  metadata_path = os.path.join(workdir, "metadata.sqlite")
+  pipeline = taxi_pipeline_native_keras._create_pipeline(  # pylint: disable=protected-access
+      pipeline_name="chicago_taxi_native_keras",
+      pipeline_root=os.path.join(workdir, "pipeline_root"),
+      data_root=write_taxi_csv(os.path.join(workdir, "data")),
+      module_file=taxi_utils_native_keras.__file__,
+      serving_model_dir=os.path.join(workdir, "serving_model"),
+      metadata_path=metadata_path, beam_pipeline_args=[])
+  example = _described(pipeline, workdir, metadata_path)
+  lower_trainer_steps(example, train_steps, eval_steps)
+  return example
+
+
+def imdb_pipeline(workdir: str, train_steps: int = 20,
+                  eval_steps: int = 5) -> ExamplePipeline:
+  """imdb_pipeline_native_keras._create_pipeline on a copy of its data."""
+  # pylint: disable=g-import-not-at-top
+  import shutil
+  from tfx.examples import imdb
+  from tfx.examples.imdb import imdb_pipeline_native_keras
+  from tfx.examples.imdb import imdb_utils_native_keras
+  data_root = os.path.join(workdir, "data")
+  shutil.copytree(os.path.join(os.path.dirname(imdb.__file__), "data"),
+                  data_root)
+  metadata_path = os.path.join(workdir, "metadata.sqlite")
+  pipeline = imdb_pipeline_native_keras._create_pipeline(  # pylint: disable=protected-access
+      pipeline_name="imdb_native_keras",
+      pipeline_root=os.path.join(workdir, "pipeline_root"),
+      data_root=data_root, module_file=imdb_utils_native_keras.__file__,
+      serving_model_dir=os.path.join(workdir, "serving_model"),
+      metadata_path=metadata_path, beam_pipeline_args=[])
+  example = _described(pipeline, workdir, metadata_path)
+  lower_trainer_steps(example, train_steps, eval_steps)
+  return example
 
 
 def _described(pipeline, workdir: str, metadata_path: str) -> ExamplePipeline:
