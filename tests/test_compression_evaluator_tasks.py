@@ -75,14 +75,13 @@ def test_binary_sigmoid_is_judged_by_auc_and_an_inverted_candidate_refused(
 
 def test_binary_logit_is_scored_as_a_probability_and_random_refused(
     logit, tmp_path):
-  same = _evaluate(logit, logit.model, tmp_path / "same")
-  assert same.report["task"] == {
-      "task": "binary", "width": 1, "scores": "logits",
-      "reason": "the compiled loss is binary (logits)"}
-  assert same.report["verdict"] == "BLESSED", same.failed
-  assert _row(same, "binary_accuracy")["baseline"] > 0.75
   random = _evaluate(logit, task_models.edited_copy(logit.model, seed=3),
                      tmp_path / "random")
+  assert random.report["task"] == {
+      "task": "binary", "width": 1, "scores": "logits",
+      "reason": "the compiled loss is binary (logits)"}
+  # Scored as sigmoid(logit): the trained baseline's accuracy at 0.5 is real.
+  assert _row(random, "binary_accuracy")["baseline"] > 0.75
   assert random.report["verdict"] == "NOT_BLESSED"
   assert not _row(random, "auc")["passed"]
 

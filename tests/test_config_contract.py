@@ -86,7 +86,7 @@ def test_pipelines_compiled_with_flat_properties_still_run():
             "num_validation_examples": 50, "validation_split": "eval",
             "min_argmax_agreement": 0.9}
   assert LiteConverterConfig.from_exec_properties(legacy) == (
-      LiteConverterConfig(optimization="dynamic_range",
+      LiteConverterConfig(optimization="dynamic_range", op_set="builtins",
                           num_validation_examples=50))
   assert PostTrainingQuantizerConfig.from_exec_properties(
       {"mode": "int8", "calibration_splits": '["train", "extra"]'}

@@ -5,13 +5,13 @@ SchemaGen, ExampleValidator, Transform with a string vocabulary, a
 Bidirectional-LSTM Trainer saving with `tf.saved_model.save`, the
 latest-blessed Resolver, Evaluator, Pusher) on the ~100 reviews shipped in
 the tfx wheel, with only the Trainer's steps lowered (on the component);
-`add_compression` appended: a float TFLite, a dynamic-range TFLite and a
+`add_compression` appended with one branch (to keep the suite short): a
 pruned TFLite (fine-tuned through the module's own `_build_keras_model`),
-each judged as a binary classifier against the Trainer's model, then the
+judged as a binary classifier against the Trainer's model, then the
 CandidateSelector.
 
 What the example needs from the plan:
-- inputs='model' (the plan's lite_config and ptq_config): tf.Transform's
+- inputs='model' (the plan's lite_config): tf.Transform's
   text-file vocabulary cannot be initialised inside a TFLite model.
   Converted over transformed features (400 int64 token ids), the LSTM
   converts at batch 1 (fused LSTM, `fixed_batch`).
@@ -28,7 +28,7 @@ import pytest
 
 import tfx_examples
 
-VARIANTS = ("ptq_dynamic_range", "pruned_tflite")
+VARIANTS = ("pruned_tflite",)
 INPUTS = "model"
 
 
@@ -39,15 +39,13 @@ def _plan():
   from tfx_compression.fine_tuning.config import FineTuning
   from tfx_compression.lite_converter.config import LiteConverterConfig
   from tfx_compression.pipelines.compression import CompressionPlan
-  from tfx_compression.post_training_quantizer.config import PostTrainingQuantizerConfig
   from tfx_compression.pruner.config import PrunerConfig
   return CompressionPlan(
-      # Few branches, to keep the suite short: PTQ (an LSTM at batch 1) and
-      # the Pruner (prunes the Dense layers, skips Embedding and
-      # Bidirectional) converted by a LiteConverter.
-      lite_optimizations=(), ptq_modes=("dynamic_range",),
+      # One branch, to keep the suite short: the Pruner (prunes the Dense
+      # layers, skips Embedding and Bidirectional), its model converted by a
+      # LiteConverter (the LSTM at batch 1).
+      lite_optimizations=(), ptq_modes=(),
       lite_config=LiteConverterConfig(inputs=INPUTS),
-      ptq_config=PostTrainingQuantizerConfig(inputs=INPUTS),
       pruner=PrunerConfig(fine_tuning=FineTuning(epochs=1, steps_per_epoch=5)),
       model_fn=tfx_examples.IMDB_MODEL_FN,
       evaluator=CompressionEvaluatorConfig(task="binary", benchmark=Benchmark(
@@ -68,9 +66,7 @@ def test_imdb_example_with_compression(tmp_path):
   tfx_examples.run(imdb, branches)
 
   # The converted models read the transformed token ids, one review a call.
-  for node_id, key in [("LiteConverter.pruned_tflite", "tflite_model"),
-                       ("PostTrainingQuantizer.ptq_dynamic_range",
-                        "quantized_model")]:
+  for node_id, key in [("LiteConverter.pruned_tflite", "tflite_model")]:
     (model,) = tfx_examples.outputs(imdb, node_id)[key]
     assert model.get_custom_property(properties.TFLITE_INPUTS) == INPUTS
     report = json.load(open(os.path.join(model.uri, "report.json")))

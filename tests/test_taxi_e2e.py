@@ -30,13 +30,14 @@ from tfx_compression.pipelines.compression import add_compression
 from tfx_compression.pruner.config import PolynomialDecay
 from tfx_compression.pruner.config import PrunerConfig
 
-VARIANTS = ("none", "pruned_tflite")
+VARIANTS = ("pruned_tflite",)
 
 
 def _plan(serving_dir):
   return CompressionPlan(
-      # Few branches, to keep the suite short.
-      lite_optimizations=("none",), ptq_modes=(),
+      # One branch, to keep the suite short: the Pruner, its model converted
+      # by a LiteConverter.
+      lite_optimizations=(), ptq_modes=(),
       lite_config=LiteConverterConfig(inputs="model"),
       pruner=PrunerConfig(
           schedule=PolynomialDecay(0.3, 0.5, frequency=2),
@@ -73,7 +74,8 @@ def test_taxi_example_with_compression(tmp_path):
                          auc)
   print("taxi verdicts (verdict, auc):", verdicts)
   assert set(verdicts) == set(VARIANTS), verdicts
-  (tflite,) = tfx_examples.outputs(taxi, "LiteConverter.none")["tflite_model"]
+  (tflite,) = tfx_examples.outputs(taxi, "LiteConverter.pruned_tflite")[
+      "tflite_model"]
   # CategoryEncoding's DenseBincount runs as a select TF op, named.
   assert "DenseBincount" in json.loads(
       tflite.get_string_custom_property("flex_ops"))
