@@ -321,18 +321,29 @@ def _keep_fragile_float(layers, nodes, ops, decisions, error, measure) -> float:
                     l.tensor_name not in nodes),
                    key=lambda l: -l.rmse_over_scale)
   for layer in fragile:
-    measured = measure(nodes + [layer.tensor_name], ops)
-    why = (f"fragile: {layer.op_name} tensor off by {layer.rmse_over_scale:.1f} "
-           f"quantization steps (rmse_over_scale > {FRAGILE_RMSE_OVER_SCALE:g})")
-    if measured < error:
-      nodes.append(layer.tensor_name)
-      error = measured
-      decisions.append(FloatDecision(layer.tensor_name, why, error))
-    else:
-      decisions.append(FloatDecision(
-          layer.tensor_name, f"{why}; left int8: float it gave "
-          f"{measured:.4g}, no better", error, applied=False))
+    error, _ = _try_float(
+        layer.tensor_name,
+        f"fragile: {layer.op_name} tensor off by {layer.rmse_over_scale:.1f} "
+        f"quantization steps (rmse_over_scale > {FRAGILE_RMSE_OVER_SCALE:g})",
+        nodes, ops, decisions, error, measure)
   return error
+
+
+def _try_float(tensor, why, nodes, ops, decisions, error, measure):
+  """Keeps `tensor` float if that lowers the output error; notes it either way.
+
+  Returns:
+    (the error after, whether `tensor` was kept float).
+  """
+  measured = measure(nodes + [tensor], ops)
+  if measured < error:
+    nodes.append(tensor)
+    decisions.append(FloatDecision(tensor, why, measured))
+    return measured, True
+  decisions.append(FloatDecision(
+      tensor, f"{why}; left int8: float it gave {measured:.4g}, no better",
+      error, applied=False))
+  return error, False
 
 
 def _keep_worst_float(session, nodes, ops, decisions, error, budget,
@@ -358,19 +369,13 @@ def _keep_worst_float(session, nodes, ops, decisions, error, budget,
       break
     worst = max(candidates, key=lambda l: l.rmse_over_scale)
     tried.add(worst.tensor_name)
-    measured = measure(nodes + [worst.tensor_name], ops)
-    why = (f"auto: worst remaining {worst.op_name} tensor (rmse_over_scale "
-           f"{worst.rmse_over_scale:.3f}); relative output error {error:.4g} "
-           f"exceeded the budget {budget:.4g}")
-    if measured < error:
-      nodes.append(worst.tensor_name)
-      kept += 1
-      error = measured
-      decisions.append(FloatDecision(worst.tensor_name, why, error))
-    else:
-      decisions.append(FloatDecision(
-          worst.tensor_name, f"{why}; left int8: float it gave "
-          f"{measured:.4g}, no better", error, applied=False))
+    error, floated = _try_float(
+        worst.tensor_name,
+        f"auto: worst remaining {worst.op_name} tensor (rmse_over_scale "
+        f"{worst.rmse_over_scale:.3f}); relative output error {error:.4g} "
+        f"exceeded the budget {budget:.4g}", nodes, ops, decisions, error,
+        measure)
+    kept += floated
   return error
 
 
