@@ -294,10 +294,9 @@ def _keep_requested_float(float_ops, requested, measure):
   return nodes, ops, decisions
 
 
-# Ops whose int8 versions lose range (a division by a small variance, exp,
-# log, roots), by TFLite op type or by the TensorFlow op in the tensor's name
-# (a division by a constant becomes MUL: 'norm/truediv'), and the error in
-# quantization steps from which such a tensor is tried float automatically
+# Ops whose int8 versions lose range (division, exp, log, roots), by TFLite
+# op or by the TF op in the tensor's name (x / const becomes MUL:
+# 'norm/truediv'); tried float past this error in quantization steps
 # (rounding alone is ~0.29).
 FRAGILE_OPS = ("DIV", "EXP", "LOG", "RSQRT", "SQRT", "POW")
 _FRAGILE_NAME = re.compile(r"(^|[/;_])(truediv|div|exp|log|sqrt|rsqrt|pow)"
@@ -330,11 +329,8 @@ def _keep_fragile_float(layers, nodes, ops, decisions, error, measure) -> float:
 
 
 def _try_float(tensor, why, nodes, ops, decisions, error, measure):
-  """Keeps `tensor` float if that lowers the output error; notes it either way.
-
-  Returns:
-    (the error after, whether `tensor` was kept float).
-  """
+  """Keeps `tensor` float if that lowers the output error; notes it either
+  way. Returns (the error after, whether `tensor` was kept float)."""
   measured = measure(nodes + [tensor], ops)
   if measured < error:
     nodes.append(tensor)
