@@ -86,8 +86,36 @@ def test_without_push_destination_no_pusher():
      "got 'each'"),
     ({"selector": {"objective": "fastest"}},
      "selector must be a CandidateSelectorConfig; got dict"),
+    ({"lite_config": {"inputs": "model"}},
+     "lite_config must be a LiteConverterConfig; got dict"),
+    ({"model_fn": "m.build", "model_fn_kwargs": ["hidden_units", 4]},
+     "model_fn_kwargs must map argument names to values, e.g. "
+     "{'hidden_units': [100, 70, 50, 25]}; got ['hidden_units', 4]"),
+    ({"model_fn": "m.build", "model_fn_kwargs": {"units": object}},
+     "model_fn_kwargs values must be JSON values"),
+    ({"model_fn_kwargs": {"units": 4}},
+     "model_fn_kwargs is passed to model_fn, which is not set"),
 ])
 def test_bad_plan_is_named(kwargs, message):
   with pytest.raises(CompressionConfigError) as e:
     CompressionPlan(**kwargs)
   assert message in str(e.value)
+
+
+def test_lite_config_from_a_plan_file_templates_every_lite_converter():
+  plan = CompressionPlan.from_dict({
+      "lite_optimizations": ["none", "dynamic_range"], "ptq_modes": [],
+      "lite_config": {"inputs": "model"}, "pruner": {}})
+  from tfx_compression.lite_converter.component import LiteConverter  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lite_converter.config import LiteConverterConfig  # pylint: disable=g-import-not-at-top
+  from tfx.types import channel_utils, standard_artifacts  # pylint: disable=g-import-not-at-top
+  components = add_compression(
+      channel_utils.as_channel([standard_artifacts.Examples()]),
+      channel_utils.as_channel([standard_artifacts.Model()]), plan)
+  configs = {c.id: LiteConverterConfig.from_exec_properties(c.exec_properties)
+             for c in components if isinstance(c, LiteConverter)}
+  assert {k: (v.inputs.value, v.optimization.value)
+          for k, v in configs.items()} == {
+              "LiteConverter.none": ("model", "none"),
+              "LiteConverter.dynamic_range": ("model", "dynamic_range"),
+              "LiteConverter.pruned_tflite": ("model", "none")}
