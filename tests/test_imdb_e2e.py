@@ -11,10 +11,10 @@ judged as a binary classifier against the Trainer's model, then the
 CandidateSelector.
 
 What the example needs from the plan:
-- inputs='model' (the plan's lite_config): tf.Transform's
-  text-file vocabulary cannot be initialised inside a TFLite model.
-  Converted over transformed features (400 int64 token ids), the LSTM
-  converts at batch 1 (fused LSTM, `fixed_batch`).
+- Nothing for conversion: the TFLite model takes the raw review text, the
+  Transform graph folded in (its vocabulary as an in-memory table, the
+  whitespace split as select TF ops); the LSTM converts at batch 1 (fused
+  LSTM, `fixed_batch`).
 - task='binary' for the evaluator: a `tf.saved_model.save` export keeps no
   compiled loss, and one logit column over 0/1 labels could be a regression.
 - The 9:1 hash split leaves ~11 eval rows: validation (100 asked) and the
@@ -29,7 +29,7 @@ import pytest
 import tfx_examples
 
 VARIANTS = ("pruned_tflite",)
-INPUTS = "model"
+INPUTS = "serving"
 
 
 def _plan():
@@ -65,13 +65,14 @@ def test_imdb_example_with_compression(tmp_path):
       transform_graph=imdb.component("Transform").outputs["transform_graph"])
   tfx_examples.run(imdb, branches)
 
-  # The converted models read the transformed token ids, one review a call.
+  # The converted models read the raw review, one review a call.
   for node_id, key in [("LiteConverter.pruned_tflite", "tflite_model")]:
     (model,) = tfx_examples.outputs(imdb, node_id)[key]
     assert model.get_custom_property(properties.TFLITE_INPUTS) == INPUTS
     report = json.load(open(os.path.join(model.uri, "report.json")))
-    assert report["summary"]["input_names"] == ["text_xf_input"], node_id
+    assert report["summary"]["input_names"] == ["text"], node_id
     assert report["summary"]["fixed_batch"], node_id
+    assert "StringSplitV2" in report["summary"]["flex_ops"], node_id
     print(node_id, "validated on", report["validation"]["num_examples"],
           "eval examples")
 

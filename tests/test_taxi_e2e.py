@@ -7,9 +7,11 @@ layers, saved by `tf.saved_model.save`), run on a 600-row subset of the
 wheel's data with the Trainer's steps lowered on the component object; the
 compression branches are appended as the README says.
 
-What the plan must say, and why: the model's TFLite takes transformed
-features (`inputs='model'`): tf.Transform's text-file vocabularies cannot
-be initialised inside a TFLite model. The Pruner rebuilds the Keras model
+The TFLite models take the raw features (missing values filled as the
+serving path does) with the Transform graph folded in: its vocabularies run
+as in-memory tables, CategoryEncoding as builtins, and the Transform's ops
+with no builtin (bucketize, hashing of OOV strings) as select TF ops, named
+on the artifact. What the plan must say, and why: the Pruner rebuilds the Keras model
 with the module's builder and the arguments its run_fn used
 (`model_fn_kwargs`). The label (`tips_xf`, 0/1) and the task (binary: a
 sigmoid column in [0, 1] over 0/1 labels) are derived from the artifacts.
@@ -24,7 +26,6 @@ import tfx_examples
 from tfx_compression.compression_evaluator.config import Benchmark
 from tfx_compression.compression_evaluator.config import CompressionEvaluatorConfig
 from tfx_compression.fine_tuning.config import FineTuning
-from tfx_compression.lite_converter.config import LiteConverterConfig
 from tfx_compression.pipelines.compression import CompressionPlan
 from tfx_compression.pipelines.compression import add_compression
 from tfx_compression.pruner.config import PolynomialDecay
@@ -38,7 +39,6 @@ def _plan(serving_dir):
       # One branch, to keep the suite short: the Pruner, its model converted
       # by a LiteConverter.
       lite_optimizations=(), ptq_modes=(),
-      lite_config=LiteConverterConfig(inputs="model"),
       pruner=PrunerConfig(
           schedule=PolynomialDecay(0.3, 0.5, frequency=2),
           fine_tuning=FineTuning(epochs=1, steps_per_epoch=10)),
@@ -76,9 +76,14 @@ def test_taxi_example_with_compression(tmp_path):
   assert set(verdicts) == set(VARIANTS), verdicts
   (tflite,) = tfx_examples.outputs(taxi, "LiteConverter.pruned_tflite")[
       "tflite_model"]
-  # CategoryEncoding's DenseBincount runs as a select TF op, named.
-  assert "DenseBincount" in json.loads(
-      tflite.get_string_custom_property("flex_ops"))
+  # Raw features in; CategoryEncoding is builtin, the Transform's
+  # bucketize and OOV hashing run as select TF ops, named.
+  report = json.load(open(os.path.join(tflite.uri, "report.json")))
+  assert {"company", "fare", "trip_start_hour"} <= set(
+      report["summary"]["input_names"])
+  assert tflite.get_string_custom_property("tflite_inputs") == "serving"
+  flex = json.loads(tflite.get_string_custom_property("flex_ops"))
+  assert "DenseBincount" not in flex and "UpperBound" in flex, flex
   (pruned,) = tfx_examples.outputs(taxi, "Pruner.pruned")["pruned_model"]
   assert pruned.get_string_custom_property("task") == "binary"
   (blessing,) = tfx_examples.outputs(taxi, "CandidateSelector")["blessing"]

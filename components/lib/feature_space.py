@@ -100,8 +100,11 @@ def conform(tensor, spec: InputSpec):
   if not isinstance(tensor, tf.Tensor):
     return tensor
   shape = list(spec.shape)
-  if (tensor.shape.rank is not None and tensor.shape.rank == 1 and
-      shape == [1]):
+  if all(d is not None and d > 0 for d in shape):
+    # Also when the shape is already right: behind a select TF op the
+    # converter knows no rank, and e.g. REDUCE_MAX then fails to prepare.
+    tensor = tf.reshape(tensor, [-1] + shape)
+  elif tensor.shape.rank == 1 and shape == [1]:
     tensor = tf.expand_dims(tensor, -1)
   if spec.dtype != "string" and tensor.dtype != tf.dtypes.as_dtype(spec.dtype):
     tensor = tf.cast(tensor, spec.dtype)

@@ -111,12 +111,13 @@ def validate(model_bytes: bytes,
     if "hashtable need to be initialized" not in str(e):
       raise
     raise ConversionError(
-        f"The TFLite model of {keras_model.name!r} cannot run: its lookup "
-        "tables are uninitialised (tf.Transform's vocabularies are read from "
-        "text files, an initializer the TFLite converter drops). Convert the "
-        "model alone over transformed features: inputs='model' (the plan's "
-        "lite_config and ptq_config, or qat.inputs); the device then applies "
-        "the vocabulary.") from e
+        f"The TFLite model of {keras_model.name!r} cannot run: a lookup "
+        "table is uninitialised (the TFLite converter drops initializers "
+        "other than constant keys and values; tf.Transform's text-file "
+        "vocabularies are inlined, this table's initializer is not one of "
+        "them). Convert the model alone over transformed features: "
+        "inputs='model' (the plan's lite_config and ptq_config, or "
+        "qat.inputs); the device then applies the preprocessing.") from e
   if (real and agreement.argmax_agreement is not None and
       agreement.argmax_agreement < min_argmax_agreement):
     raise ModelValidationError(

@@ -84,6 +84,9 @@ class ModelFunction:
       UnsupportedModelError: the transform does not produce every input.
     """
     from tfx_compression.lib import feature_space  # pylint: disable=g-import-not-at-top
+    from tfx_compression.lib import transform_tables  # pylint: disable=g-import-not-at-top
+    # Vocabularies as in-memory tables: TFLite drops text-file initializers.
+    tables = transform_tables.inline_vocabularies(transform_layer)
     raw_specs = {name: InputSpec(name, tuple(f.shape), f.dtype)
                  for name, f in raw_features.items()}
     optional = {name for name, f in raw_features.items() if f.optional}
@@ -117,13 +120,13 @@ class ModelFunction:
     return ModelFunction(
         name=self.name, input_specs=raw_specs, output_names=self.output_names,
         call=lambda features: model(preprocess(features)),
-        trackables=self.trackables + [transform_layer],
+        trackables=self.trackables + [transform_layer, tables],
         keras_model=self.keras_model, transformed=True,
         task_hints=self.task_hints,
         preprocess=ModelFunction(
             name=f"{self.name} Transform graph", input_specs=raw_specs,
             output_names=list(model.input_specs), call=preprocess,
-            trackables=[transform_layer]))
+            trackables=[transform_layer, tables]))
 
 
 def _with_batch(tensor, batch):

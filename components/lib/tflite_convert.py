@@ -1,11 +1,12 @@
 """Keras -> TFLite conversion: pre-validate, convert, report unsupported ops clearly."""
 
-import contextlib
 import re
 from typing import Callable, Optional
 
 from tfx_compression.errors import ConversionError
 from tfx_compression.errors import UnsupportedModelError
+from tfx_compression.lib import builtin_graph
+from tfx_compression.lib import builtin_layers
 from tfx_compression.lib import model_function
 from tfx_compression.lib import tf_setup  # pylint: disable=unused-import
 from tfx_compression.lib.conversion_options import Optimization
@@ -29,35 +30,6 @@ def check_convertible(model) -> None:
   model_function.as_function(model)
 
 
-@contextlib.contextmanager
-def _static_reshapes():
-  """Traces Keras `Reshape` layers as `tf.reshape(x, [-1, *static dims])`.
-
-  Keras reshapes to `(tf.shape(x)[0],) + target_shape`. The converter keeps
-  that as SHAPE -> STRIDED_SLICE -> PACK -> RESHAPE, the reshaped tensor is
-  dynamic-sized, and the XNNPACK delegate then refuses the WHOLE graph
-  (tensorflow/tensorflow#50286): a MobileNetV2 behind a Reshape ran 1.7x
-  slower in float and 2.8x slower in int8 (benchmarks/reshape_xnnpack.py). With -1 as the batch the new shape
-  is a constant, the batch stays resizable (TFMA batches its inputs), and the
-  result is the same tensor.
-  """
-  import tensorflow as tf  # pylint: disable=g-import-not-at-top
-  from tf_keras.src.layers.reshaping import reshape  # pylint: disable=g-import-not-at-top
-  keras_call = reshape.Reshape.call
-
-  def call(self, inputs):
-    shape = self.compute_output_shape(inputs.shape)
-    if any(d is None for d in shape[1:]):
-      return keras_call(self, inputs)
-    return tf.reshape(inputs, [-1] + [int(d) for d in shape[1:]])
-
-  reshape.Reshape.call = call
-  try:
-    yield
-  finally:
-    reshape.Reshape.call = keras_call
-
-
 def converter_for(model, batch_size: Optional[int] = None):
   """A TFLiteConverter for `model`'s call, inputs and outputs named as in Keras.
 
@@ -68,8 +40,9 @@ def converter_for(model, batch_size: Optional[int] = None):
   model) first saves the whole Keras object graph, tracing every layer's call
   functions: 48 s of a 52 s conversion for a 158-layer MobileNetV2. Converting
   one traced function whose trackable holds only the variables gives the
-  same flatbuffer in 14 s. Reshape layers are traced with a constant shape
-  (`_static_reshapes`). `batch_size` fixes the batch dimension (None: any).
+  same flatbuffer in 14 s. Keras layers with a TFLite-unfriendly trace are
+  traced as builtins
+  (`builtin_layers`). `batch_size` fixes the batch dimension (None: any).
   """
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
   fn = model_function.as_function(model)
@@ -84,9 +57,20 @@ def converter_for(model, batch_size: Optional[int] = None):
   holder = tf.Module()
   holder.tracked_ = list(fn.trackables)
   holder.serve = serve
-  with _static_reshapes():
+  with builtin_layers.traced_as_builtins():
     function = serve.get_concrete_function()
-  return tf.lite.TFLiteConverter.from_concrete_functions([function], holder)
+  if not builtin_graph.uses_ops(function):
+    return tf.lite.TFLiteConverter.from_concrete_functions([function], holder)
+  # Ops fixed in a restored graph are rewritten in a SavedModel, which the
+  # converter then reads (what from_concrete_functions does internally).
+  import tempfile  # pylint: disable=g-import-not-at-top
+  saved = tempfile.TemporaryDirectory(prefix="tfx_compression_convert_")
+  tf.saved_model.save(holder, saved.name, signatures={
+      "serving_default": function})
+  builtin_graph.rewrite_saved_model(saved.name)
+  converter = tf.lite.TFLiteConverter.from_saved_model(saved.name)
+  converter.rewritten_from_ = saved  # Removed with the converter.
+  return converter
 
 
 # The converter's words when a recurrent layer's TensorList ops need static
