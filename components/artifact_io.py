@@ -99,20 +99,29 @@ def write_json(path: str, value: Any) -> None:
     f.write(json.dumps(value, indent=2, sort_keys=True))
 
 
+def files(uri: str) -> List[str]:
+  """The entries of directory `uri` (none when it does not exist)."""
+  return sorted(fileio.listdir(uri)) if fileio.exists(uri) else []
+
+
 def write_report(uri: str, report: Mapping[str, Any]) -> None:
   """Writes `report` to `<uri>/report.json`."""
   write_json(os.path.join(uri, REPORT_FILE), report)
 
 
 @contextlib.contextmanager
-def cleared_on_failure(uri: str) -> Iterator[None]:
+def cleared_on_failure(uri: str, keep=()) -> Iterator[None]:
   """Empties the output directory `uri` if the block raises.
 
   TFX does not publish the artifacts of a failed execution, but their files
   stay on disk; this removes them so no half-written model can be picked up.
+  Errors of the `keep` types leave the files (a rejected candidate's
+  evidence, published as rejected).
   """
   try:
     yield
+  except tuple(keep):
+    raise
   except BaseException:
     if fileio.exists(uri):
       for entry in fileio.listdir(uri):

@@ -42,7 +42,16 @@ class ConversionError(CompressionError, RuntimeError):
 
 
 class ModelValidationError(CompressionError, RuntimeError):
-  """A produced model failed its post-validation on real examples."""
+  """A produced model failed its post-validation on real examples.
+
+  Attributes:
+    evidence: What the failed step measured, kept with the rejected
+      candidate (e.g. the quantizer's per-layer errors), by kind.
+  """
+
+  def __init__(self, message: str = "", evidence=None):
+    super().__init__(message)
+    self.evidence = dict(evidence or {})
 
 
 class StepFailedError(CompressionError, RuntimeError):

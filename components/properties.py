@@ -30,6 +30,12 @@ TASK = "task"
 FLEX_OPS = "flex_ops"
 FIXED_BATCH = "fixed_batch"
 
+# A candidate that was produced but failed its own validation (or whose
+# input was such a candidate): 1, and the reason. Published so that the
+# other branches run on; its evaluation is NOT_BLESSED (step_executor.py).
+REJECTED = "rejected"
+REJECTION_REASON = "rejection_reason"
+
 # Values of MODEL_FORMAT.
 FORMAT_TFLITE = "tflite"
 FORMAT_KERAS_SAVED_MODEL = "keras_saved_model"

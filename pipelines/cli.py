@@ -225,7 +225,7 @@ def run_local(tfx_pipeline, metadata_path: str, plan, out=None) -> str:
       say(f"Pushed:        {chosen.pushed_to}" if chosen.pushed else
           "Pushed:        nothing (no candidate is selectable)")
   for line in demo_report.refusals(metadata_path, pipeline_name, variants):
-    say(f"NOT_BLESSED {line}")
+    say(line)
   return table
 
 
@@ -271,6 +271,26 @@ def _existing_file(path: str, flag: str) -> str:
   return os.path.abspath(path)
 
 
+def _module_text(path: str, flag: str):
+  """(absolute path, source) of a user module that compiles.
+
+  Raises:
+    CompressionConfigError: not a file, or a syntax error (before the
+      pipeline runs, not when TFX imports it minutes later).
+  """
+  from tfx_compression.errors import CompressionConfigError  # pylint: disable=g-import-not-at-top
+  path = _existing_file(path, flag)
+  with open(path) as f:
+    text = f.read()
+  try:
+    compile(text, path, "exec")
+  except SyntaxError as e:
+    raise CompressionConfigError(
+        f"{flag} {path} does not compile: {e.msg} at line {e.lineno}; fix "
+        "the module and run again") from e
+  return path, text
+
+
 def check_sources(args, local_data: bool) -> None:
   """Checks the data and module options before anything runs.
 
@@ -287,12 +307,10 @@ def check_sources(args, local_data: bool) -> None:
     raise CompressionConfigError(
         f"--data {args.data!r} is not a directory holding data files")
   if args.transform_module:
-    _existing_file(args.transform_module, "--transform-module")
+    _module_text(args.transform_module, "--transform-module")
   if not args.trainer_module:
     return
-  path = _existing_file(args.trainer_module, "--trainer-module")
-  with open(path) as f:
-    text = f.read()
+  path, text = _module_text(args.trainer_module, "--trainer-module")
   if not args.transform_module and any(s in text for s in _READS_TRANSFORM):
     hint = (f"; it defines preprocessing_fn too: add --transform-module {path}"
             if "preprocessing_fn" in text else
@@ -327,7 +345,6 @@ def main(argv=None) -> int:
     logging.set_verbosity(logging.WARNING)
     warnings.filterwarnings("ignore", category=FutureWarning)
     warnings.filterwarnings("ignore", category=DeprecationWarning)
-  from tfx_compression.errors import CompressionError  # pylint: disable=g-import-not-at-top
   from tfx_compression.pipelines import console  # pylint: disable=g-import-not-at-top
   from tfx_compression.pipelines import workdir_lock  # pylint: disable=g-import-not-at-top
   start = time.monotonic()
@@ -350,21 +367,41 @@ def main(argv=None) -> int:
       with workdir_lock.exclusive(workdir), console.quiet(
           os.path.join(workdir, LOG_FILE), args.verbose) as out:
         run_demo(workdir, args.epochs, out)
-  except CompressionError as e:
-    if args.verbose:
-      raise
-    print(f"error: {e}", file=sys.stderr)
-    return exit_code(e)
   except Exception as e:  # pylint: disable=broad-except
-    if args.verbose:
-      raise
-    print(f"error: {type(e).__name__}: {str(e).strip().splitlines()[0] if str(e).strip() else ''}"
-          " (--verbose shows the traceback)", file=sys.stderr)
-    return EXIT_FAILURE
+    return _failed(args, e)
   print(f"{args.command} finished in {time.monotonic() - start:.0f} s"
-        + ("" if args.verbose or args.command == "compile-kubeflow" else
-           f"; full log: {os.path.join(os.path.abspath(args.workdir), LOG_FILE)}"))
+        + _log_note(args))
   return EXIT_OK
+
+
+def _log_note(args) -> str:
+  """'; full log: <path>' for a run that writes one, else ''."""
+  if args.verbose or args.command == "compile-kubeflow":
+    return ""
+  return f"; full log: {os.path.join(os.path.abspath(args.workdir), LOG_FILE)}"
+
+
+def _failed(args, error: Exception) -> int:
+  """Reports `error` in one line (its root cause), the traceback to the log
+  (or, with --verbose, to stderr); the exit code never depends on --verbose."""
+  import traceback  # pylint: disable=g-import-not-at-top
+  from tfx_compression import error_boundary  # pylint: disable=g-import-not-at-top
+  trace = traceback.format_exc()
+  if args.verbose:
+    print(trace, file=sys.stderr)
+  elif args.command != "compile-kubeflow":
+    path = os.path.join(os.path.abspath(args.workdir), LOG_FILE)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "a") as log:
+      log.write(trace)
+  if isinstance(error, _compression_error()):
+    line = f"error: {error}"
+  else:
+    cause = error_boundary.essence(
+        getattr(error, "message", None) or str(error))
+    line = f"error: {type(error).__name__}: {cause}"
+  print(line + _log_note(args), file=sys.stderr)
+  return exit_code(error)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,6 @@ import contextlib
 import os
 import sys
 import threading
-import time
 from typing import Dict, Iterator, Sequence, TextIO
 
 _STATE_NAMES = {2: "running", 3: "done", 5: "cached", 4: "FAILED",
@@ -66,7 +65,12 @@ class Progress(threading.Thread):
     self._out, self._interval = out, interval
     self._halt = threading.Event()
     self._seen: Dict[int, int] = {}  # execution id -> last state printed
-    self._began: Dict[str, float] = {}
+
+  def start(self) -> None:
+    """Starts polling; executions of earlier runs in the database are not
+    reported (a re-run in the same workdir shows this run only)."""
+    self._poll(report=False)
+    super().start()
 
   def stop(self) -> None:
     self._halt.set()
@@ -77,7 +81,7 @@ class Progress(threading.Thread):
     while not self._halt.wait(self._interval):
       self._poll()
 
-  def _poll(self) -> None:
+  def _poll(self, report: bool = True) -> None:
     # pylint: disable=g-import-not-at-top
     from ml_metadata import errors as mlmd_errors
     from ml_metadata import metadata_store
@@ -93,21 +97,27 @@ class Progress(threading.Thread):
         if context is None:
           continue
         for execution in store.get_executions_by_context(context.id):
-          self._report(node, execution)
+          if report:
+            self._report(node, execution)
+          else:
+            self._seen[execution.id] = -1  # an earlier run's
     except (mlmd_errors.StatusError, RuntimeError):
       pass  # the database is being written; next poll
 
   def _report(self, node: str, execution) -> None:
     state = int(execution.last_known_state)
-    if self._seen.get(execution.id) == state or state not in _STATE_NAMES:
+    seen = self._seen.get(execution.id)
+    if seen in (state, -1) or state not in _STATE_NAMES:
       return
     self._seen[execution.id] = state
     name = _STATE_NAMES[state]
     if name == "running":
-      self._began[node] = time.monotonic()
       self._out.write(f"  ... {node}\n")
     else:
-      took = time.monotonic() - self._began.pop(node, time.monotonic())
+      # MLMD's own times (ms): never negative, right even when the start
+      # was not seen.
+      took = max(0, execution.last_update_time_since_epoch -
+                 execution.create_time_since_epoch) / 1000
       self._out.write(f"  {name} {node}" +
                       (f" ({took:.0f} s)" if name == "done" else "") + "\n")
     self._out.flush()

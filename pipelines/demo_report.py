@@ -91,23 +91,34 @@ def rows(metadata_path: str, pipeline_name: str,
         fmt(kb(candidate.get("size_bytes")), ".1f"),
         fmt(kb(candidate.get("gzip_size_bytes")), ".1f"),
         fmt(candidate.get("latency_median_us"), ".0f"),
-        report.get("verdict", "?"), selected, pushed_flag))
+        "REJECTED" if report.get("rejected") else report.get("verdict", "?"),
+        selected, pushed_flag))
   return table
 
 
 def refusals(metadata_path: str, pipeline_name: str,
              variants: Sequence[str]) -> List[str]:
-  """'variant: reason' for each NOT_BLESSED variant (the blessing's message)."""
+  """'NOT_BLESSED variant: reason' for each variant not blessed (the
+  blessing's message); 'REJECTED variant: reason (evidence: uri)' for a
+  candidate its producer rejected."""
   lines = []
   for variant in variants:
     outputs = results.latest_outputs(metadata_path, pipeline_name,
                                      f"{compression.EVALUATOR_ID}.{variant}")
     if not outputs:
       continue
-    blessing = outputs["blessing"][0]
-    if blessing.get_int_custom_property(BLESSED) != 1:
-      lines.append(f"{variant}: " + blessing.get_string_custom_property(
-          properties.BLESSING_MESSAGE))
+    blessing, evaluation = outputs["blessing"][0], outputs["evaluation"][0]
+    if blessing.get_int_custom_property(BLESSED) == 1:
+      continue
+    if evaluation.get_int_custom_property(properties.REJECTED) == 1:
+      lines.append(
+          f"REJECTED {variant}: " + evaluation.get_string_custom_property(
+              properties.REJECTION_REASON) + " (evidence: " +
+          blessing.get_string_custom_property("current_model") + ")")
+      continue
+    lines.append(f"NOT_BLESSED {variant}: " +
+                 blessing.get_string_custom_property(
+                     properties.BLESSING_MESSAGE))
   return lines
 
 

@@ -47,3 +47,16 @@ def tflite_model_artifact(uri: str, model_bytes: bytes):
   from tfx_compression import artifact_io  # pylint: disable=g-import-not-at-top
   artifact_io.write_bytes(artifact_io.tflite_path(uri), model_bytes)
   return model_artifact(uri)
+
+
+def flex_model():
+  """x -> an op with no TFLite builtin (UpperBound, tft.bucketize's) -> p."""
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  import tf_keras as keras  # pylint: disable=g-import-not-at-top
+  keras.utils.set_random_seed(0)
+  x = keras.Input((1,), name="x")
+  buckets = keras.layers.Lambda(lambda v: tf.cast(tf.reshape(tf.searchsorted(
+      tf.constant([[0.2, 0.5, 0.8]]), tf.reshape(v, [1, -1]), side="right"),
+      [-1, 1]), tf.float32))(x)
+  return keras.Model(x, keras.layers.Dense(1, activation="sigmoid",
+                                           name="p")(buckets))

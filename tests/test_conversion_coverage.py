@@ -11,6 +11,8 @@ are asked for.
 import numpy as np
 import pytest
 
+import model_factories
+
 from tfx_compression.errors import ConversionError
 from tfx_compression.lib import lite_conversion
 from tfx_compression.lib import tflite_run
@@ -165,21 +167,8 @@ def test_text_file_vocabularies_run_inside_tflite(tmp_path):
     np.testing.assert_array_equal(fn.predict({"word": words})[key], want)
 
 
-def _bucket_model():
-  """An op with no builtin (UpperBound, tft.bucketize's) in a Keras model."""
-  import tensorflow as tf  # pylint: disable=g-import-not-at-top
-  import tf_keras as keras  # pylint: disable=g-import-not-at-top
-  keras.utils.set_random_seed(0)
-  x = keras.Input((1,), name="x")
-  buckets = keras.layers.Lambda(lambda v: tf.cast(tf.reshape(tf.searchsorted(
-      tf.constant([[0.2, 0.5, 0.8]]), tf.reshape(v, [1, -1]), side="right"),
-      [-1, 1]), tf.float32))(x)
-  return keras.Model(x, keras.layers.Dense(1, activation="sigmoid",
-                                           name="p")(buckets))
-
-
 def test_ops_without_builtin_fall_back_to_select_tf_ops_recorded():
-  model = _bucket_model()
+  model = model_factories.flex_model()
   x = np.linspace(0, 1, 10, dtype=np.float32).reshape(-1, 1)
   result = lite_conversion.convert_validated(model, {"x": x})
   assert result.summary.flex_ops == ["UpperBound"]

@@ -212,3 +212,26 @@ def test_unknown_calibration_split(trained_pipeline, tmp_path):
     _run(trained_pipeline.model, trained_pipeline.examples,
          str(tmp_path / "out"), calibration_splits=("train", "holdout"))
   _assert_outputs_empty(str(tmp_path / "out"))
+
+
+def test_int8_failing_agreement_is_rejected_with_its_layer_errors(
+    trained_pipeline, tmp_path):
+  """Calibrated on one example the ranges are wrong, agreement falls: the
+  candidate is published rejected, the per-layer errors kept, the options
+  to try named."""
+  from tfx_compression import step_executor  # pylint: disable=g-import-not-at-top
+  model, _ = _run(trained_pipeline.model, trained_pipeline.examples,
+                  str(tmp_path), num_calibration_examples=1, seed=5,
+                  label_key="label", min_argmax_agreement=1.0,
+                  num_validation_examples=100)
+  reason = step_executor.rejection(model)
+  assert reason.startswith("ModelValidationError: The TFLite model's argmax"), (
+      reason)
+  for option in ("ptq_config.float_layers", "ptq_config.max_auto_float_layers",
+                 "ptq_config.min_argmax_agreement", spec.LAYER_ERRORS_CSV):
+    assert option in reason
+  files = os.listdir(model.uri)
+  assert spec.LAYER_ERRORS_CSV in files and "rejection.json" in files, files
+  rows = list(csv.DictReader(open(os.path.join(model.uri,
+                                               spec.LAYER_ERRORS_CSV))))
+  assert rows

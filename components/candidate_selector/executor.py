@@ -93,6 +93,7 @@ class Executor(step_executor.StepExecutor, base_executor.BaseExecutor):
   """Ranks the blessed candidates and publishes the winner for one Pusher."""
 
   COMPONENT = "CandidateSelector"
+  CANDIDATE = False
   CONFIG = CandidateSelectorConfig
   SOURCE_KEY = None  # many candidates: errors name the output Model
 

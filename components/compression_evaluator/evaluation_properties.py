@@ -14,6 +14,10 @@ def set_on(evaluation, report: Dict[str, Any]) -> None:
   """Sets the verdict, overall metrics and candidate figures on `evaluation`."""
   evaluation.set_string_custom_property(properties.EVAL_VERDICT,
                                         report.get("verdict", ""))
+  if report.get("rejected"):
+    evaluation.set_int_custom_property(properties.REJECTED, 1)
+    evaluation.set_string_custom_property(properties.REJECTION_REASON,
+                                          report["rejected"])
   if report.get("task"):
     evaluation.set_string_custom_property(properties.TASK,
                                           report["task"]["task"])

@@ -1,7 +1,8 @@
 """CompressionEvaluator executor: artifacts in, ModelEvaluation and ModelBlessing out.
 
 Any error after the configuration is read (unreadable model, input-name
-mismatch, TFMA failure, incomplete metrics) is recorded in report.json and
+mismatch, TFMA failure, incomplete metrics), and a candidate its producer
+rejected (`step_executor.rejection`), is recorded in report.json and
 published as NOT_BLESSED: the execution succeeds so that the blessing exists
 and downstream Pusher / Cond see an explicit refusal. Only an unreadable
 configuration fails the execution (nothing is published then).
@@ -43,6 +44,7 @@ class Executor(step_executor.StepExecutor,
 
   COMPONENT = "CompressionEvaluator"
   CONFIG = CompressionEvaluatorConfig
+  CANDIDATE = False
 
   def run(self, config, inputs, outputs) -> str:
     # pylint: disable=g-import-not-at-top
@@ -58,6 +60,9 @@ class Executor(step_executor.StepExecutor,
         "variant": variant_name(self._context, model.uri),
         "quantizer_layers": None}
     try:
+      rejected = step_executor.rejection(model)
+      if rejected:
+        raise CandidateRejected(rejected)
       report["quantizer_layers"] = quantizer_layers.read(model.uri)
       source = lambda role, a: ModelSource(
           role, a.uri, artifact_io.serving_dir(a.uri),
@@ -69,6 +74,11 @@ class Executor(step_executor.StepExecutor,
           source(runner.BASELINE, baseline), files, evaluation.uri,
           self._beam_pipeline_args, inputs.uri(spec.TRANSFORM_GRAPH_KEY),
           source(runner.BLESSED_BASELINE, blessed) if blessed else None))
+    except CandidateRejected as e:
+      report["error"] = report["rejected"] = str(e)
+      report["checks"] = [checks.Check(
+          checks.EVALUATION, False, None, None,
+          f"the candidate was rejected before evaluation: {e}").to_dict()]
     except Exception as e:  # pylint: disable=broad-except
       logging.exception("CompressionEvaluator: evaluation failed")
       e = error_boundary.translate(e, self.COMPONENT, model.uri)
@@ -100,6 +110,10 @@ class Executor(step_executor.StepExecutor,
     blessing.set_string_custom_property(PROP_BASELINE_MODEL, baseline.uri)
     blessing.set_int_custom_property(PROP_BASELINE_MODEL_ID, baseline.id)
     return f"{report['verdict']} ({', '.join(failed) or 'all checks passed'})"
+
+
+class CandidateRejected(Exception):
+  """The candidate was published as rejected by the step that made it."""
 
 
 def variant_name(context, candidate_uri: str) -> str:

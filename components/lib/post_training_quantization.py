@@ -11,6 +11,7 @@ from typing import Mapping, Optional, Sequence
 
 import numpy as np
 
+from tfx_compression.errors import ModelValidationError
 from tfx_compression.lib import lite_conversion
 from tfx_compression.lib import model_function
 from tfx_compression.lib import quantization
@@ -108,14 +109,19 @@ def post_training_quantize(
         max_relative_output_error=max_relative_output_error,
         float_model_bytes=float_model,
         preprocessing=quantization_debug.preprocessing_tensors(keras_model))
-  if debug is not None and debug.model_bytes is not None:
-    conversion = lite_conversion.validate(
-        debug.model_bytes, keras_model, validation_inputs,
-        min_argmax_agreement)
-  else:
-    conversion = quantization.quantize(
-        keras_model, mode, io_type, calibration_inputs, validation_inputs,
-        min_argmax_agreement)
+  try:
+    if debug is not None and debug.model_bytes is not None:
+      conversion = lite_conversion.validate(
+          debug.model_bytes, keras_model, validation_inputs,
+          min_argmax_agreement)
+    else:
+      conversion = quantization.quantize(
+          keras_model, mode, io_type, calibration_inputs, validation_inputs,
+          min_argmax_agreement)
+  except ModelValidationError as e:
+    if debug is not None:
+      e.evidence["debug"] = debug  # The per-layer errors name the culprit.
+    raise
   return QuantizationResult(
       conversion=conversion, float_size_bytes=len(float_model),
       weight_bytes=constant_bytes(conversion.model_bytes),

@@ -14,6 +14,7 @@ from tfx_compression import step_executor
 from tfx_compression import tflite_artifact
 from tfx_compression.errors import CompressionConfigError
 from tfx_compression.errors import InputMismatchError
+from tfx_compression.errors import ModelValidationError
 from tfx_compression.lib.quantization_options import needs_calibration
 from tfx_compression.post_training_quantizer import spec
 from tfx_compression.post_training_quantizer.config import PostTrainingQuantizerConfig
@@ -29,10 +30,7 @@ class Executor(step_executor.StepExecutor,
   CONFIG = PostTrainingQuantizerConfig
 
   def run(self, config, inputs, outputs) -> str:
-    # pylint: disable=g-import-not-at-top
-    from tfx_compression.lib import quantization_debug
-    from tfx_compression.post_training_quantizer import runner
-    # pylint: enable=g-import-not-at-top
+    from tfx_compression.post_training_quantizer import runner  # pylint: disable=g-import-not-at-top
     source, examples = inputs[spec.MODEL_KEY], inputs.get(spec.EXAMPLES_KEY)
     output = outputs[spec.QUANTIZED_MODEL_KEY]
     artifact_io.keras_dir(source.uri, self.COMPONENT)
@@ -47,18 +45,19 @@ class Executor(step_executor.StepExecutor,
     calibration, stats = self._calibration_inputs(
         config, examples, prepared.source.space,
         outputs[spec.CALIBRATION_EXAMPLES_KEY])
-    quantized = runner.quantize(prepared, config, calibration)
+    try:
+      quantized = runner.quantize(prepared, config, calibration)
+    except ModelValidationError as e:
+      # Rejected (step_executor): the per-layer errors stay as evidence.
+      if e.evidence.get("debug") is not None:
+        _write_layer_errors(output.uri, e.evidence["debug"])
+      raise ModelValidationError(f"{str(e).rstrip('.')}{_TO_TRY}",
+                                 e.evidence) from e
     result, serving = quantized.result, quantized.serving
     tflite_inputs = prepared.source.inputs
     tflite_artifact.publish(output, result.conversion, tflite_inputs, serving)
     if result.debug is not None:
-      artifact_io.write_bytes(
-          os.path.join(output.uri, spec.LAYER_ERRORS_CSV),
-          quantization_debug.layer_report_csv(result.debug).encode())
-      artifact_io.write_bytes(
-          os.path.join(output.uri, spec.LAYER_ERRORS_JSON), json.dumps(
-              quantization_debug.layer_report_json(result.debug),
-              indent=2).encode())
+      _write_layer_errors(output.uri, result.debug)
     report = dict(_report(config, source.uri, result, stats),
                   **tflite_artifact.report(result.conversion, tflite_inputs,
                                            serving),
@@ -89,6 +88,22 @@ class Executor(step_executor.StepExecutor,
         self._make_beam_pipeline)
     _set_sample_properties(sample, examples, config, stats)
     return inputs, stats
+
+
+# What a user can change when the quantized model fails validation.
+_TO_TRY = (
+    ". To try: keep the layers with the largest error in "
+    f"{spec.LAYER_ERRORS_CSV} float (ptq_config.float_layers), let the "
+    "quantizer keep the worst layers float (ptq_config.max_auto_float_layers), "
+    "or accept less agreement (ptq_config.min_argmax_agreement).")
+
+
+def _write_layer_errors(uri: str, debug) -> None:
+  from tfx_compression.lib import quantization_debug  # pylint: disable=g-import-not-at-top
+  artifact_io.write_bytes(os.path.join(uri, spec.LAYER_ERRORS_CSV),
+                          quantization_debug.layer_report_csv(debug).encode())
+  artifact_io.write_bytes(os.path.join(uri, spec.LAYER_ERRORS_JSON), json.dumps(
+      quantization_debug.layer_report_json(debug), indent=2).encode())
 
 
 def _check_payload_format(examples) -> None:

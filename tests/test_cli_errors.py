@@ -1,0 +1,63 @@
+"""The CLI's failures: one line with the root cause, the traceback in the
+log whose path is printed, and exit codes that do not depend on --verbose."""
+
+import argparse
+import os
+
+import pytest
+
+from tfx_compression.pipelines import cli
+
+
+def _run(tmp_path, *before):
+  config = tmp_path / "plan.json"
+  config.write_text('{"prune": {}}')
+  return cli.main(list(before) + [
+      "run", "--data", str(tmp_path), "--config", str(config),
+      "--run-fn", "a.run_fn", "--workdir", str(tmp_path / "work")])
+
+
+def test_exit_code_is_the_same_with_verbose(tmp_path, capsys):
+  assert _run(tmp_path) == cli.EXIT_BAD_INPUT
+  quiet = capsys.readouterr().err
+  assert _run(tmp_path, "--verbose") == cli.EXIT_BAD_INPUT
+  loud = capsys.readouterr().err
+  assert "Traceback" in loud and "Traceback" not in quiet
+  assert len(quiet.strip().splitlines()) == 1
+  # The quiet run's traceback went to the log it names.
+  log = os.path.join(str(tmp_path / "work"), cli.LOG_FILE)
+  assert quiet.strip().endswith(f"; full log: {log}")
+  assert "unknown plan field(s) ['prune']" in open(log).read()
+
+
+def test_a_tensorflow_error_is_reported_by_its_cause(tmp_path, capsys):
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  args = argparse.Namespace(verbose=False, command="run",
+                            workdir=str(tmp_path / "w"))
+  error = tf.errors.InvalidArgumentError(None, None, (
+      "Graph execution error:\n\nDetected at node ParseExample\n"
+      "Feature: target (data type: float) is required but could not be "
+      "found.\n\t [[{{node ParseExample}}]]"))
+  try:
+    raise error
+  except tf.errors.InvalidArgumentError as e:
+    assert cli._failed(args, e) == cli.EXIT_FAILURE  # pylint: disable=protected-access
+  err = capsys.readouterr().err
+  assert err.startswith("error: InvalidArgumentError: Feature: target "
+                        "(data type: float) is required")
+  assert "full log: " in err
+  assert "Traceback" in open(tmp_path / "w" / cli.LOG_FILE).read()
+
+
+@pytest.mark.parametrize("flag", ["--trainer-module", "--transform-module"])
+def test_a_module_that_does_not_compile_is_invalid_input(tmp_path, capsys,
+                                                         flag):
+  module = tmp_path / "trainer.py"
+  module.write_text("def run_fn(fn_args):\n  return (\n")
+  (tmp_path / "data.csv").write_text("x,label\n1,0\n")
+  trainer = ["--run-fn", "a.run_fn"] if flag == "--transform-module" else []
+  code = cli.main(["run", "--data", str(tmp_path), flag, str(module),
+                   "--workdir", str(tmp_path / "work")] + trainer)
+  assert code == cli.EXIT_BAD_INPUT
+  err = capsys.readouterr().err
+  assert f"{flag} {module} does not compile" in err and "line 2" in err, err
