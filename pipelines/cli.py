@@ -224,7 +224,8 @@ def run_local(tfx_pipeline, metadata_path: str, plan, out=None) -> str:
     if plan.push_destination:
       say(f"Pushed:        {chosen.pushed_to}" if chosen.pushed else
           "Pushed:        nothing (no candidate is selectable)")
-  for line in demo_report.refusals(metadata_path, pipeline_name, variants):
+  for line in (demo_report.refusals(metadata_path, pipeline_name, variants) +
+               demo_report.warnings(metadata_path, pipeline_name, variants)):
     say(line)
   return table
 

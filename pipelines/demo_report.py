@@ -122,6 +122,20 @@ def refusals(metadata_path: str, pipeline_name: str,
   return lines
 
 
+def warnings(metadata_path: str, pipeline_name: str,
+             variants: Sequence[str]) -> List[str]:
+  """'WARNING variant: ...' for each verdict the eval split cannot support."""
+  lines = []
+  for variant in variants:
+    outputs = results.latest_outputs(metadata_path, pipeline_name,
+                                     f"{compression.EVALUATOR_ID}.{variant}")
+    if outputs:
+      report = _read_json(os.path.join(outputs["evaluation"][0].uri,
+                                       "report.json")) or {}
+      lines += [f"WARNING {variant}: {w}" for w in report.get("warnings", [])]
+  return lines
+
+
 def format_table(table: Sequence[tuple]) -> str:
   """The rows under HEADER, as text columns (tabulate's 'simple' format)."""
   from tabulate import tabulate  # pylint: disable=g-import-not-at-top

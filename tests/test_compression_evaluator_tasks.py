@@ -67,6 +67,12 @@ def test_binary_sigmoid_is_judged_by_auc_and_an_inverted_candidate_refused(
   flipped = _row(inverted, "auc")
   assert flipped["candidate"] == pytest.approx(1 - auc["baseline"], abs=0.01)
   assert not flipped["passed"]
+  # Each change comes with its paired interval, shown on the page.
+  intervals = {i["metric"]: i for i in inverted.report["uncertainty"]}
+  assert set(intervals) == {"auc", "binary_accuracy"}
+  assert intervals["auc"]["high"] < -intervals["auc"]["allowed"]
+  assert intervals["auc"]["low"] <= flipped["diff"] <= intervals["auc"]["high"]
+  assert "paired bootstrap" in _page(inverted)
   assert (_row(inverted, "binary_accuracy")["candidate"] <
           _row(same, "binary_accuracy")["candidate"] - 0.3)
   assert inverted.evaluation.get_string_custom_property(

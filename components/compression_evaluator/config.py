@@ -18,6 +18,10 @@ class Direction(str, enum.Enum):
   LOWER_IS_BETTER = "lower_is_better"
 
 
+# What a metric check decides on: the measured change, or the pessimistic
+# end of its confidence interval (uncertainty.py).
+GATE_ON = ("point", "interval")
+
 # Words in a metric's name that fix which way it improves.
 _HIGHER_IS_BETTER = ("accuracy", "auc", "precision", "recall")
 _LOWER_IS_BETTER = ("loss", "crossentropy", "error", "deviation")
@@ -214,6 +218,12 @@ class CompressionEvaluatorConfig(config_utils.JsonConfig, key=CONFIG_KEY,
       split is always evaluated too.
     budgets: Size, latency and memory limits.
     benchmark: Latency and memory measurement settings.
+    gate_on: 'point' (default): a metric passes when its measured change is
+      within the allowed one; 'interval': when the pessimistic end of its
+      95 % paired bootstrap interval is (accuracy, AUC, MSE, MAE on the
+      whole split; see uncertainty.py), so a small eval split cannot bless
+      by luck. Either way the report gives each interval and warns when the
+      split is too small for the threshold.
     eval_config: Your own `tfma.EvalConfig` (the proto, or its JSON) instead
       of `metrics` and `slices`: its metrics, value and change thresholds
       (per slice too), slicing specs and options are used, and the label
@@ -230,9 +240,13 @@ class CompressionEvaluatorConfig(config_utils.JsonConfig, key=CONFIG_KEY,
   budgets: Budgets = Budgets()
   benchmark: Benchmark = Benchmark()
   eval_config: Optional[str] = None
+  gate_on: str = "point"
 
   def __post_init__(self):
     set_ = lambda k, v: object.__setattr__(self, k, v)
+    if self.gate_on not in GATE_ON:
+      raise CompressionConfigError(
+          f"gate_on must be one of {list(GATE_ON)}; got {self.gate_on!r}")
     config_utils.check_nonempty_str(self.example_split, "example_split")
     for name in ("label_key", "prediction_key"):
       if getattr(self, name) is not None:

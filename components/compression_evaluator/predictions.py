@@ -104,3 +104,28 @@ def _check(values: np.ndarray, n: int, role: str) -> None:
   if bad:
     raise ModelValidationError(
         f"the {role} model returned {bad} NaN or infinite prediction values")
+
+
+def read_back(files: Sequence[str], label: str, roles: Sequence[str]):
+  """(labels [n], {role: predictions [n, k]}) of the records `write` wrote,
+  over those with one numeric label."""
+  # pylint: disable=g-import-not-at-top
+  import tensorflow as tf
+  from tfx_compression.lib import examples_io
+  labels, values = [], {role: [] for role in roles}
+  dataset = tf.data.TFRecordDataset(
+      list(files), compression_type=examples_io.compression_of(files))
+  for record in dataset.as_numpy_iterator():
+    features = tf.train.Example.FromString(record).features.feature
+    feature = features[label] if label in features else None
+    kind = feature.WhichOneof("kind") if feature is not None else None
+    label_values = getattr(feature, kind).value if kind else []
+    if len(label_values) != 1 or kind == "bytes_list":
+      continue
+    labels.append(float(label_values[0]))
+    for role in roles:
+      values[role].append(list(
+          features[feature_name(role)].float_list.value))
+  return (np.asarray(labels, np.float64),
+          {r: np.asarray(v, np.float64).reshape(len(labels), -1) if v else
+           np.zeros((0, 1)) for r, v in values.items()})

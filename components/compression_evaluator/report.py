@@ -178,6 +178,24 @@ def _layer_errors(report: Mapping[str, Any]) -> List[str]:
       "reason"])]
 
 
+def _uncertainty(report: Mapping[str, Any]) -> List[str]:
+  """Each metric change with its paired interval, and the size warnings."""
+  intervals = report.get("uncertainty") or []
+  if not intervals:
+    return []
+  rows = [[i["metric"], i["against"], f"{i['diff']:+.4f}",
+           f"[{i['low']:+.4f}, {i['high']:+.4f}]", _number(i["allowed"]),
+           i["examples"], "yes" if i["meaningful"] else "NO"]
+          for i in intervals]
+  parts = [f"<h3>How sure ({intervals[0]['confidence']:.0%} paired "
+           f"bootstrap, {intervals[0]['resamples']} resamples)</h3>",
+           _table(rows, ["metric", "against", "change", "interval",
+                         "allowed change", "examples", "meaningful"])]
+  parts += [f"<p class='NOT_BLESSED'>Warning: {_e(w)}.</p>"
+            for w in report.get("warnings") or []]
+  return parts
+
+
 def render(report: Mapping[str, Any]) -> str:
   """Returns the report as one self-contained HTML document."""
   verdict = report.get("verdict", blessing.NOT_BLESSED_FILE)
@@ -195,8 +213,8 @@ def render(report: Mapping[str, Any]) -> str:
   if report.get("not_gated"):
     parts.append("<p class='note'>Not gated (no budget set): "
                  f"{_e(', '.join(report['not_gated']))}.</p>")
-  parts += ["<h2>Checks</h2>", _checks(report),
-            "<h2>Figures</h2>", _figures(report), _comparisons(report)]
+  parts += ["<h2>Checks</h2>", _checks(report)] + _uncertainty(report)
+  parts += ["<h2>Figures</h2>", _figures(report), _comparisons(report)]
   plots = report_plots.quality_and_cost(report) + report_plots.sparsity(report)
   if plots:
     parts += ["<h2>Quality, size and latency</h2>", _plots(plots)]

@@ -11,6 +11,7 @@ import os
 import tempfile
 from typing import Any, Dict, List, Optional, Tuple
 
+from absl import logging
 import numpy as np
 
 from tfx_compression.compression_evaluator import checks as checks_lib
@@ -18,10 +19,12 @@ from tfx_compression.compression_evaluator import models
 from tfx_compression.compression_evaluator import per_class
 from tfx_compression.compression_evaluator import predictions
 from tfx_compression.compression_evaluator import task_view
+from tfx_compression.compression_evaluator import uncertainty
 from tfx_compression.compression_evaluator.config import CompressionEvaluatorConfig
 from tfx_compression.compression_evaluator.models import ModelSource
 from tfx_compression.lib import tfma_eval  # Imports TFMA lazily.
 
+GATE_ON_INTERVAL = "interval"
 CANDIDATE = tfma_eval.CANDIDATE  # Roles, also the TFMA model names.
 BASELINE = tfma_eval.BASELINE
 BLESSED_BASELINE = tfma_eval.BLESSED_BASELINE
@@ -240,6 +243,17 @@ def evaluate(config: CompressionEvaluatorConfig, candidate: ModelSource,
   results, problems = tfma_eval.read_results(output_dir, rules, baseline_roles)
   figures, comparisons = _measure(sides, config)
   checks = [checks_lib.metric_check(r) for r in results]
+  intervals = uncertainty.assess([written["path"]], label,
+                                 model_task.task.value, results, rules,
+                                 tfma_eval.OVERALL)
+  if config.gate_on == GATE_ON_INTERVAL:
+    checks = uncertainty.gate(checks, intervals, lambda i: (
+        f"{i.metric}[{tfma_eval.OVERALL}]{checks_lib.suffix(i.against)}"))
+  warnings = [f"{i.metric} vs {i.against}: {w}; the verdict is not "
+              "statistically meaningful at this size" for i in intervals
+              for w in i.warnings]
+  for warning in warnings:
+    logging.warning("CompressionEvaluator: %s", warning)
   if problems:
     checks.append(checks_lib.Check(checks_lib.EVALUATION, False, None, None,
                                    "; ".join(problems)))
@@ -257,6 +271,8 @@ def evaluate(config: CompressionEvaluatorConfig, candidate: ModelSource,
             "label_key": label, "prediction_key": output_key,
             "examples": written["examples"]},
       metrics=[dataclasses.asdict(r) for r in results],
+      uncertainty=[i.to_dict() for i in intervals],
+      warnings=warnings,
       per_class=per_class_view,
       task_view=task_view_,
       ratios={role: {

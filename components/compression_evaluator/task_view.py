@@ -21,29 +21,6 @@ MAX_POINTS = 300
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 
 
-def _read(files: Sequence[str], label: str, roles: Sequence[str]):
-  """(labels, {role: first prediction value}) over records with one label."""
-  # pylint: disable=g-import-not-at-top
-  import tensorflow as tf
-  from tfx_compression.lib import examples_io
-  labels, values = [], {role: [] for role in roles}
-  dataset = tf.data.TFRecordDataset(
-      list(files), compression_type=examples_io.compression_of(files))
-  for record in dataset.as_numpy_iterator():
-    features = tf.train.Example.FromString(record).features.feature
-    feature = features[label] if label in features else None
-    kind = feature.WhichOneof("kind") if feature is not None else None
-    label_values = getattr(feature, kind).value if kind else []
-    if len(label_values) != 1 or kind == "bytes_list":
-      continue
-    labels.append(float(label_values[0]))
-    for role in roles:
-      values[role].append(
-          features[predictions.feature_name(role)].float_list.value[0])
-  return (np.asarray(labels, np.float64),
-          {r: np.asarray(v, np.float64) for r, v in values.items()})
-
-
 def _roc(labels: np.ndarray, scores: np.ndarray) -> Dict[str, Any]:
   thresholds = np.linspace(0.0, 1.0, 101)
   positives = max(1, int(np.sum(labels == 1)))
@@ -93,7 +70,8 @@ def compute(files: Sequence[str], label: str, roles: Sequence[str],
   from tfx_compression.lib.task import Task  # pylint: disable=g-import-not-at-top
   if model_task.task is Task.MULTICLASS:
     return None
-  labels, values = _read(files, label, roles)
+  labels, vectors = predictions.read_back(files, label, roles)
+  values = {r: v[:, 0] for r, v in vectors.items()}
   view: Dict[str, Any] = {"task": model_task.task.value, "label_key": label,
                           "examples": int(len(labels))}
   if not len(labels):
