@@ -8,6 +8,7 @@ workdir in use); see `exit_code`.
 """
 
 import argparse
+import contextlib
 import os
 import sys
 import time
@@ -254,9 +255,43 @@ def compile_kubeflow(args) -> str:
   image = kubeflow.resolve_image(args.image, plan.resources)
   kubeflow.check_output_path(output, target)
   check_sources(args, local_data=False)
-  return kubeflow.compile_pipeline(
-      build_pipeline(args, plan, args.pipeline_root), output, target=target,
-      image=image, resources=plan.resources)
+  _check_cluster_paths(args, target, kubeflow.Target.VERTEX)
+  # Building the module wheels prints setuptools' output: not on stdout.
+  with _stdout_to_stderr():
+    return kubeflow.compile_pipeline(
+        build_pipeline(args, plan, args.pipeline_root), output,
+        target=target, image=image, resources=plan.resources)
+
+
+def _check_cluster_paths(args, target, strict_target) -> None:
+  """Local --data / --pipeline-root: refused for Vertex, a warning for KFP
+  (an in-cluster volume may hold them)."""
+  from tfx_compression.errors import CompressionConfigError  # pylint: disable=g-import-not-at-top
+  for flag, path in (("--data", args.data),
+                     ("--pipeline-root", args.pipeline_root)):
+    if "://" in path:
+      continue
+    message = (f"{flag} {path!r} is a local path, which a {target.value} "
+               "cluster cannot read; give a bucket path (gs://bucket/...; "
+               "the README shows how to copy a CSV there)")
+    if target is strict_target:
+      raise CompressionConfigError(message)
+    print(f"warning: {message}, unless the cluster mounts it",
+          file=sys.stderr)
+
+
+@contextlib.contextmanager
+def _stdout_to_stderr():
+  """Points fd 1 at fd 2 (child processes included) for the block."""
+  sys.stdout.flush()
+  saved = os.dup(1)
+  os.dup2(2, 1)
+  try:
+    yield
+  finally:
+    sys.stdout.flush()
+    os.dup2(saved, 1)
+    os.close(saved)
 
 
 # What a Trainer module that reads Transform's output contains (TFX's
@@ -388,20 +423,24 @@ def _failed(args, error: Exception) -> int:
   import traceback  # pylint: disable=g-import-not-at-top
   from tfx_compression import error_boundary  # pylint: disable=g-import-not-at-top
   trace = traceback.format_exc()
+  ours = isinstance(error, _compression_error())
+  logged = args.command != "compile-kubeflow" and not args.verbose and (
+      # Invalid input refused before the run leaves no workdir behind.
+      os.path.isdir(os.path.abspath(args.workdir)) or not ours)
   if args.verbose:
     print(trace, file=sys.stderr)
-  elif args.command != "compile-kubeflow":
+  elif logged:
     path = os.path.join(os.path.abspath(args.workdir), LOG_FILE)
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "a") as log:
       log.write(trace)
-  if isinstance(error, _compression_error()):
+  if ours:
     line = f"error: {error}"
   else:
     cause = error_boundary.essence(
         getattr(error, "message", None) or str(error))
     line = f"error: {type(error).__name__}: {cause}"
-  print(line + _log_note(args), file=sys.stderr)
+  print(line + (_log_note(args) if logged else ""), file=sys.stderr)
   return exit_code(error)
 
 

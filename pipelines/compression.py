@@ -131,6 +131,14 @@ class CompressionPlan:
       raise CompressionConfigError(
           "compare_with_latest_blessed must be True or False; got "
           f"{self.compare_with_latest_blessed!r}")
+    if (self.module_file is not None and "://" not in self.module_file and
+        not os.path.isfile(self.module_file)):
+      # A local file must exist now, not 40 s into the run (a bucket path
+      # is read by the cluster).
+      raise CompressionConfigError(
+          f"module_file {self.module_file!r} is not a file (relative to "
+          f"{os.getcwd()}); give the path of the module that defines "
+          f"model_fn {self.model_fn!r}")
     if self.module_file is not None and not self.model_fn:
       raise CompressionConfigError(
           "module_file needs model_fn, the name of the function in it that "
@@ -165,7 +173,7 @@ class CompressionPlan:
     from tfx_compression.pruner.config import PrunerConfig
     from tfx_compression.pipelines.resources import ResourcePlan
     from tfx_compression.quantization_aware_trainer.config import QatConfig
-    return config_utils.from_mapping(cls, values, "plan", {
+    converters = {
         "pruner": PrunerConfig.from_dict,
         "qat": QatConfig.from_dict,
         "ptq_config": lambda v: config_utils.from_mapping(
@@ -175,7 +183,22 @@ class CompressionPlan:
         "evaluator": CompressionEvaluatorConfig.from_dict,
         "resources": ResourcePlan.from_dict,
         "selector": CandidateSelectorConfig.from_dict,
-    })
+    }
+    return config_utils.from_mapping(cls, values, "plan", {
+        key: _at_plan_key(key, convert) for key, convert in converters.items()})
+
+
+def _at_plan_key(key: str, convert):
+  """`convert`, its errors naming the plan key they come from."""
+  from tfx_compression.errors import CompressionConfigError  # pylint: disable=g-import-not-at-top
+
+  def converted(value):
+    try:
+      return convert(value)
+    except CompressionConfigError as e:
+      raise CompressionConfigError(f"plan key {key!r}: {e}") from e
+
+  return converted
 
 
 EVALUATOR_ID = "CompressionEvaluator"

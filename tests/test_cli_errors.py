@@ -18,6 +18,7 @@ def _run(tmp_path, *before):
 
 
 def test_exit_code_is_the_same_with_verbose(tmp_path, capsys):
+  (tmp_path / "work").mkdir()  # a workdir of earlier runs: it gets the log
   assert _run(tmp_path) == cli.EXIT_BAD_INPUT
   quiet = capsys.readouterr().err
   assert _run(tmp_path, "--verbose") == cli.EXIT_BAD_INPUT
@@ -61,3 +62,47 @@ def test_a_module_that_does_not_compile_is_invalid_input(tmp_path, capsys,
   assert code == cli.EXIT_BAD_INPUT
   err = capsys.readouterr().err
   assert f"{flag} {module} does not compile" in err and "line 2" in err, err
+
+
+def test_hostile_plans_are_named_errors(tmp_path):
+  # pylint: disable=g-import-not-at-top
+  from tfx_compression.errors import CompressionConfigError
+  from tfx_compression.pipelines import plan_file
+  from tfx_compression.pipelines.compression import CompressionPlan
+  # pylint: enable=g-import-not-at-top
+  yaml_plan = tmp_path / "plan.yaml"
+  yaml_plan.write_text("ptq_modes: [int8]\nlite_optimizations: []\n"
+                       "ptq_modes: [float16]\n")
+  with pytest.raises(CompressionConfigError,
+                     match=r"key 'ptq_modes' is given twice \(lines 1 and 3\)"):
+    plan_file.load_plan(str(yaml_plan))
+  with pytest.raises(CompressionConfigError,
+                     match=r"plan key 'pruner': schedule must be a mapping "
+                     r"with a 'kind'.*got 'poly'"):
+    CompressionPlan.from_dict({"pruner": {"schedule": "poly"}})
+  plan = CompressionPlan.from_dict({"pruner": {"schedule": "constant"}})
+  assert plan.pruner.schedule.target_sparsity == 0.5
+  with pytest.raises(CompressionConfigError,
+                     match=r"module_file '/nowhere/m.py' is not a file"):
+    CompressionPlan(model_fn="build", module_file="/nowhere/m.py")
+
+
+def test_a_tflite_model_saved_as_saved_model_pb_is_named(tmp_path):
+  # pylint: disable=g-import-not-at-top
+  from tfx_compression.errors import UnsupportedModelError
+  from tfx_compression.lib import saved_model_info
+  # pylint: enable=g-import-not-at-top
+  (tmp_path / "saved_model.pb").write_bytes(b"\x1c\x00\x00\x00TFL3" + bytes(40))
+  with pytest.raises(UnsupportedModelError,
+                     match="is a TFLite model saved under the SavedModel"):
+    saved_model_info.read(str(tmp_path))
+
+
+def test_vertex_compile_refuses_local_paths_by_flag(tmp_path, capsys):
+  code = cli.main(["compile-kubeflow", "--target", "vertex", "--data",
+                   str(tmp_path), "--pipeline-root", "gs://bucket/root",
+                   "--run-fn", "a.run_fn", "--image", "registry.example/t:1",
+                   "--output", str(tmp_path / "p.json")])
+  assert code == cli.EXIT_BAD_INPUT
+  err = capsys.readouterr().err
+  assert f"--data '{tmp_path}' is a local path, which a vertex cluster " in err

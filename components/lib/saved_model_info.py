@@ -124,9 +124,16 @@ def _read_proto(path: str):
         f"{found or 'nothing'}). Export the model from the Trainer's run_fn to "
         "fn_args.serving_model_dir.")
   proto = saved_model_pb2.SavedModel()
+  with tf.io.gfile.GFile(file, "rb") as f:
+    content = f.read()
+  if content[4:8] == b"TFL3":  # The TFLite flatbuffer's identifier.
+    raise UnsupportedModelError(
+        f"{file} is a TFLite model saved under the SavedModel's name. A "
+        "TFLite model artifact holds it as Format-Serving/tflite (what "
+        "LiteConverter writes; CompressionEvaluator and MicroExporter take "
+        "it); steps that compress a model need the Trainer's SavedModel.")
   try:
-    with tf.io.gfile.GFile(file, "rb") as f:
-      proto.ParseFromString(f.read())
+    proto.ParseFromString(content)
   except Exception as e:  # pylint: disable=broad-except
     raise UnsupportedModelError(
         f"{file} is not a readable SavedModel proto ({type(e).__name__}: "

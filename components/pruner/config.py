@@ -226,6 +226,14 @@ class PrunerConfig(FineTuningFields, config_utils.JsonConfig, key=CONFIG_KEY,
 
 
 def _schedule_from_dict(values: Mapping[str, Any]) -> Schedule:
+  if isinstance(values, str) and values in _SCHEDULES:
+    values = {"kind": values}  # 'constant': that schedule's defaults
+  if not isinstance(values, Mapping):
+    raise CompressionConfigError(
+        f"schedule must be a mapping with a 'kind' (one of "
+        f"{sorted(_SCHEDULES)}) and that schedule's fields, e.g. "
+        f"{{'kind': 'polynomial_decay', 'final_sparsity': 0.5}}; got "
+        f"{values!r}")
   values = dict(values)
   kind = values.pop("kind", None)
   if kind not in _SCHEDULES:
