@@ -8,10 +8,11 @@ workdir in use); see `exit_code`.
 """
 
 import argparse
-import contextlib
 import os
 import sys
 import time
+
+from tfx_compression.pipelines import sources
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -254,107 +255,13 @@ def compile_kubeflow(args) -> str:
   # Fail on the image or the file name before building (TFX imports ~20 s).
   image = kubeflow.resolve_image(args.image, plan.resources)
   kubeflow.check_output_path(output, target)
-  check_sources(args, local_data=False)
-  _check_cluster_paths(args, target, kubeflow.Target.VERTEX)
+  sources.check(args, local_data=False)
+  sources.check_cluster_paths(args, target, kubeflow.Target.VERTEX)
   # Building the module wheels prints setuptools' output: not on stdout.
-  with _stdout_to_stderr():
+  with sources.stdout_to_stderr():
     return kubeflow.compile_pipeline(
         build_pipeline(args, plan, args.pipeline_root), output,
         target=target, image=image, resources=plan.resources)
-
-
-def _check_cluster_paths(args, target, strict_target) -> None:
-  """Local --data / --pipeline-root: refused for Vertex, a warning for KFP
-  (an in-cluster volume may hold them)."""
-  from tfx_compression.errors import CompressionConfigError  # pylint: disable=g-import-not-at-top
-  for flag, path in (("--data", args.data),
-                     ("--pipeline-root", args.pipeline_root)):
-    if "://" in path:
-      continue
-    message = (f"{flag} {path!r} is a local path, which a {target.value} "
-               "cluster cannot read; give a bucket path (gs://bucket/...; "
-               "the README shows how to copy a CSV there)")
-    if target is strict_target:
-      raise CompressionConfigError(message)
-    print(f"warning: {message}, unless the cluster mounts it",
-          file=sys.stderr)
-
-
-@contextlib.contextmanager
-def _stdout_to_stderr():
-  """Points fd 1 at fd 2 (child processes included) for the block."""
-  sys.stdout.flush()
-  saved = os.dup(1)
-  os.dup2(2, 1)
-  try:
-    yield
-  finally:
-    sys.stdout.flush()
-    os.dup2(saved, 1)
-    os.close(saved)
-
-
-# What a Trainer module that reads Transform's output contains (TFX's
-# examples: tft.TFTransformOutput(fn_args.transform_output)).
-_READS_TRANSFORM = ("fn_args.transform_output", "fn_args.transform_graph_path",
-                    "TFTransformOutput(")
-
-
-def _existing_file(path: str, flag: str) -> str:
-  from tfx_compression.errors import CompressionConfigError  # pylint: disable=g-import-not-at-top
-  if not os.path.isfile(path):
-    raise CompressionConfigError(f"{flag} {path!r} is not a file")
-  return os.path.abspath(path)
-
-
-def _module_text(path: str, flag: str):
-  """(absolute path, source) of a user module that compiles.
-
-  Raises:
-    CompressionConfigError: not a file, or a syntax error (before the
-      pipeline runs, not when TFX imports it minutes later).
-  """
-  from tfx_compression.errors import CompressionConfigError  # pylint: disable=g-import-not-at-top
-  path = _existing_file(path, flag)
-  with open(path) as f:
-    text = f.read()
-  try:
-    compile(text, path, "exec")
-  except SyntaxError as e:
-    raise CompressionConfigError(
-        f"{flag} {path} does not compile: {e.msg} at line {e.lineno}; fix "
-        "the module and run again") from e
-  return path, text
-
-
-def check_sources(args, local_data: bool) -> None:
-  """Checks the data and module options before anything runs.
-
-  Args:
-    args: Parsed options of `run` or `compile-kubeflow`.
-    local_data: `--data` must be a local directory holding files (`run`).
-
-  Raises:
-    CompressionConfigError: a missing file or data directory, or a Trainer
-      module that reads the Transform output without --transform-module.
-  """
-  from tfx_compression.errors import CompressionConfigError  # pylint: disable=g-import-not-at-top
-  if local_data and (not os.path.isdir(args.data) or not os.listdir(args.data)):
-    raise CompressionConfigError(
-        f"--data {args.data!r} is not a directory holding data files")
-  if args.transform_module:
-    _module_text(args.transform_module, "--transform-module")
-  if not args.trainer_module:
-    return
-  path, text = _module_text(args.trainer_module, "--trainer-module")
-  if not args.transform_module and any(s in text for s in _READS_TRANSFORM):
-    hint = (f"; it defines preprocessing_fn too: add --transform-module {path}"
-            if "preprocessing_fn" in text else
-            ": add --transform-module with your preprocessing_fn module")
-    raise CompressionConfigError(
-        f"--trainer-module {path} reads the Transform output "
-        f"(fn_args.transform_output), but no --transform-module was given"
-        f"{hint}")
 
 
 def exit_code(error: Exception) -> int:
@@ -390,7 +297,7 @@ def main(argv=None) -> int:
       return EXIT_OK
     if args.command == "run":
       workdir, plan = os.path.abspath(args.workdir), _plan(args)
-      check_sources(args, local_data=True)
+      sources.check(args, local_data=True)
       metadata_path = os.path.join(workdir, "metadata.sqlite")
       with workdir_lock.exclusive(workdir), console.quiet(
           os.path.join(workdir, LOG_FILE), args.verbose) as out:
