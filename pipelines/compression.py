@@ -201,6 +201,20 @@ def _at_plan_key(key: str, convert):
   return converted
 
 
+PREFLIGHT_ID = "Preflight"
+
+
+def preflight(examples, plan: CompressionPlan):
+  """A Preflight checking what `plan` asks of `examples` (see its README).
+
+  Make the Trainer wait for it: `trainer.add_upstream_node(preflight(...))`.
+  """
+  # pylint: disable=g-import-not-at-top
+  from tfx_compression.preflight.component import Preflight
+  from tfx_compression.preflight.config import requirements
+  return Preflight(examples, requirements(plan)).with_id(PREFLIGHT_ID)
+
+
 EVALUATOR_ID = "CompressionEvaluator"
 PUSHER_ID = "Pusher"
 SELECTOR_ID = "CandidateSelector"

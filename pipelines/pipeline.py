@@ -171,8 +171,12 @@ def create_pipeline(pipeline_name: str,
   from tfx_compression.pipelines import compression
   host = host_pipeline(data_root, train_epochs, trainer_run_fn,
                        trainer_module_file, transform_module_file, train_steps)
-  components = host.components + compression.add_compression(
-      host.examples, host.model, plan or compression.CompressionPlan(),
+  plan = plan or compression.CompressionPlan()
+  # The plan against the data, before the Trainer trains.
+  preflight = compression.preflight(host.examples, plan)
+  host.trainer.add_upstream_node(preflight)
+  components = host.components + [preflight] + compression.add_compression(
+      host.examples, host.model, plan,
       transform_graph=host.transform_graph, schema=host.schema)
   connection = (metadata.sqlite_metadata_connection_config(metadata_path)
                 if metadata_path else None)

@@ -27,6 +27,7 @@ class ComponentKind(str, enum.Enum):
   """The components a plan sizes; values are the components' class names."""
 
   EXAMPLE_GEN = "ExampleGen"  # ImportExampleGen and CsvExampleGen
+  PREFLIGHT = "Preflight"
   STATISTICS_GEN = "StatisticsGen"
   SCHEMA_GEN = "SchemaGen"
   TRANSFORM = "Transform"
@@ -124,6 +125,7 @@ class Resources:
 # the margin is for larger models and data.
 DEFAULTS: Mapping[ComponentKind, Resources] = types.MappingProxyType({
     ComponentKind.EXAMPLE_GEN: Resources(cpu=1, memory_gb=2),
+    ComponentKind.PREFLIGHT: Resources(cpu=1, memory_gb=2),
     ComponentKind.STATISTICS_GEN: Resources(cpu=1, memory_gb=2),
     ComponentKind.SCHEMA_GEN: Resources(cpu=1, memory_gb=2),
     ComponentKind.TRANSFORM: Resources(cpu=1, memory_gb=4),

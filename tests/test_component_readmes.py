@@ -210,3 +210,14 @@ def test_candidate_selector_readme_example_and_cond(trained_pipeline):
   assert refused.get_int_custom_property("blessed") == 0
   assert _outputs(trained_pipeline, skipped) == {}
   assert not os.path.exists(serving + "_refusing")
+
+
+@pytest.mark.e2e
+def test_preflight_readme_example(trained_pipeline):
+  from tfx_compression.errors import InsufficientExamplesError  # pylint: disable=g-import-not-at-top
+  namespace = _run_example("preflight", trained_pipeline)
+  error = namespace["error"]
+  assert isinstance(error, InsufficientExamplesError)
+  assert str(error).startswith(
+      "ptq_config.num_calibration_examples is 100000, but the split(s) hold "
+      "'train' ")

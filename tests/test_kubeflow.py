@@ -26,7 +26,7 @@ DEMO_PLAN = os.path.join(os.path.dirname(__file__), os.pardir, "kubeflow",
                          "demo_plan.yaml")
 RUN_FN = "tfx_compression.pipelines.digits_trainer.run_fn"
 DEMO_TASKS = {
-    "ImportExampleGen", "Trainer", "LiteConverter.none",
+    "ImportExampleGen", "Preflight", "Trainer", "LiteConverter.none",
     "LiteConverter.dynamic_range", "PostTrainingQuantizer.ptq_int8",
     "Pruner.pruned", "LiteConverter.pruned_tflite",
     "QuantizationAwareTrainer.pruned_qat", "CandidateSelector", "Pusher.selected"} | {

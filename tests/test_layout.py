@@ -26,7 +26,7 @@ def _imports(path):
 
 
 def test_every_component_has_the_same_files():
-  assert len(FOLDERS) == 9, FOLDERS
+  assert len(FOLDERS) == 10, FOLDERS
   for folder in FOLDERS:
     files = set(os.listdir(os.path.join(COMPONENTS, folder)))
     assert COMPONENT_FILES <= files, (folder, COMPONENT_FILES - files)

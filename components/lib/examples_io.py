@@ -148,6 +148,13 @@ def read_labelled(files: Sequence[str], specs: Mapping[str, InputSpec],
           np.concatenate(labels))
 
 
+def count_records(files: Sequence[str], limit: int) -> int:
+  """The records in `files`, counted up to `limit` (no more is read)."""
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  ds = tf.data.TFRecordDataset(list(files), compression_type=compression_of(files))
+  return int(ds.take(limit).reduce(0, lambda n, _: n + 1))
+
+
 def read_serialized(files: Sequence[str], limit: int) -> List[bytes]:
   """The first `limit` serialized tf.Examples of `files`, as stored."""
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
