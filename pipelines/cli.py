@@ -341,14 +341,28 @@ def _failed(args, error: Exception) -> int:
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "a") as log:
       log.write(trace)
+  code = exit_code(error)
   if ours:
     line = f"error: {error}"
   else:
-    cause = error_boundary.essence(
-        getattr(error, "message", None) or str(error))
-    line = f"error: {type(error).__name__}: {cause}"
+    text = getattr(error, "message", None) or str(error)
+    line = f"error: {type(error).__name__}: {error_boundary.essence(text)}"
+    for words, hint in _HINTS:
+      if all(w in text for w in words):
+        line, code = f"{line}; {hint}", EXIT_BAD_INPUT
   print(line + (_log_note(args) if logged else ""), file=sys.stderr)
-  return exit_code(error)
+  return code
+
+
+# Errors of the user's own code or data that TFX passes on raw: what to do.
+_HINTS = (
+    (("infinite dataset", "number of steps"),
+     "the Trainer module's input_fn repeats its dataset: give --train-steps "
+     "N (TFX's TrainArgs.num_steps)"),
+    (("is required but could not be found",),
+     "the data lacks a feature the Trainer or Transform module reads: check "
+     "the CSV header or the module's feature keys"),
+)
 
 
 if __name__ == "__main__":

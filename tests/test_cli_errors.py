@@ -42,8 +42,10 @@ def test_a_tensorflow_error_is_reported_by_its_cause(tmp_path, capsys):
   try:
     raise error
   except tf.errors.InvalidArgumentError as e:
-    assert cli._failed(args, e) == cli.EXIT_FAILURE  # pylint: disable=protected-access
+    # The data lacks a feature: invalid input.
+    assert cli._failed(args, e) == cli.EXIT_BAD_INPUT  # pylint: disable=protected-access
   err = capsys.readouterr().err
+  assert "check the CSV header" in err
   assert err.startswith("error: InvalidArgumentError: Feature: target "
                         "(data type: float) is required")
   assert "full log: " in err
@@ -106,3 +108,16 @@ def test_vertex_compile_refuses_local_paths_by_flag(tmp_path, capsys):
   assert code == cli.EXIT_BAD_INPUT
   err = capsys.readouterr().err
   assert f"--data '{tmp_path}' is a local path, which a vertex cluster " in err
+
+
+def test_raw_errors_of_user_code_get_the_flag_to_try(tmp_path, capsys):
+  args = argparse.Namespace(verbose=False, command="run",
+                            workdir=str(tmp_path / "w"))
+  try:
+    raise ValueError(
+        "When providing an infinite dataset, you must specify the number of "
+        "steps to run (if you did not intend to create an infinite dataset, "
+        "make sure to not call `repeat()` on the dataset).")
+  except ValueError as e:
+    assert cli._failed(args, e) == cli.EXIT_BAD_INPUT  # pylint: disable=protected-access
+  assert "give --train-steps N" in capsys.readouterr().err
