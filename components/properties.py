@@ -102,6 +102,10 @@ RANGES_TFMOT_DEFAULT = "tfmot_default"
 EVAL_VERDICT = "verdict"
 EVAL_METRIC_PREFIX = "metric_"
 EVAL_DIFF_SUFFIX = "_diff"
+# The change's 95 % paired bootstrap interval (compression_evaluator/
+# uncertainty.py), against the pipeline's baseline.
+EVAL_DIFF_LOW_SUFFIX = "_diff_low"
+EVAL_DIFF_HIGH_SUFFIX = "_diff_high"
 LATENCY_MEDIAN_US = "latency_median_us"
 PEAK_MEMORY_BYTES = "peak_memory_bytes"
 

@@ -271,8 +271,13 @@ def test_comparison_page_has_labelled_plots_frontier_and_winner(real,
                "latency median, batch 1 (µs)",
                "sparse_categorical_accuracy (fraction)", "Pareto frontier",
                "dynamic_range ★ selected", "<tr class='selected'>",
-               "not blessed"):
+               "not blessed", "vs baseline [95 % interval]",
+               "score: gzip bytes (lower wins)", ">report</a>"):
     assert text in page, text
+  # Each change comes with its interval from the evaluation.
+  low = real["none"].figure("metric_sparse_categorical_accuracy_diff_low")
+  high = real["none"].figure("metric_sparse_categorical_accuracy_diff_high")
+  assert f"[{low:+.4f}, {high:+.4f}]" in page
   for external in ("src=", "href=\"http", "<link", "<script"):
     assert external not in page, external  # self-contained
   frontier = _comparison(outputs)["frontier"]

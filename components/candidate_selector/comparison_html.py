@@ -1,6 +1,7 @@
 """comparison.html: the candidates' table and plots as one self-contained page."""
 
 import html
+import os
 from typing import Any, Mapping, Optional
 
 from tfx_compression import properties
@@ -54,30 +55,50 @@ def _plot(comparison: Mapping[str, Any], figure: str, scale: float,
       frontier=comparison["frontier"][frontier_key])
 
 
+# The score column's unit, by objective (`weights`: a unitless sum).
+_SCORE_LABELS = {"smallest": "score: gzip bytes (lower wins)",
+                 "fastest": "score: median µs at batch 1 (lower wins)",
+                 "weights": "score: weighted sum (higher wins)"}
+
+
+def _change(figures: Mapping[str, float], metric: str) -> str:
+  """The change vs the baseline, with its 95 % interval when measured."""
+  change = _number(figures.get(metric + properties.EVAL_DIFF_SUFFIX), 1,
+                   "+.4f")
+  low = figures.get(metric + properties.EVAL_DIFF_LOW_SUFFIX)
+  high = figures.get(metric + properties.EVAL_DIFF_HIGH_SUFFIX)
+  if low is None or high is None:
+    return change
+  return f"{change} [{low:+.4f}, {high:+.4f}]"
+
+
 def render(comparison: Mapping[str, Any]) -> str:
   """The page of a `runner.comparison` dict."""
   metric = comparison["quality_metric"]
   header = (["variant", "verdict"] +
-            ([metric[len(properties.EVAL_METRIC_PREFIX):], "vs baseline"]
+            ([metric[len(properties.EVAL_METRIC_PREFIX):], "vs baseline [95 % interval]"]
              if metric else []) +
-            [c[0] for c in _COLUMNS] + ["score", "rank", "why not"])
+            [c[0] for c in _COLUMNS] +
+            [_SCORE_LABELS.get(comparison["objective"], "score"), "rank",
+             "why not", "report"])
   rows = []
   for c in comparison["candidates"]:
     f = c["figures"]
     cells = [c["variant"] + (" ★ selected" if c["selected"] else ""),
              c["verdict"] or "–"]
     if metric:
-      cells += [_number(f.get(metric)),
-                _number(f.get(metric + properties.EVAL_DIFF_SUFFIX), 1,
-                        "+.4f")]
+      cells += [_number(f.get(metric)), _change(f, metric)]
     cells += [_number(f.get(figure), scale, spec)
               for _, figure, scale, spec in _COLUMNS]
     cells += [_number(c["score"], 1, ".4g"), c["rank"] or "–",
               "; ".join(c["problems"]) or ("" if c["blessed"]
                                            else "not blessed")]
     css = "selected" if c["selected"] else ("" if c["eligible"] else "refused")
+    report = (os.path.join(c["evaluation_uri"], "report.html")
+              if c["evaluation_uri"] else "")
+    link = f"<a href='{_e(report)}'>report</a>" if report else "–"
     rows.append(f"<tr class='{css}'>" + "".join(
-        f"<td>{_e(v)}</td>" for v in cells) + "</tr>")
+        f"<td>{_e(v)}</td>" for v in cells) + f"<td>{link}</td></tr>")
   plots = []
   if metric:
     plots = [p for p in (

@@ -69,6 +69,10 @@ def read_candidate(index: int, variant: str, inputs):
     if evaluation.has_custom_property(properties.EVAL_VERDICT):
       candidate.verdict = evaluation.get_string_custom_property(
           properties.EVAL_VERDICT)
+    rejected = step_executor.rejection(evaluation)
+    if rejected:
+      candidate.verdict = "REJECTED"
+      candidate.problems.append(f"rejected: {rejected}")
   if blessing is None:
     candidate.problems.append("no blessing")
     return candidate

@@ -31,6 +31,13 @@ def set_on(evaluation, report: Dict[str, Any]) -> None:
         evaluation.set_float_custom_property(
             properties.EVAL_METRIC_PREFIX + result["metric"] +
             properties.EVAL_DIFF_SUFFIX, result["diff"])
+  for interval in report.get("uncertainty") or []:
+    if interval["against"] == "baseline":
+      name = properties.EVAL_METRIC_PREFIX + interval["metric"]
+      evaluation.set_float_custom_property(
+          name + properties.EVAL_DIFF_LOW_SUFFIX, interval["low"])
+      evaluation.set_float_custom_property(
+          name + properties.EVAL_DIFF_HIGH_SUFFIX, interval["high"])
   candidate = report.get("candidate") or {}
   for key, name in ((properties.SIZE_BYTES, "size_bytes"),
                     (properties.GZIP_SIZE_BYTES, "gzip_size_bytes"),
