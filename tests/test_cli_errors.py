@@ -121,3 +121,17 @@ def test_raw_errors_of_user_code_get_the_flag_to_try(tmp_path, capsys):
   except ValueError as e:
     assert cli._failed(args, e) == cli.EXIT_BAD_INPUT  # pylint: disable=protected-access
   assert "give --train-steps N" in capsys.readouterr().err
+
+
+def test_an_empty_split_is_named_as_empty_not_as_missing_features():
+  import types  # pylint: disable=g-import-not-at-top
+  from tfx_compression.errors import InsufficientExamplesError  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lib import tflite_source  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lib.conversion_options import TfliteInputs  # pylint: disable=g-import-not-at-top
+  loaded = types.SimpleNamespace(
+      function=types.SimpleNamespace(input_specs={}),
+      info=types.SimpleNamespace(serving_features=None))
+  with pytest.raises(InsufficientExamplesError,
+                     match=r"split 'eval' \(/e\) holds no examples"):
+    tflite_source.resolve(loaded, TfliteInputs.SERVING, None, [],
+                          "split 'eval' (/e)")

@@ -60,3 +60,22 @@ def test_a_missing_label_or_split_is_refused_by_plan_key():
   with pytest.raises(InputMismatchError, match=(
       r"evaluator.label_key reads split 'eval'; the examples have \['train'\]")):
     _check(config, {"train": 10})
+
+
+def test_a_metric_class_tfma_does_not_know_is_refused_before_training():
+  # pylint: disable=g-import-not-at-top
+  from tfx_compression.compression_evaluator.config import MetricThreshold
+  from tfx_compression.errors import CompressionConfigError
+  from tfx_compression.preflight import executor
+  # pylint: enable=g-import-not-at-top
+  config = requirements(CompressionPlan(evaluator=CompressionEvaluatorConfig(
+      metrics=(MetricThreshold("AUC", 0.01),
+               MetricThreshold("AreaUnderCurve", 0.01,
+                               direction="higher_is_better")))))
+  assert [m.class_name for m in config.metrics] == ["AUC", "AreaUnderCurve"]
+  with pytest.raises(CompressionConfigError, match=(
+      r"evaluator.metrics\[1\].class_name is 'AreaUnderCurve', which is "
+      r"neither a tfma.metrics nor a tf_keras.metrics class")):
+    runner.check(config, ["train", "eval"], lambda s, n: n,
+                 lambda s: set(),
+                 executor._known_metric)  # pylint: disable=protected-access

@@ -10,6 +10,7 @@ import dataclasses
 from typing import Iterable, Optional, Sequence
 
 from tfx_compression.errors import InputMismatchError
+from tfx_compression.errors import InsufficientExamplesError
 from tfx_compression.lib import feature_space
 from tfx_compression.lib import model_function
 from tfx_compression.lib.conversion_options import TfliteInputs
@@ -51,6 +52,10 @@ def resolve(loaded, inputs: TfliteInputs, transform_dir: Optional[str],
   serving = loaded.info.serving_features
   specs = model.input_specs
   keys = set(example_keys) if example_keys is not None else None
+  if keys is not None and not keys:
+    raise InsufficientExamplesError(
+        f"{source} holds no examples (no record, so no feature to read): "
+        "point the step at a split with records")
   comparable = keys is not None and serving is not None and set(serving) <= keys
   if inputs is TfliteInputs.MODEL or serving is None:
     space = (feature_space.direct(specs) if keys is None else

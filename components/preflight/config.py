@@ -39,6 +39,18 @@ class Feature:
 
 
 @dataclasses.dataclass(frozen=True)
+class Metric:
+  """A metric class TFMA or tf_keras must know, as plan key `plan_key` names it."""
+
+  plan_key: str
+  class_name: str
+
+  def __post_init__(self):
+    for name in ("plan_key", "class_name"):
+      config_utils.check_nonempty_str(getattr(self, name), name)
+
+
+@dataclasses.dataclass(frozen=True)
 class PreflightConfig(config_utils.JsonConfig, key=CONFIG_KEY,
                       label="Preflight config"):
   """What the examples must hold for the plan to run (see `requirements`).
@@ -46,14 +58,16 @@ class PreflightConfig(config_utils.JsonConfig, key=CONFIG_KEY,
   Attributes:
     sizes: Splits that must hold at least so many examples.
     features: Features a split must have (e.g. an explicit label key).
+    metrics: Metric classes the evaluator will ask TFMA for.
   """
 
   sizes: Tuple[SplitSize, ...] = ()
   features: Tuple[Feature, ...] = ()
+  metrics: Tuple[Metric, ...] = ()
 
   def __post_init__(self):
-    object.__setattr__(self, "sizes", tuple(self.sizes))
-    object.__setattr__(self, "features", tuple(self.features))
+    for name in ("sizes", "features", "metrics"):
+      object.__setattr__(self, name, tuple(getattr(self, name)))
 
   @classmethod
   def field_converters(cls):
@@ -62,14 +76,17 @@ class PreflightConfig(config_utils.JsonConfig, key=CONFIG_KEY,
                                  for s in v),
         "features": lambda v: tuple(
             config_utils.from_mapping(Feature, f, "features") for f in v),
+        "metrics": lambda v: tuple(
+            config_utils.from_mapping(Metric, m, "metrics") for m in v),
     }
 
 
 def requirements(plan) -> PreflightConfig:
   """What `plan` (a CompressionPlan) asks of the examples, by plan key.
 
-  Explicit sample sizes (defaults clamp to the split) and explicit label
-  keys: checked before the Trainer trains, not when the step reaches them.
+  Explicit sample sizes (defaults clamp to the split), explicit label keys
+  and metric classes: checked before the Trainer trains, not when the step
+  reaches them.
   """
   from tfx_compression.lib.quantization_options import needs_calibration  # pylint: disable=g-import-not-at-top
   sizes, features = [], []
@@ -82,8 +99,11 @@ def requirements(plan) -> PreflightConfig:
     if ptq.label_key:
       features += [Feature("ptq_config.label_key", ptq.label_key, split)
                    for split in ptq.calibration_splits]
-  evaluator = plan.evaluator
+  evaluator, metrics = plan.evaluator, []
   if evaluator is not None and evaluator.label_key:
     features.append(Feature("evaluator.label_key", evaluator.label_key,
                             evaluator.example_split))
-  return PreflightConfig(tuple(sizes), tuple(features))
+  if evaluator is not None:
+    metrics = [Metric(f"evaluator.metrics[{i}].class_name", m.class_name)
+               for i, m in enumerate(evaluator.metrics)]
+  return PreflightConfig(tuple(sizes), tuple(features), tuple(metrics))

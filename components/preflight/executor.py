@@ -25,4 +25,12 @@ class Executor(step_executor.StepExecutor, base_executor.BaseExecutor):
     return runner.check(
         config, artifact_utils.decode_split_names(examples.split_names),
         lambda split, limit: examples_io.count_records(files(split), limit),
-        lambda split: examples_io.feature_keys(files(split)))
+        lambda split: examples_io.feature_keys(files(split)), _known_metric)
+
+
+def _known_metric(class_name: str) -> bool:
+  # pylint: disable=g-import-not-at-top
+  import tensorflow_model_analysis as tfma
+  import tf_keras
+  return any(hasattr(module, class_name)
+             for module in (tfma.metrics, tf_keras.metrics))
