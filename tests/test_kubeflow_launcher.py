@@ -1,8 +1,9 @@
 """The launcher simulation: every compiled container runs, in dependency order.
 
-A small plan that still has every kind of component (ExampleGen, Trainer from
-a module file, PostTrainingQuantizer, Pruner, LiteConverter, QAT,
-CompressionEvaluator, CandidateSelector, Pusher) is compiled for KFP, and
+A small plan that still has every kind of plumbing (ExampleGen, Preflight,
+a Trainer from a module file, PostTrainingQuantizer, Pruner, LiteConverter,
+CompressionEvaluator, CandidateSelector, Pusher; QAT is a fine-tuning step
+like the Pruner, left out to keep the suite short) is compiled for KFP, and
 `kfp_launcher` runs each task's container command with local artifact URIs,
 feeding each task the artifacts its producers reported, as the KFP launcher
 does on a cluster (without Vertex AI's ExampleGen driver hook, which
@@ -26,9 +27,6 @@ pruner:
   schedule: {{kind: polynomial_decay, initial_sparsity: 0.3,
              final_sparsity: 0.6, frequency: 5}}
   fine_tuning: {{epochs: 1, steps_per_epoch: 20}}
-qat:
-  fine_tuning: {{epochs: 1, steps_per_epoch: 20, learning_rate_scale: 0.1}}
-  num_validation_examples: 100
 evaluator:
   benchmark: {{runs: 10, warmup_runs: 2, measure_memory: false}}
 push_destination: {serving}
@@ -36,10 +34,10 @@ push_destination: {serving}
 TRAINER_MODULE = ('"""The digits Trainer, as a user\'s module file."""\n'
                   "from tfx_compression.pipelines.digits_trainer import run_fn"
                   "  # pylint: disable=unused-import\n")
-KINDS = {"ImportExampleGen", "Trainer", "PostTrainingQuantizer", "Pruner",
-         "LiteConverter", "QuantizationAwareTrainer", "CompressionEvaluator",
+KINDS = {"ImportExampleGen", "Preflight", "Trainer", "PostTrainingQuantizer",
+         "Pruner", "LiteConverter", "CompressionEvaluator",
          "CandidateSelector", "Pusher"}
-VARIANTS = ("ptq_int8", "pruned_tflite", "pruned_qat")
+VARIANTS = ("ptq_int8", "pruned_tflite")
 
 
 @pytest.mark.e2e

@@ -30,12 +30,14 @@ FAST = CompressionEvaluatorConfig(
 
 
 def _plan(serving_dir, lite_optimizations=("none", "dynamic_range"),
+          fine_tuning=(FineTuning(epochs=3), FineTuning(epochs=2)),
           **user_code):
+  pruning, qat = fine_tuning
   return CompressionPlan(
       lite_optimizations=lite_optimizations, ptq_modes=("int8",),
       pruner=PrunerConfig(schedule=PolynomialDecay(0.3, 0.6, frequency=5),
-                          fine_tuning=FineTuning(epochs=3)),
-      qat=QatConfig(fine_tuning=FineTuning(epochs=2)),
+                          fine_tuning=pruning),
+      qat=QatConfig(fine_tuning=qat),
       evaluator=FAST, push_destination=serving_dir, **user_code)
 
 
@@ -137,6 +139,8 @@ def test_mnist_example_with_every_branch(tmp_path):
   # Every kind of component; dynamic range and the second run (the host's
   # resolver on run 2) are penguin's to check.
   plan = _plan(str(tmp_path / "compressed"), lite_optimizations=("none",),
+               fine_tuning=(FineTuning(epochs=1, steps_per_epoch=30),
+                            FineTuning(epochs=1, steps_per_epoch=30)),
                model_fn=tfx_examples.MNIST_MODEL_FN)
   branches = _branches(mnist, plan)
   tfx_examples.run(mnist, branches)
