@@ -60,3 +60,18 @@ def flex_model():
       [-1, 1]), tf.float32))(x)
   return keras.Model(x, keras.layers.Dense(1, activation="sigmoid",
                                            name="p")(buckets))
+
+
+def int8_fragile():
+  """Digits layout -> ten nearly equal softmax scores: float's argmax is 9
+  or 0 by the sign of x.w, int8 rounds the scores equal (argmax 0), so the
+  int8 model disagrees on about half of the examples, always."""
+  import numpy as np  # pylint: disable=g-import-not-at-top
+  import tf_keras as keras  # pylint: disable=g-import-not-at-top
+  image = keras.Input(shape=(64,), name="image")
+  dense = keras.layers.Dense(10, use_bias=False, activation="softmax",
+                             name="probabilities")
+  model = keras.Model(image, dense(image))
+  w = np.random.default_rng(0).normal(size=(64, 1))
+  dense.set_weights([w * (1 + 1e-4 * np.arange(10))])
+  return model

@@ -216,17 +216,18 @@ def test_unknown_calibration_split(trained_pipeline, tmp_path):
 
 def test_int8_failing_agreement_is_rejected_with_its_layer_errors(
     trained_pipeline, tmp_path):
-  """Calibrated on one example the ranges are wrong, agreement falls: the
-  candidate is published rejected, the per-layer errors kept, the options
-  to try named."""
+  """int8 cannot keep this model's decisions: the candidate is published
+  rejected, the per-layer errors kept, the options to try named."""
   from tfx_compression import step_executor  # pylint: disable=g-import-not-at-top
-  model, _ = _run(trained_pipeline.model, trained_pipeline.examples,
-                  str(tmp_path), num_calibration_examples=1, seed=5,
-                  label_key="label", min_argmax_agreement=1.0,
-                  num_validation_examples=100)
+  from model_factories import int8_fragile  # pylint: disable=g-import-not-at-top
+  source = model_artifact(str(tmp_path / "fragile"))
+  save_keras(int8_fragile(), os.path.join(source.uri, "Format-Serving"))
+  model, _ = _run(source, trained_pipeline.examples, str(tmp_path / "out"),
+                  num_calibration_examples=50, seed=5,
+                  min_argmax_agreement=0.9, num_validation_examples=100)
   reason = step_executor.rejection(model)
-  assert reason.startswith("ModelValidationError: The TFLite model's argmax"), (
-      reason)
+  assert reason and reason.startswith(
+      "ModelValidationError: The TFLite model's argmax"), reason
   for option in ("ptq_config.float_layers", "ptq_config.max_auto_float_layers",
                  "ptq_config.min_argmax_agreement", spec.LAYER_ERRORS_CSV):
     assert option in reason

@@ -37,7 +37,7 @@ def _plan(serving_dir, lite_optimizations=("none", "dynamic_range"),
       lite_optimizations=lite_optimizations, ptq_modes=("int8",),
       pruner=PrunerConfig(schedule=PolynomialDecay(0.3, 0.6, frequency=5),
                           fine_tuning=pruning),
-      qat=QatConfig(fine_tuning=qat),
+      qat=qat and QatConfig(fine_tuning=qat),
       evaluator=FAST, push_destination=serving_dir, **user_code)
 
 
@@ -136,15 +136,14 @@ def test_penguin_example_with_every_branch(penguin):
 @pytest.mark.e2e
 def test_mnist_example_with_every_branch(tmp_path):
   mnist = tfx_examples.mnist_pipeline(str(tmp_path))
-  # Every kind of component; dynamic range and the second run (the host's
-  # resolver on run 2) are penguin's to check.
+  # The converter, PTQ and Pruner branches; dynamic range, QAT and the
+  # second run (the host's resolver on run 2) are penguin's to check.
   plan = _plan(str(tmp_path / "compressed"), lite_optimizations=("none",),
-               fine_tuning=(FineTuning(epochs=1, steps_per_epoch=30),
-                            FineTuning(epochs=1, steps_per_epoch=30)),
+               fine_tuning=(FineTuning(epochs=1, steps_per_epoch=30), None),
                model_fn=tfx_examples.MNIST_MODEL_FN)
   branches = _branches(mnist, plan)
   tfx_examples.run(mnist, branches)
-  verdicts = _verdicts(mnist, [v for v in VARIANTS if v != "dynamic_range"])
+  verdicts = _verdicts(mnist, ["none", "ptq_int8", "pruned_tflite"])
   assert verdicts["none"]["verdict"] == "BLESSED"
   model, _ = _raw_feature_tflite(mnist, "none", ["image_floats"])
   # The pushed TFLite reads the raw 784 floats TF Serving reads.
