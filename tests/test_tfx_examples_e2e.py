@@ -134,7 +134,7 @@ def test_penguin_example_with_every_branch(penguin):
 
 
 @pytest.mark.e2e
-def test_mnist_example_with_every_branch(tmp_path):
+def test_mnist_example_with_converter_ptq_and_pruner_branches(tmp_path):
   mnist = tfx_examples.mnist_pipeline(str(tmp_path))
   # The converter, PTQ and Pruner branches; dynamic range, QAT and the
   # second run (the host's resolver on run 2) are penguin's to check.
