@@ -50,6 +50,7 @@ def check(args, local_data: bool) -> None:
   Raises:
     CompressionConfigError: a missing file or data directory, or a Trainer
       module that reads the Transform output without --transform-module.
+    DataError: a file of a TFRecord --data directory does not read.
   """
   from tfx_compression.errors import CompressionConfigError  # pylint: disable=g-import-not-at-top
   if local_data and (not os.path.isdir(args.data) or not os.listdir(args.data)):
@@ -57,8 +58,14 @@ def check(args, local_data: bool) -> None:
         f"--data {args.data!r} is not a directory holding data files")
   if args.transform_module:
     _module_text(args.transform_module, "--transform-module")
-  if not args.trainer_module:
-    return
+  if args.trainer_module:
+    _check_trainer(args)
+  if local_data:
+    _check_records(args.data)
+
+
+def _check_trainer(args) -> None:
+  from tfx_compression.errors import CompressionConfigError  # pylint: disable=g-import-not-at-top
   path, text = _module_text(args.trainer_module, "--trainer-module")
   if not args.transform_module and any(s in text for s in _READS_TRANSFORM):
     hint = (f"; it defines preprocessing_fn too: add --transform-module {path}"
@@ -69,6 +76,23 @@ def check(args, local_data: bool) -> None:
         f"(fn_args.transform_output), but no --transform-module was given"
         f"{hint}")
 
+
+def _check_records(data: str) -> None:
+  """Unless every file is a CSV, ImportExampleGen reads every file of `data`
+  as TFRecords of tf.Examples: a damaged one is named now, not as a raw
+  Beam error minutes later."""
+  from tfx_compression.errors import DataError  # pylint: disable=g-import-not-at-top
+  files = sorted(os.path.join(data, f) for f in os.listdir(data))
+  if all(f.endswith(".csv") for f in files):
+    return
+  from tfx_compression.lib import examples_io  # pylint: disable=g-import-not-at-top
+  remedy = ("rewrite it or move it out of --data: unless every file there "
+            "ends in .csv, each is read as TFRecords of tf.Examples (.gz: "
+            "compressed)")
+  damage = examples_io.corruption([f for f in files if os.path.isfile(f)],
+                                  remedy)
+  if damage is not None:
+    raise DataError(f"--data: {damage}")
 
 
 def check_cluster_paths(args, target, strict_target) -> None:

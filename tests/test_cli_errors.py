@@ -135,3 +135,18 @@ def test_an_empty_split_is_named_as_empty_not_as_missing_features():
                      match=r"split 'eval' \(/e\) holds no examples"):
     tflite_source.resolve(loaded, TfliteInputs.SERVING, None, [],
                           "split 'eval' (/e)")
+
+
+def test_run_over_a_corrupt_tfrecord_names_the_file(tmp_path, capsys):
+  import reliability_inputs as hostile  # pylint: disable=g-import-not-at-top
+  data = tmp_path / "data"
+  data.mkdir()
+  (data / "a.tfrecord.gz").write_bytes(hostile.garbage_gzip())
+  code = cli.main(["run", "--data", str(data), "--run-fn", "a.run_fn",
+                   "--workdir", str(tmp_path / "work")])
+  assert code == cli.EXIT_BAD_INPUT
+  err = capsys.readouterr().err
+  assert err.startswith(f"error: --data: file {data}/a.tfrecord.gz is corrupt "
+                        "or truncated after record 0 (corrupted record at 0"), err
+  assert "unless every file there ends in .csv" in err
+  assert not (tmp_path / "work").exists()

@@ -26,6 +26,7 @@ from tfx_compression.lite_converter.config import LiteConverterConfig
 from tfx_compression.pipelines import cli
 from tfx_compression.pruner.config import PolynomialDecay
 from tfx_compression.pruner.config import PrunerConfig
+from tfx_compression.quantization_aware_trainer.config import QatConfig
 
 FAST_EVAL = CompressionEvaluatorConfig(
     benchmark=Benchmark(warmup_runs=1, runs=5, measure_memory=False))
@@ -154,7 +155,8 @@ def _damaged(kind, trained_pipeline, tmp_path):
 def test_damaged_model_files_are_named(trained_pipeline, tmp_path, kind,
                                        component, words):
   model = _damaged(kind, trained_pipeline, tmp_path)
-  config = LiteConverterConfig() if component == "LiteConverter" else FAST_PRUNE
+  config = {"LiteConverter": LiteConverterConfig(),
+            "QuantizationAwareTrainer": QatConfig()}.get(component, FAST_PRUNE)
   with pytest.raises(errors.CompressionError, match=words) as raised:
     harness.run(component, {"model": model,
                             "examples": trained_pipeline.examples},
@@ -277,6 +279,15 @@ def _with_eval_split(trained_pipeline, tmp_path, eval_records=None,
      errors.DataError, r"is corrupt or truncated after record 0"),
     (lambda good: {"raw": {"eval": hostile.truncated_gzip(good)}},
      "LiteConverter", errors.DataError, r"is corrupt or truncated after record"),
+    # Fine-tuning names the split and the file, not TF's op.
+    (lambda good: {"raw": {"eval": hostile.garbage_gzip()}}, "Pruner",
+     errors.DataError, r"^split 'eval' file .*/Split-eval/data.tfrecord.gz is "
+     r"corrupt or truncated after record 0 \(corrupted record at 0 .*\); "
+     r"re-create it"),
+    (lambda good: {"raw": {"eval": hostile.truncated_gzip(good)}},
+     "QuantizationAwareTrainer", errors.DataError,
+     r"^split 'eval' file .*/Split-eval/data.tfrecord.gz is corrupt or "
+     r"truncated after record \d+ \(truncated record at \d+"),
     (lambda good: {"eval_records": good[:5] + [
         hostile.edit(good[5], image=[0.5] * 63)] + good[6:]},
      "LiteConverter", errors.InputMismatchError,
@@ -296,7 +307,8 @@ def test_bad_data_is_named_and_nothing_is_published(
   made = make(good)
   examples = _with_eval_split(trained_pipeline, tmp_path,
                               made.get("eval_records"), made.get("raw"))
-  config = LiteConverterConfig() if component == "LiteConverter" else FAST_PRUNE
+  config = {"LiteConverter": LiteConverterConfig(),
+            "QuantizationAwareTrainer": QatConfig()}.get(component, FAST_PRUNE)
   with pytest.raises(error, match=words):
     harness.run(component, {"model": trained_pipeline.model,
                             "examples": examples},
@@ -321,6 +333,19 @@ def test_label_outside_the_classes_is_not_blessed(trained_pipeline,
                      "baseline_model": trained_pipeline.model},
                     str(tmp_path / "eval"), FAST_EVAL)
   _assert_not_blessed(out, "label 'label' is 10 in record 0")
+
+
+def test_a_corrupt_eval_split_is_not_blessed_naming_the_file(
+    trained_pipeline, float_candidate, tmp_path):
+  good = hostile.records(trained_pipeline.examples, "eval")
+  examples = _with_eval_split(trained_pipeline, tmp_path,
+                              raw={"eval": hostile.truncated_gzip(good)})
+  out = harness.run("CompressionEvaluator",
+                    {"examples": examples, "model": float_candidate,
+                     "baseline_model": trained_pipeline.model},
+                    str(tmp_path / "eval"), FAST_EVAL)
+  _assert_not_blessed(out, f"split 'eval' file {examples.uri}/Split-eval/"
+                      "data.tfrecord.gz is corrupt or truncated after record")
 
 
 def test_default_filled_feature_is_not_blessed(trained_pipeline, tmp_path):

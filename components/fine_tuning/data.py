@@ -131,14 +131,14 @@ def load(inputs: Mapping[str, Any], fine_tuning, loaded,
   examples = inputs[EXAMPLES_KEY]
   train_files = artifact_io.split_files(examples, fine_tuning.train_split)
   eval_files = artifact_io.split_files(examples, fine_tuning.eval_split)
-  num_eval = ft.count_records(eval_files)
+  num_eval = examples_io.count_records(eval_files)
   if not num_eval:
     raise InsufficientExamplesError(
         f"split {fine_tuning.eval_split!r} of Examples {examples.uri} holds no "
         "examples: the model cannot be evaluated before and after "
         "fine-tuning.")
   steps = fine_tuning.steps_per_epoch or ft.steps_per_epoch(
-      ft.count_records(train_files), fine_tuning.batch_size)
+      examples_io.count_records(train_files), fine_tuning.batch_size)
   transform_graph = inputs.get(TRANSFORM_GRAPH_KEY)
   transform = transform_graph.uri if transform_graph is not None else None
   source = f"split {fine_tuning.train_split!r} of Examples {examples.uri}"

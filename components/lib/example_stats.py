@@ -63,7 +63,7 @@ def scan(files: Sequence[str], source: str, label: Optional[str] = None,
   for path in files:
     ds = tf.data.TFRecordDataset([path], compression_type=
                                  examples_io.compression_of([path]))
-    iterator = iter(ds)
+    iterator, first = iter(ds), stats.records
     while True:
       if stats.records >= limit:
         stats.truncated = True
@@ -73,9 +73,8 @@ def scan(files: Sequence[str], source: str, label: Optional[str] = None,
       except StopIteration:
         break
       except (tf.errors.DataLossError, tf.errors.InvalidArgumentError) as e:
-        raise DataError(
-            f"{source}: {path} is corrupt or truncated after record "
-            f"{stats.records} ({e.message.splitlines()[0]})") from e
+        raise examples_io.corrupt_file(path, stats.records - first,
+                                       e) from e
       try:
         example = tf.train.Example.FromString(record.numpy())
       except message.DecodeError as e:

@@ -1,10 +1,13 @@
 """Reading tf.Example TFRecord files (as ExampleGen writes them) into model inputs."""
 
+import contextlib
 import math
+import os
 from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Set
 
 import numpy as np
 
+from tfx_compression.errors import DataError
 from tfx_compression.errors import InputMismatchError
 from tfx_compression.errors import UnsupportedModelError
 from tfx_compression.lib.keras_io import InputSpec
@@ -18,13 +21,71 @@ def compression_of(files: Sequence[str]) -> str:
   return "GZIP" if all(f.endswith(".gz") for f in files) else ""
 
 
+def describe(path: str) -> str:
+  """'split 'eval' file <path>' for a file ExampleGen wrote, else the path."""
+  parent = os.path.basename(os.path.dirname(path))
+  return (f"split {parent[len('Split-'):]!r} file {path}"
+          if parent.startswith("Split-") else f"file {path}")
+
+
+_REMEDY = "re-create it (e.g. re-run ExampleGen) or remove it"
+
+
+def corruption(files: Sequence[str],
+               remedy: str = _REMEDY) -> Optional[DataError]:
+  """The DataError naming the first unreadable file of `files` and the
+  records read before the damage; None when every file reads."""
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  for path in files:
+    read = 0
+    try:
+      for _ in tf.data.TFRecordDataset([path],
+                                       compression_type=compression_of([path])):
+        read += 1
+    except (tf.errors.DataLossError, tf.errors.InvalidArgumentError) as e:
+      return corrupt_file(path, read, e, remedy)
+  return None
+
+
+def corrupt_file(path: str, read: int, error,
+                 remedy: str = _REMEDY) -> DataError:
+  """The DataError for TF's `error` reading `path` after `read` records."""
+  return DataError(
+      f"{describe(path)} is corrupt or truncated after record {read} "
+      f"({_reason(error.message)}); {remedy}")
+
+
+def _reason(message: str) -> str:
+  """TF's record-reading message without its op decorations."""
+  line = message.splitlines()[0] if message else ""
+  return line.split("}}")[-1].split(" [Op:")[0].strip()
+
+
+@contextlib.contextmanager
+def named_corruption(files: Sequence[str]):
+  """Re-raises TensorFlow's record-reading errors as a DataError naming the
+  damaged file (TF's own message names neither file nor split)."""
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  try:
+    yield
+  except tf.errors.DataLossError as e:
+    raise (corruption(files) or DataError(
+        f"{describe(files[0])}: {_reason(e.message)}")) from e
+  except tf.errors.InvalidArgumentError as e:
+    located = corruption(files)
+    if located is None:
+      raise
+    raise located from e
+
+
 def feature_keys(files: Sequence[str], num_records: int = 10) -> Set[str]:
   """Returns the feature keys found in the first `num_records` examples."""
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
   keys = set()
   ds = tf.data.TFRecordDataset(list(files), compression_type=compression_of(files))
-  for record in ds.take(num_records):
-    keys.update(tf.train.Example.FromString(record.numpy()).features.feature)
+  with named_corruption(files):
+    for record in ds.take(num_records):
+      keys.update(tf.train.Example.FromString(record.numpy()).features.feature)
   return keys
 
 
@@ -38,10 +99,11 @@ def feature_dtype(files: Sequence[str], key: str, num_records: int = 10) -> str:
   ds = tf.data.TFRecordDataset(list(files), compression_type=compression_of(files))
   kinds = {"int64_list": "int64", "float_list": "float32",
            "bytes_list": "string"}
-  for record in ds.take(num_records):
-    feature = tf.train.Example.FromString(record.numpy()).features.feature
-    if key in feature and feature[key].WhichOneof("kind"):
-      return kinds[feature[key].WhichOneof("kind")]
+  with named_corruption(files):
+    for record in ds.take(num_records):
+      feature = tf.train.Example.FromString(record.numpy()).features.feature
+      if key in feature and feature[key].WhichOneof("kind"):
+        return kinds[feature[key].WhichOneof("kind")]
   raise InputMismatchError(
       f"feature {key!r} has no value in the first {num_records} records of "
       f"{files[0]}")
@@ -119,8 +181,9 @@ def read_inputs(files: Sequence[str], specs: Mapping[str, InputSpec],
   ds = ds.take(limit).batch(max(1, min(limit, 256))).map(parse_fn(specs))
   batches: List[Dict[str, np.ndarray]] = []
   try:
-    for batch in ds:
-      batches.append({k: v.numpy() for k, v in batch.items()})
+    with named_corruption(files):
+      for batch in ds:
+        batches.append({k: v.numpy() for k, v in batch.items()})
   except tf.errors.InvalidArgumentError as e:
     expected = {n: f"{s.dtype}{list(s.shape)} ({math.prod(s.shape)} values)"
                 for n, s in specs.items()}
@@ -139,24 +202,29 @@ def read_labelled(files: Sequence[str], specs: Mapping[str, InputSpec],
   ds = tf.data.TFRecordDataset(list(files), compression_type=compression_of(files))
   ds = ds.take(limit).batch(256).map(parse_fn(specs, label_key))
   features, labels = [], []
-  for batch_features, batch_labels in ds:
-    features.append({k: v.numpy() for k, v in batch_features.items()})
-    labels.append(batch_labels.numpy())
+  with named_corruption(files):
+    for batch_features, batch_labels in ds:
+      features.append({k: v.numpy() for k, v in batch_features.items()})
+      labels.append(batch_labels.numpy())
   if not labels:
     raise InputMismatchError(f"No examples in {list(files)[:1]}...")
   return ({name: np.concatenate([f[name] for f in features]) for name in specs},
           np.concatenate(labels))
 
 
-def count_records(files: Sequence[str], limit: int) -> int:
-  """The records in `files`, counted up to `limit` (no more is read)."""
+def count_records(files: Sequence[str], limit: Optional[int] = None) -> int:
+  """The records in `files`, counted up to `limit` (no more is read; None:
+  all of them)."""
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
   ds = tf.data.TFRecordDataset(list(files), compression_type=compression_of(files))
-  return int(ds.take(limit).reduce(0, lambda n, _: n + 1))
+  with named_corruption(files):
+    return int(ds.take(-1 if limit is None else limit).reduce(
+        0, lambda n, _: n + 1))
 
 
 def read_serialized(files: Sequence[str], limit: int) -> List[bytes]:
   """The first `limit` serialized tf.Examples of `files`, as stored."""
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
   ds = tf.data.TFRecordDataset(list(files), compression_type=compression_of(files))
-  return [r.numpy() for r in ds.take(limit)]
+  with named_corruption(files):
+    return [r.numpy() for r in ds.take(limit)]

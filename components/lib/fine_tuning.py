@@ -10,14 +10,6 @@ from tfx_compression.lib import examples_io
 from tfx_compression.lib import tf_setup
 
 
-def count_records(files: Sequence[str]) -> int:
-  """Number of records in TFRecord `files` (one pass)."""
-  import tensorflow as tf  # pylint: disable=g-import-not-at-top
-  ds = tf.data.TFRecordDataset(list(files),
-                               compression_type=examples_io.compression_of(files))
-  return int(ds.reduce(0, lambda n, _: n + 1).numpy())
-
-
 def _learning_rate(source_model) -> float:
   optimizer = getattr(source_model, "optimizer", None)
   rate = optimizer.get_config().get("learning_rate") if optimizer else None
