@@ -362,6 +362,10 @@ _HINTS = (
     (("is required but could not be found",),
      "the data lacks a feature the Trainer or Transform module reads: check "
      "the CSV header or the module's feature keys"),
+    (("Data types don't match", "Data type: int64", "expected type: float"),
+     "CsvExampleGen reads a column whose values are all whole numbers as "
+     "int64: declare that feature tf.int64 in the module (and cast it), or "
+     "write its values with a decimal point (1065.0)"),
 )
 
 

@@ -110,17 +110,26 @@ def test_vertex_compile_refuses_local_paths_by_flag(tmp_path, capsys):
   assert f"--data '{tmp_path}' is a local path, which a vertex cluster " in err
 
 
-def test_raw_errors_of_user_code_get_the_flag_to_try(tmp_path, capsys):
+@pytest.mark.parametrize("message, hint", [
+    ("When providing an infinite dataset, you must specify the number of "
+     "steps to run (if you did not intend to create an infinite dataset, "
+     "make sure to not call `repeat()` on the dataset).",
+     "give --train-steps N"),
+    # CsvExampleGen typed a column of whole numbers int64; the module said float.
+    ("Name: <unknown>, Key: proline, Index: 0.  Data types don't match. "
+     "Data type: int64 but expected type: float",
+     "declare that feature tf.int64 in the module"),
+])
+def test_raw_errors_of_user_code_get_the_change_to_make(tmp_path, capsys,
+                                                        message, hint):
   args = argparse.Namespace(verbose=False, command="run",
                             workdir=str(tmp_path / "w"))
   try:
-    raise ValueError(
-        "When providing an infinite dataset, you must specify the number of "
-        "steps to run (if you did not intend to create an infinite dataset, "
-        "make sure to not call `repeat()` on the dataset).")
+    raise ValueError(message)
   except ValueError as e:
     assert cli._failed(args, e) == cli.EXIT_BAD_INPUT  # pylint: disable=protected-access
-  assert "give --train-steps N" in capsys.readouterr().err
+  err = capsys.readouterr().err
+  assert hint in err and message[:40] in err
 
 
 def test_an_empty_split_is_named_as_empty_not_as_missing_features():

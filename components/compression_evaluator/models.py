@@ -124,8 +124,14 @@ def tflite_side(source: ModelSource, files: Sequence[str],
 
 
 def saved_model_side(source: ModelSource, inputs: TfliteInputs,
-                     transform_dir: Optional[str], output_dir: str) -> Side:
-  """A SavedModel artifact as an evaluated side (served by its signature)."""
+                     transform_dir: Optional[str], output_dir: str,
+                     example_keys: Iterable[str] = ()) -> Side:
+  """A SavedModel artifact as an evaluated side (served by its signature).
+
+  A `serving_default` of named tensors (tf_keras `model.save` without a
+  signature, as in TFX's penguin_simple) is fed the eval examples' features
+  of those names, as TFMA feeds a Keras model (`example_keys`: the features).
+  """
   # pylint: disable=g-import-not-at-top
   from tfx_compression.lib import model_loading
   from tfx_compression.lib import tflite_convert
@@ -140,10 +146,8 @@ def saved_model_side(source: ModelSource, inputs: TfliteInputs,
       output_dir, CONVERTED_DIR, source.role, artifact_io.SERVING_DIR,
       artifact_io.TFLITE_FILE), data)
   if not info.serving.takes_serialized_examples:
-    raise InputMismatchError(
-        f"the {source.role} SavedModel's serving_default takes "
-        f"{sorted(info.serving.inputs)}, not serialized tf.Examples; the "
-        "evaluator serves SavedModels as TF Serving would, from tf.Examples.")
+    return _named_inputs_side(source, loaded, resolved, data, transform_dir,
+                              example_keys)
   return Side(
       source=source, output_names=info.output_keys,
       input_names=sorted(loaded.function.input_specs),
@@ -156,6 +160,45 @@ def saved_model_side(source: ModelSource, inputs: TfliteInputs,
       reads=dict(info.serving_features or {}),
       output_widths={k: math.prod(v.shape[1:]) for k, v in
                      info.serving.outputs.items()})
+
+
+def _named_inputs_side(source, loaded, resolved, data, transform_dir,
+                       example_keys) -> Side:
+  """A SavedModel whose serving_default takes named tensors: fed the
+  features of those names (through the Transform graph when it computes
+  them)."""
+  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lib import tflite_inspect
+  from tfx_compression.lib import tflite_source
+  # pylint: enable=g-import-not-at-top
+  signature = loaded.info.serving
+  variable = {n: t.shape for n, t in signature.inputs.items()
+              if any(d < 0 for d in t.shape[1:])}
+  if variable:
+    raise InputMismatchError(
+        f"the {source.role} SavedModel's serving_default takes tensors "
+        f"{sorted(signature.inputs)}, not serialized tf.Examples, and "
+        f"{variable} have no fixed per-example shape to parse them with; "
+        "save the model with a serving signature that parses tf.Examples "
+        "(TFX's examples: signatures={'serving_default': ...})")
+  specs = {n: InputSpec(n, tuple(t.shape[1:]), t.dtype)
+           for n, t in signature.inputs.items()}
+  space = feature_space.for_model(specs, example_keys, transform_dir,
+                                  "the eval examples")
+
+  def predict(records):
+    return loaded.tensor_outputs(tflite_source.read_inputs(space, records))
+
+  return Side(
+      source=source, output_names=loaded.info.output_keys,
+      input_names=sorted(specs), serving_features=None, tflite_bytes=data,
+      tflite_inputs=resolved.inputs, measured_as=MEASURED_AS_CONVERSION,
+      summary=tflite_inspect.summarize(data), predict=predict,
+      runs_as=f"serving_default on {space.description} (by input name, as "
+      "TFMA feeds a Keras model)",
+      reads=dict(space.parse),
+      output_widths={k: math.prod(v.shape[1:]) for k, v in
+                     signature.outputs.items()})
 
 
 def prediction_key(key: Optional[str], sides: Sequence[Side]) -> str:

@@ -119,7 +119,7 @@ def _sides(sources: List[ModelSource], files: List[str], keys,
   kind = (tflite_sides[CANDIDATE].tflite_inputs if CANDIDATE in tflite_sides
           else TfliteInputs.SERVING)
   return [tflite_sides.get(m.role) or models.saved_model_side(
-      m, kind, transform_dir, output_dir) for m in sources]
+      m, kind, transform_dir, output_dir, keys) for m in sources]
 
 
 def _label(label_key, sides, keys, transform_dir: Optional[str], source: str):

@@ -60,6 +60,22 @@ class LoadedModel:
     return {k: np.concatenate(v) for k, v in parts.items()}
 
 
+  def tensor_outputs(self, inputs: Mapping[str, np.ndarray],
+                     batch_size: int = 256) -> Dict[str, np.ndarray]:
+    """Runs a `serving_default` of named tensors on numpy `inputs`."""
+    import tensorflow as tf  # pylint: disable=g-import-not-at-top
+    signature = self.revived().signatures[saved_model_info.SERVING_DEFAULT]
+    specs = self.info.serving.inputs
+    total = len(next(iter(inputs.values())))
+    parts: Dict[str, list] = {}
+    for start in range(0, total, batch_size):
+      batch = {n: tf.constant(v[start:start + batch_size], specs[n].dtype)
+               for n, v in inputs.items()}
+      for key, value in signature(**batch).items():
+        parts.setdefault(key, []).append(value.numpy())
+    return {k: np.concatenate(v) for k, v in parts.items()}
+
+
 def _revive(path: str):
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
   try:
