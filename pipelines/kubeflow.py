@@ -52,10 +52,31 @@ def compile_job(tfx_pipeline, image: str,
   config = kubeflow_v2_dag_runner.KubeflowV2DagRunnerConfig(
       default_image=image, display_name=display_name,
       use_pipeline_spec_2_1=True)
-  job = kubeflow_v2_dag_runner.KubeflowV2DagRunner(config=config).run(
-      tfx_pipeline, write_out=False)
+  try:
+    job = kubeflow_v2_dag_runner.KubeflowV2DagRunner(config=config).run(
+        tfx_pipeline, write_out=False)
+  except Exception as e:  # pylint: disable=broad-except
+    if not _in_wheel_upload(e):
+      raise
+    root = tfx_pipeline.pipeline_info.pipeline_root
+    cause = str(e).strip().splitlines()[0] if str(e).strip() else ""
+    raise CompressionConfigError(
+        f"uploading the module wheels to {root}/_wheels failed "
+        f"({type(e).__name__}: {cause}): compiling copies each "
+        "--trainer-module/--transform-module, packaged as a wheel, under "
+        "--pipeline-root, which this machine must be able to write (for "
+        "gs://: gcloud auth application-default login; gsutil ls the "
+        "bucket)") from e
   _deploy(job["pipelineSpec"], tfx_pipeline, resources)
   return job
+
+
+def _in_wheel_upload(error: Exception) -> bool:
+  """Whether `error` was raised while TFX packaged and copied a user module
+  wheel under the pipeline root (tfx/components/util/udf_utils.py)."""
+  import traceback  # pylint: disable=g-import-not-at-top
+  return any(frame.filename.endswith(os.path.join("util", "udf_utils.py"))
+             for frame in traceback.extract_tb(error.__traceback__))
 
 
 def _deploy(spec: dict, tfx_pipeline, plan: resources_lib.ResourcePlan):

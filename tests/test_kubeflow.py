@@ -240,3 +240,20 @@ def test_run_and_compile_share_every_pipeline_option_and_all_have_help():
   for parser in subparsers.values():
     for action in parser._actions:  # pylint: disable=protected-access
       assert action.help, (parser.prog, action.option_strings)
+
+
+def test_a_wheel_upload_that_fails_names_itself_and_the_flag(tmp_path,
+                                                             capsys):
+  (tmp_path / "user_trainer.py").write_text("def run_fn(fn_args):\n  pass\n")
+  (tmp_path / "blocked").write_text("a file where the root's folder goes")
+  root = tmp_path / "blocked" / "root"
+  assert cli.main([
+      "compile-kubeflow", "--data", "gs://bucket/data",
+      "--trainer-module", str(tmp_path / "user_trainer.py"),
+      "--pipeline-root", str(root), "--image", IMAGE,
+      "--output", str(tmp_path / "p.yaml")]) == cli.EXIT_BAD_INPUT
+  err = capsys.readouterr().err.strip().splitlines()[-1]
+  assert err.startswith(f"error: uploading the module wheels to {root}/_wheels "
+                        "failed ("), err
+  assert "under --pipeline-root, which this machine must be able to write" in err
+  assert not (tmp_path / "p.yaml").exists()
