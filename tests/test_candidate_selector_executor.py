@@ -260,8 +260,8 @@ def test_incomplete_or_mismatched_evaluations_are_never_selected(real,
       spec.BLESSING_KEY].get_string_custom_property(properties.BLESSING_MESSAGE)
 
 
-def test_comparison_page_has_labelled_plots_frontier_and_winner(real,
-                                                                tmp_path):
+def test_comparison_page_has_labelled_plots_frontier_and_winner(
+    real, tmp_path, trained_pipeline):
   outputs = _select(real, tmp_path)
   page = open(os.path.join(outputs[spec.COMPARISON_KEY].uri,
                            spec.COMPARISON_HTML_FILE), encoding="utf-8").read()
@@ -283,3 +283,16 @@ def test_comparison_page_has_labelled_plots_frontier_and_winner(real,
   frontier = _comparison(outputs)["frontier"]
   assert "dynamic_range" in frontier["size"]
   assert "refused" not in frontier["size"] + frontier["latency"]
+  # The baseline's row: what every change is measured against.
+  baseline = _comparison(outputs)["baseline"]
+  metric = "metric_sparse_categorical_accuracy"
+  none = real["none"]
+  assert baseline["figures"][metric] == pytest.approx(
+      none.figure(metric) - none.figure(metric + "_diff"))
+  assert baseline["figures"]["gzip_size_bytes"] > none.figure(
+      "gzip_size_bytes") * 0.5  # the float32 conversion of the SavedModel
+  assert baseline["uri"] == trained_pipeline.model.uri
+  row = page[page.index("<tr class='baseline'>"):]
+  row = row[:row.index("</tr>")]
+  assert f"<td>{baseline['figures'][metric]:.4f}</td>" in row
+  assert "measured as float32 TFLite conversion of the SavedModel" in row

@@ -13,6 +13,7 @@ th, td { border: 1px solid #ccc; padding: 3px 8px; text-align: right; }
 th:first-child, td:first-child { text-align: left; }
 tr.selected { background: #fde0dc; font-weight: bold; }
 tr.refused { color: #888; }
+tr.baseline { background: #eef3fb; font-style: italic; }
 .plots { display: flex; flex-wrap: wrap; gap: 1em; }
 """
 
@@ -72,6 +73,25 @@ def _change(figures: Mapping[str, float], metric: str) -> str:
   return f"{change} [{low:+.4f}, {high:+.4f}]"
 
 
+def _baseline_row(baseline: Optional[Mapping[str, Any]], metric) -> str:
+  """The model every candidate is compared with, as the evaluator measured
+  it (empty when no evaluation measured it)."""
+  if not baseline:
+    return ""
+  f = baseline["figures"]
+  cells = ["baseline", "–"]
+  if metric:
+    cells += [_number(f.get(metric)), "±0 (reference)"]
+  cells += [_number(f.get(figure), scale, spec)
+            for _, figure, scale, spec in _COLUMNS]
+  cells += ["–", "–", f"the model compressed ({baseline['uri']}), measured "
+            f"as {baseline['measured_as']}"]
+  report = os.path.join(baseline["evaluation_uri"], "report.html")
+  return ("<tr class='baseline'>" + "".join(f"<td>{_e(v)}</td>"
+                                           for v in cells) +
+          f"<td><a href='{_e(report)}'>report</a></td></tr>")
+
+
 def render(comparison: Mapping[str, Any]) -> str:
   """The page of a `runner.comparison` dict."""
   metric = comparison["quality_metric"]
@@ -81,7 +101,7 @@ def render(comparison: Mapping[str, Any]) -> str:
             [c[0] for c in _COLUMNS] +
             [_SCORE_LABELS.get(comparison["objective"], "score"), "rank",
              "why not", "report"])
-  rows = []
+  rows = [_baseline_row(comparison.get("baseline"), metric)]
   for c in comparison["candidates"]:
     f = c["figures"]
     cells = [c["variant"] + (" ★ selected" if c["selected"] else ""),

@@ -93,6 +93,39 @@ def read_candidate(index: int, variant: str, inputs):
   return candidate
 
 
+_BASELINE_FIGURES = (properties.SIZE_BYTES, properties.GZIP_SIZE_BYTES,
+                     properties.LATENCY_MEDIAN_US, properties.PEAK_MEMORY_BYTES)
+
+
+def read_baseline(candidates):
+  """The baseline's figures as the first evaluation report measured them
+  ({'figures', 'uri', 'measured_as', 'evaluation_uri'}), or None."""
+  import json  # pylint: disable=g-import-not-at-top
+  for c in candidates:
+    path = os.path.join(c.evaluation_uri or "", artifact_io.REPORT_FILE)
+    if not c.evaluation_uri or not fileio.exists(path):
+      continue
+    try:
+      with fileio.open(path, "r") as f:
+        report = json.load(f)
+    except (OSError, ValueError):
+      continue
+    measured = report.get("baseline") or {}
+    if not isinstance(measured, dict) or not measured:
+      continue
+    figures = {k: float(measured[k]) for k in _BASELINE_FIGURES
+               if isinstance(measured.get(k), (int, float))}
+    for m in report.get("metrics") or ():
+      if (m.get("slice_name") == "Overall" and m.get("against") == "baseline"
+          and isinstance(m.get("baseline"), (int, float))):
+        figures[properties.EVAL_METRIC_PREFIX + m["metric"]] = float(
+            m["baseline"])
+    return {"figures": figures, "uri": measured.get("uri"),
+            "measured_as": measured.get("measured_as"),
+            "evaluation_uri": c.evaluation_uri}
+  return None
+
+
 class Executor(step_executor.StepExecutor, base_executor.BaseExecutor):
   """Ranks the blessed candidates and publishes the winner for one Pusher."""
 
@@ -118,7 +151,8 @@ class Executor(step_executor.StepExecutor, base_executor.BaseExecutor):
                   for i, v in enumerate(config.variants)]
     selection = runner.select(candidates, config)
     winner = selection.winner
-    result = runner.comparison(candidates, selection, config)
+    result = runner.comparison(candidates, selection, config,
+                               read_baseline(candidates))
     artifact_io.write_json(
         os.path.join(comparison.uri, spec.COMPARISON_JSON_FILE), result)
     with fileio.open(os.path.join(comparison.uri,

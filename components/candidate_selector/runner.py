@@ -182,8 +182,10 @@ def lower_is_better(metric_property: str) -> bool:
 
 
 def comparison(candidates: Sequence[Candidate], selection: Selection,
-               config: CandidateSelectorConfig) -> dict:
-  """comparison.json: every candidate, the objective and the choice."""
+               config: CandidateSelectorConfig,
+               baseline: Optional[dict] = None) -> dict:
+  """comparison.json: every candidate, the objective and the choice, and
+  the `baseline`'s figures (`executor.read_baseline`) when measured."""
   metric = quality_metric(candidates)
   sign = -1.0 if metric and lower_is_better(metric) else 1.0
   rank = {c.variant: i + 1 for i, c in enumerate(selection.ranking)}
@@ -208,6 +210,7 @@ def comparison(candidates: Sequence[Candidate], selection: Selection,
       "selected_model_id": winner.model_id if winner else None,
       "selected_model_uri": winner.model_uri if winner else None,
       "reason": selection.reason,
+      "baseline": baseline,
       "frontier": frontier,
       "candidates": [dict(dataclasses.asdict(c), eligible=c.eligible,
                           rank=rank.get(c.variant),
