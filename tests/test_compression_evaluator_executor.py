@@ -192,14 +192,24 @@ def test_input_name_mismatch_is_refused(trained_pipeline, tmp_path):
       "neither features of the eval examples")
 
 
-def test_saved_model_without_example_signature_is_refused(trained_pipeline,
-                                                          tmp_path):
+def test_saved_model_of_named_tensors_is_fed_features_by_name(
+    trained_pipeline, tmp_path):
+  # tf_keras model.save without a signature (TFX's penguin_simple): an
+  # untrained model, judged (and failed) on the examples' 'image' feature.
   save_keras(small_cnn(), str(tmp_path / "dense" / "Format-Serving"))
   run = evaluate(trained_pipeline, model_artifact(str(tmp_path / "dense")),
                  str(tmp_path / "out"), CompressionEvaluatorConfig())
+  assert run.report["candidate"]["runs_as"] == (
+      "serving_default on features of the eval examples (by input name, as "
+      "TFMA feeds a Keras model)")
+  assert run.failed == ["sparse_categorical_accuracy[Overall]"]
+  # An input no feature feeds is refused before TFMA runs.
+  save_keras(small_cnn(input_name="pixels"),
+             str(tmp_path / "pixels" / "Format-Serving"))
+  run = evaluate(trained_pipeline, model_artifact(str(tmp_path / "pixels")),
+                 str(tmp_path / "out2"), CompressionEvaluatorConfig())
   _assert_refused_before_tfma(
-      run, "the candidate SavedModel's serving_default takes ['image'], not "
-      "serialized tf.Examples")
+      run, "Model input(s) ['pixels'] are not features of the eval examples")
 
 
 def test_unknown_prediction_key_is_refused(trained_pipeline, float_tflite,

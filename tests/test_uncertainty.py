@@ -64,12 +64,15 @@ def test_regression_and_auc_intervals_bracket_the_change():
                                      "binary") is None
 
 
-def _records(path, labels, roles):
+def _records(path, labels, roles, groups=None):
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
   with tf.io.TFRecordWriter(str(path)) as writer:
     for i, label in enumerate(labels):
       feature = {"label": tf.train.Feature(
           int64_list=tf.train.Int64List(value=[int(label)]))}
+      if groups is not None:
+        feature["group"] = tf.train.Feature(
+            bytes_list=tf.train.BytesList(value=[groups[i].encode()]))
       for role, values in roles.items():
         feature[predictions.feature_name(role)] = tf.train.Feature(
             float_list=tf.train.FloatList(value=values[i]))
@@ -98,7 +101,7 @@ def small_split(tmp_path):
 def test_a_36_example_split_warns_that_one_example_decides(small_split):
   path, result, rule = small_split
   (interval,) = uncertainty.assess([path], "label", "multiclass", [result],
-                                   [rule], tfma_eval.OVERALL)
+                                   [rule])
   assert interval.examples == 36 and interval.allowed == 0.02
   assert interval.resolution == pytest.approx(1 / 36)
   assert any("smaller than one example of 36 (0.028)" in w
@@ -110,7 +113,7 @@ def test_a_36_example_split_warns_that_one_example_decides(small_split):
 def test_gate_on_the_interval_decides_on_its_pessimistic_end(small_split):
   path, result, rule = small_split
   intervals = uncertainty.assess([path], "label", "multiclass", [result],
-                                 [rule], tfma_eval.OVERALL)
+                                 [rule])
   lenient = dataclasses.replace(result, diff=0.0, passed=True)
   (point,) = [checks.metric_check(lenient)]
   assert point.passed
@@ -127,3 +130,48 @@ def test_gate_on_is_validated():
                      match=r"gate_on must be one of \['point', 'interval'\]; "
                      r"got 'bound'"):
     CompressionEvaluatorConfig(gate_on="bound")
+
+
+def test_each_slice_gets_its_own_interval_over_its_own_examples(tmp_path):
+  labels = np.arange(60) % 3
+  groups = ["big"] * 50 + ["small"] * 10
+  base = np.eye(3)[labels]
+  cand = base.copy()
+  cand[[3, 55]] = np.eye(3)[(labels[[3, 55]] + 1) % 3]  # one miss per group
+  path = _records(tmp_path / "p.tfrecord", labels,
+                  {"candidate": cand.tolist(), "baseline": base.tolist()},
+                  groups)
+  metric = "sparse_categorical_accuracy"
+  rules = [tfma_eval.Rule(metric, None, "change", absolute=-0.02),
+           tfma_eval.Rule(metric, ('{"featureKeys": ["group"]}',), "change",
+                          absolute=-0.05)]
+  result = lambda name, key, n, diff, limit: tfma_eval.SliceResult(
+      name, metric, "change", "baseline", 1 + diff, 1.0, diff, limit,
+      False, n, key)
+  results = [result(tfma_eval.OVERALL, (), 60, -2 / 60, -0.02),
+             result("group:big", (("group", "big"),), 50, -1 / 50, -0.05),
+             result("group:small", (("group", "small"),), 10, -0.1, -0.05)]
+  overall, big, small = uncertainty.assess([path], "label", "multiclass",
+                                           results, rules)
+  assert [i.slice_name for i in (overall, big, small)] == [
+      tfma_eval.OVERALL, "group:big", "group:small"]
+  assert (overall.examples, big.examples, small.examples) == (60, 50, 10)
+  assert (overall.allowed, small.allowed) == (0.02, 0.05)
+  # The slice's interval is the bootstrap over the slice's examples only.
+  inside = np.array(groups) == "small"
+  assert (small.low, small.high) == uncertainty.paired_interval(
+      metric, labels[inside].astype(float), cand[inside], base[inside],
+      "multiclass")
+  assert small.low <= -0.1 <= small.high
+  assert any("smaller than one example of 10" in w for w in small.warnings)
+  lines = uncertainty.warnings_of([overall, big, small], tfma_eval.OVERALL)
+  assert any(l.startswith(f"{metric} vs baseline: on ") and
+             "(e.g. group:small, 10 examples" in l for l in lines), lines
+  # Gated on intervals, each slice's check is decided by its own interval.
+  gated = uncertainty.gate(
+      [checks.metric_check(dataclasses.replace(r, passed=True))
+       for r in results], [overall, big, small],
+      lambda i: f"{i.metric}[{i.slice_name}]{checks.suffix(i.against)}")
+  assert [g.name for g in gated if "pessimistic" in g.reason] == [
+      f"{metric}[{n}]" for n in (tfma_eval.OVERALL, "group:big",
+                                 "group:small")]

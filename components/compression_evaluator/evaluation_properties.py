@@ -32,7 +32,8 @@ def set_on(evaluation, report: Dict[str, Any]) -> None:
             properties.EVAL_METRIC_PREFIX + result["metric"] +
             properties.EVAL_DIFF_SUFFIX, result["diff"])
   for interval in report.get("uncertainty") or []:
-    if interval["against"] == "baseline":
+    if (interval["against"] == "baseline" and
+        interval.get("slice_name", "Overall") == "Overall"):
       name = properties.EVAL_METRIC_PREFIX + interval["metric"]
       evaluation.set_float_custom_property(
           name + properties.EVAL_DIFF_LOW_SUFFIX, interval["low"])

@@ -10,7 +10,7 @@ TFLite models are fed correctly quantized inputs.
 """
 
 import os
-from typing import Dict, Optional, Sequence
+from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 
@@ -106,13 +106,12 @@ def _check(values: np.ndarray, n: int, role: str) -> None:
         f"the {role} model returned {bad} NaN or infinite prediction values")
 
 
-def read_back(files: Sequence[str], label: str, roles: Sequence[str]):
-  """(labels [n], {role: predictions [n, k]}) of the records `write` wrote,
-  over those with one numeric label."""
+def _labelled(files: Sequence[str], label: str):
+  """(label, features) of each record `write` wrote that has one numeric
+  label."""
   # pylint: disable=g-import-not-at-top
   import tensorflow as tf
   from tfx_compression.lib import examples_io
-  labels, values = [], {role: [] for role in roles}
   dataset = tf.data.TFRecordDataset(
       list(files), compression_type=examples_io.compression_of(files))
   for record in dataset.as_numpy_iterator():
@@ -122,10 +121,34 @@ def read_back(files: Sequence[str], label: str, roles: Sequence[str]):
     label_values = getattr(feature, kind).value if kind else []
     if len(label_values) != 1 or kind == "bytes_list":
       continue
-    labels.append(float(label_values[0]))
+    yield float(label_values[0]), features
+
+
+def read_back(files: Sequence[str], label: str, roles: Sequence[str]):
+  """(labels [n], {role: predictions [n, k]}) of the records `write` wrote,
+  over those with one numeric label."""
+  labels, values = [], {role: [] for role in roles}
+  for value, features in _labelled(files, label):
+    labels.append(value)
     for role in roles:
       values[role].append(list(
           features[feature_name(role)].float_list.value))
   return (np.asarray(labels, np.float64),
           {r: np.asarray(v, np.float64).reshape(len(labels), -1) if v else
            np.zeros((0, 1)) for r, v in values.items()})
+
+
+def slice_columns(files: Sequence[str], label: str,
+                  names: Sequence[str]) -> Dict[str, List[set]]:
+  """{feature: the set of its values in each record `read_back` reads}, in
+  the types TFMA's slice keys hold (int, float, str)."""
+  columns = {name: [] for name in names}
+  for _, features in _labelled(files, label):
+    for name in names:
+      feature = features[name] if name in features else None
+      kind = feature.WhichOneof("kind") if feature is not None else None
+      values = list(getattr(feature, kind).value) if kind else []
+      if kind == "bytes_list":
+        values = [v.decode("utf-8", "replace") for v in values]
+      columns[name].append(set(values))
+  return columns

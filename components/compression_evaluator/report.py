@@ -183,13 +183,14 @@ def _uncertainty(report: Mapping[str, Any]) -> List[str]:
   intervals = report.get("uncertainty") or []
   if not intervals:
     return []
-  rows = [[i["metric"], i["against"], f"{i['diff']:+.4f}",
+  rows = [[i["metric"], i.get("slice_name", "Overall"), i["against"],
+           f"{i['diff']:+.4f}",
            f"[{i['low']:+.4f}, {i['high']:+.4f}]", _number(i["allowed"]),
            i["examples"], "yes" if i["meaningful"] else "NO"]
           for i in intervals]
   parts = [f"<h3>How sure ({intervals[0]['confidence']:.0%} paired "
            f"bootstrap, {intervals[0]['resamples']} resamples)</h3>",
-           _table(rows, ["metric", "against", "change", "interval",
+           _table(rows, ["metric", "slice", "against", "change", "interval",
                          "allowed change", "examples", "meaningful"])]
   parts += [f"<p class='NOT_BLESSED'>Warning: {_e(w)}.</p>"
             for w in report.get("warnings") or []]

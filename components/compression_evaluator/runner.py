@@ -244,14 +244,11 @@ def evaluate(config: CompressionEvaluatorConfig, candidate: ModelSource,
   figures, comparisons = _measure(sides, config)
   checks = [checks_lib.metric_check(r) for r in results]
   intervals = uncertainty.assess([written["path"]], label,
-                                 model_task.task.value, results, rules,
-                                 tfma_eval.OVERALL)
+                                 model_task.task.value, results, rules)
   if config.gate_on == GATE_ON_INTERVAL:
     checks = uncertainty.gate(checks, intervals, lambda i: (
-        f"{i.metric}[{tfma_eval.OVERALL}]{checks_lib.suffix(i.against)}"))
-  warnings = [f"{i.metric} vs {i.against}: {w}; the verdict is not "
-              "statistically meaningful at this size" for i in intervals
-              for w in i.warnings]
+        f"{i.metric}[{i.slice_name}]{checks_lib.suffix(i.against)}"))
+  warnings = uncertainty.warnings_of(intervals, tfma_eval.OVERALL)
   for warning in warnings:
     logging.warning("CompressionEvaluator: %s", warning)
   if problems:

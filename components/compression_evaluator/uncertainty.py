@@ -4,7 +4,8 @@ Both models score the same eval examples, so a metric's change is estimated
 on pairs: the examples are resampled with replacement (seeded), the change
 recomputed on each resample, and the 2.5th and 97.5th percentiles give a
 95 % interval. Covered: decision accuracy (multiclass argmax, binary score
->= 0.5), AUC, and mean squared / absolute error, on the whole split.
+>= 0.5), AUC, and mean squared / absolute error, on the whole split and on
+each slice a change rule applies to (the examples of the slice resampled).
 
 Each interval comes with what the split can resolve: one example's share
 of an accuracy (1/n). When the allowed change is smaller than that, or the
@@ -46,6 +47,7 @@ class Interval:
   higher_is_better: bool
   resolution: Optional[float]  # one example's share (accuracies)
   warnings: List[str]
+  slice_name: str = "Overall"  # TFMA's name of the slice
 
   @property
   def bound(self) -> float:
@@ -123,9 +125,23 @@ def paired_interval(metric: str, labels, candidate, baseline, task: str,
                                                [tail, 100 - tail]))
 
 
-def _covers_overall(rule) -> bool:
-  """Whether `rule` applies to the whole split (no spec, or the empty one)."""
-  return not rule.slicing_specs or "{}" in rule.slicing_specs
+def _rule(rules, result):
+  """The change rule behind `result`: its metric and limit, applying to its
+  slice (the whole split: a rule without slicing specs or with the empty
+  one)."""
+  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lib import tfma_eval
+  for rule in rules:
+    if rule.kind != "change" or rule.metric != result.metric or (
+        rule.absolute != result.threshold):
+      continue
+    if not result.slice_key:
+      if not rule.slicing_specs or "{}" in rule.slicing_specs:
+        return rule
+    elif rule.slicing_specs and tfma_eval.slice_applies(
+        rule.slicing_specs, result.slice_key):
+      return rule
+  return None
 
 
 def _allowed(rule, baseline_value) -> Optional[float]:
@@ -136,26 +152,40 @@ def _allowed(rule, baseline_value) -> Optional[float]:
   return None
 
 
-def assess(files: Sequence[str], label: str, task: str, results, rules,
-           overall: str) -> List[Interval]:
-  """An Interval per whole-split change result whose metric is covered."""
+def _members(result, columns) -> Optional[np.ndarray]:
+  """Which examples are in `result`'s slice (None: the whole split)."""
+  if not result.slice_key:
+    return None
+  n = len(next(iter(columns.values())))
+  inside = np.ones(n, bool)
+  for feature, value in result.slice_key:
+    inside &= np.array([value in values for values in columns[feature]], bool)
+  return inside
+
+
+def assess(files: Sequence[str], label: str, task: str, results,
+           rules) -> List[Interval]:
+  """An Interval per change result (whole split and slices) whose metric
+  is covered."""
   roles = sorted({r.against for r in results if r.kind == "change"} |
                  {"candidate"})
   labels, values = predictions.read_back(files, label, roles)
+  features = sorted({f for r in results for f, _ in r.slice_key})
+  columns = predictions.slice_columns(files, label, features)
   intervals = []
   for result in results:
-    if (result.kind != "change" or result.slice_name != overall or
-        result.diff is None):
-      continue
-    rule = next((r for r in rules if r.kind == "change" and
-                 r.metric == result.metric and _covers_overall(r)), None)
+    rule = _rule(rules, result) if (result.kind == "change" and
+                                    result.diff is not None) else None
     if rule is None:
       continue
-    bounds = paired_interval(result.metric, labels, values["candidate"],
-                             values[result.against], task)
+    inside = _members(result, columns)
+    pick = (lambda a: a) if inside is None else (lambda a: a[inside])
+    bounds = paired_interval(result.metric, pick(labels),
+                             pick(values["candidate"]),
+                             pick(values[result.against]), task)
     if bounds is None:
       continue
-    n = len(labels)
+    n = len(pick(labels))
     allowed = _allowed(rule, result.baseline)
     resolution = 1.0 / n if result.metric in _DECISIONS else None
     warnings = []
@@ -170,8 +200,30 @@ def assess(files: Sequence[str], label: str, task: str, results, rules,
           f"{n} examples cannot tell a pass from a fail")
     intervals.append(Interval(
         result.metric, result.against, float(result.diff), bounds[0],
-        bounds[1], n, allowed, rule.higher_is_better, resolution, warnings))
+        bounds[1], n, allowed, rule.higher_is_better, resolution, warnings,
+        result.slice_name))
   return intervals
+
+
+def warnings_of(intervals: Sequence[Interval], overall: str) -> List[str]:
+  """The run's warnings: each whole-split one, and one line per metric for
+  the slices whose verdict is not meaningful."""
+  lines = [f"{i.metric} vs {i.against}: {w}; the verdict is not "
+           "statistically meaningful at this size" for i in intervals
+           if i.slice_name == overall for w in i.warnings]
+  weak = {}
+  for i in intervals:
+    if i.slice_name != overall and i.warnings:
+      weak.setdefault((i.metric, i.against), []).append(i)
+  for (metric, against), slices in weak.items():
+    total = sum(1 for i in intervals if i.slice_name != overall and
+                (i.metric, i.against) == (metric, against))
+    small = min(slices, key=lambda i: i.examples)
+    lines.append(
+        f"{metric} vs {against}: on {len(slices)} of {total} slice(s) the "
+        f"verdict is not statistically meaningful (e.g. {small.slice_name}, "
+        f"{small.examples} examples: {small.warnings[0]})")
+  return lines
 
 
 def gate(checks, intervals: Sequence[Interval], check_name) -> list:

@@ -61,6 +61,8 @@ class SliceResult:
   threshold: Optional[float]  # the absolute limit, or the violated bound
   passed: bool
   num_examples: Optional[float]
+  # TFMA's slice key: ((feature, value), ...); () for the whole split.
+  slice_key: Tuple[Tuple[str, Any], ...] = ()
 
 
 def metric_name(metric_config) -> str:
@@ -191,7 +193,7 @@ def _within(rule: Rule, diff: float, base: float) -> bool:
   return all(checks)
 
 
-def _slice_applies(specs: Optional[Tuple[str, ...]], key) -> bool:
+def slice_applies(specs: Optional[Tuple[str, ...]], key) -> bool:
   if specs is None:
     return True
   # pylint: disable=g-import-not-at-top
@@ -232,7 +234,7 @@ def read_results(output_path: str, rules: Sequence[Rule],
     problems.append("TFMA wrote no metrics for the whole split")
   specs = {s for r in rules if r.slicing_specs for s in r.slicing_specs}
   for spec in sorted(specs):
-    if not any(_slice_applies((spec,), k) for k in keys.values()):
+    if not any(slice_applies((spec,), k) for k in keys.values()):
       fields = json.loads(spec)
       problems.append(
           f"no example has feature(s) {fields['featureKeys']} to slice by"
@@ -243,7 +245,7 @@ def read_results(output_path: str, rules: Sequence[Rule],
     table, key = values[slice_name], keys[slice_name]
     count = table.get((EXAMPLE_COUNT, CANDIDATE))
     for rule in rules:
-      if not _slice_applies(rule.slicing_specs, key):
+      if not slice_applies(rule.slicing_specs, key):
         continue
       cand = table.get((rule.metric, CANDIDATE))
       if rule.kind == "value":
@@ -254,7 +256,8 @@ def read_results(output_path: str, rules: Sequence[Rule],
         if not complete:
           problems.append(f"{rule.metric} missing on slice {slice_name}")
         results.append(SliceResult(slice_name, rule.metric, "value", None,
-                                   cand, None, None, bound, passed, count))
+                                   cand, None, None, bound, passed, count,
+                                   tuple(key)))
         continue
       for against in baselines:
         base = table.get((rule.metric, against))
@@ -265,7 +268,8 @@ def read_results(output_path: str, rules: Sequence[Rule],
         diff = cand - base if complete else None
         results.append(SliceResult(
             slice_name, rule.metric, "change", against, cand, base, diff,
-            rule.absolute, complete and _within(rule, diff, base), count))
+            rule.absolute, complete and _within(rule, diff, base), count,
+            tuple(key)))
   return results, problems
 
 
