@@ -3,6 +3,7 @@
 import enum
 import json
 import math
+import re
 from typing import Any, Callable, ClassVar, Dict, Mapping, Tuple, Type, TypeVar
 
 from tfx_compression.errors import CompressionConfigError
@@ -126,6 +127,44 @@ def to_jsonable(value: Any) -> Any:
   return value
 
 
+# A message that starts with the field path it is about: "num_calibration_
+# examples must be >= 1", "schedule.target_sparsity must ...", "selection:
+# unknown selection field(s) ...".
+_ABOUT_FIELD = re.compile(
+    r"([a-z_][a-z0-9_]*)((?:\.[a-z_][a-z0-9_]*)*)"
+    r"(?=(?: (?:must|is|are|has) )|:)|([a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)+) ")
+
+
+def at_key(key: str, message: str) -> str:
+  """`message` of an error in the config at `key`, as a key path:
+  'pruner.selection.exclude_names must ...', 'pruner.selection: unknown
+  selection field(s) ...' ('key: message' when it names no field)."""
+  about = _ABOUT_FIELD.match(message)
+  if about is None:
+    return f"{key}: {message}"
+  path = about.group(0).strip()
+  if path == key or path.startswith(key + "."):
+    return message
+  return f"{key}.{message}"
+
+
+def converted_at(key: str, convert: Callable[[Any], Any]):
+  """`convert`, its errors (and raw type errors of a value of the wrong
+  kind) naming `key` (`at_key`)."""
+
+  def run(value):
+    try:
+      return convert(value)
+    except CompressionConfigError as e:
+      raise CompressionConfigError(at_key(key, str(e))) from e
+    except (TypeError, ValueError, AttributeError) as e:
+      raise CompressionConfigError(
+          f"{key}: {value!r} is not a valid value ({type(e).__name__}: "
+          f"{e})") from e
+
+  return run
+
+
 def from_mapping(cls, values: Any, field: str, converters=None):
   """Builds dataclass `cls` from a mapping, rejecting unknown keys by name.
 
@@ -146,7 +185,7 @@ def from_mapping(cls, values: Any, field: str, converters=None):
   values = dict(values)
   for name, convert in (converters or {}).items():
     if values.get(name) is not None:
-      values[name] = convert(values[name])
+      values[name] = converted_at(name, convert)(values[name])
   return cls(**values)
 
 

@@ -184,21 +184,9 @@ class CompressionPlan:
         "resources": ResourcePlan.from_dict,
         "selector": CandidateSelectorConfig.from_dict,
     }
-    return config_utils.from_mapping(cls, values, "plan", {
-        key: _at_plan_key(key, convert) for key, convert in converters.items()})
-
-
-def _at_plan_key(key: str, convert):
-  """`convert`, its errors naming the plan key they come from."""
-  from tfx_compression.errors import CompressionConfigError  # pylint: disable=g-import-not-at-top
-
-  def converted(value):
-    try:
-      return convert(value)
-    except CompressionConfigError as e:
-      raise CompressionConfigError(f"plan key {key!r}: {e}") from e
-
-  return converted
+    # Errors name the plan key path (config_utils.at_key), e.g.
+    # 'ptq_config.num_calibration_examples must be >= 1; got 0'.
+    return config_utils.from_mapping(cls, values, "plan", converters)
 
 
 PREFLIGHT_ID = "Preflight"

@@ -61,4 +61,7 @@ def load_plan(path):
     raise CompressionConfigError(
         f"--config file {path!r} must hold a mapping of plan fields; got "
         f"{type(values).__name__}")
-  return CompressionPlan.from_dict(values)
+  try:
+    return CompressionPlan.from_dict(values)
+  except CompressionConfigError as e:
+    raise CompressionConfigError(f"--config file {path!r}: {e}") from e

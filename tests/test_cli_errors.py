@@ -79,9 +79,22 @@ def test_hostile_plans_are_named_errors(tmp_path):
                      match=r"key 'ptq_modes' is given twice \(lines 1 and 3\)"):
     plan_file.load_plan(str(yaml_plan))
   with pytest.raises(CompressionConfigError,
-                     match=r"plan key 'pruner': schedule must be a mapping "
+                     match=r"^pruner\.schedule must be a mapping "
                      r"with a 'kind'.*got 'poly'"):
     CompressionPlan.from_dict({"pruner": {"schedule": "poly"}})
+  # Errors name the plan key path the user wrote, however deep.
+  for plan, message in (
+      ({"pruner": {"selection": {"exclude_names": 5}}},
+       "pruner.selection.exclude_names must be a list of strings; got 5"),
+      ({"pruner": {"selection": {"exclude_nams": ["a"]}}},
+       "pruner.selection: unknown selection field(s) ['exclude_nams']"),
+      ({"ptq_config": {"num_calibration_examples": 0}},
+       "ptq_config.num_calibration_examples must be >= 1; got 0"),
+      ({"pruner": {"fine_tuning": {"epochs": "x"}}},
+       "pruner.fine_tuning.epochs must be an integer; got 'x'")):
+    with pytest.raises(CompressionConfigError) as raised:
+      CompressionPlan.from_dict(plan)
+    assert str(raised.value).startswith(message), str(raised.value)
   plan = CompressionPlan.from_dict({"pruner": {"schedule": "constant"}})
   assert plan.pruner.schedule.target_sparsity == 0.5
   with pytest.raises(CompressionConfigError,

@@ -36,7 +36,8 @@ class LayerSelection:
     for field in ("include_names", "exclude_names", "include_types",
                   "exclude_types"):
       value = getattr(self, field)
-      if isinstance(value, str) or not all(isinstance(v, str) for v in value):
+      if not isinstance(value, (list, tuple)) or not all(
+          isinstance(v, str) for v in value):
         raise CompressionConfigError(
             f"selection.{field} must be a list of strings; got {value!r}")
       object.__setattr__(self, field, tuple(value))
