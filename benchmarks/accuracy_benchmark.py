@@ -138,29 +138,30 @@ class Variants:
     return os.path.join(self.workdir, f"{name}_{self.seed}")
 
   def _record(self, name, model_bytes, **extra):
-    from tfx_compression.lib import qat, tflite_inspect
-    from tfx_compression.lib.tflite_run import accuracy as tflite_accuracy
+    from tfx_compression.lib.quantization import qat
+    from tfx_compression.lib.tflite import inspection
+    from tfx_compression.lib.tflite.inference import accuracy as tflite_accuracy
     self.rows[name] = dict(
         accuracy=tflite_accuracy(model_bytes, self.inputs, self.labels),
         size_bytes=len(model_bytes),
-        gzip_bytes=tflite_inspect.compressed_size(model_bytes),
+        gzip_bytes=inspection.compressed_size(model_bytes),
         int8_kernel_sparsity=qat.int8_kernel_sparsity(model_bytes), **extra)
     self.rows[name]["_bytes"] = model_bytes
     print(f"  [{self.seed}] {name}: {self.rows[name]['accuracy']:.4f}",
           flush=True)
 
   def _float(self, model):
-    from tfx_compression.lib import tflite_convert
-    return tflite_convert.convert_keras(model)
+    from tfx_compression.lib.conversion import tflite_converter
+    return tflite_converter.convert_keras(model)
 
   def float_and_ptq(self):
     import numpy as np
-    from tfx_compression.lib import quantization
-    from tfx_compression.lib.quantization_options import QuantizationMode
+    from tfx_compression.lib.quantization import ptq_convert
+    from tfx_compression.lib.options.quantization import QuantizationMode
     self._record("float TFLite", self._float(self.base))
     rows = np.random.RandomState(self.seed).choice(
         len(self.train[1]), 200, replace=False)
-    ptq = quantization.quantize(
+    ptq = ptq_convert.quantize(
         self.base, QuantizationMode.INT8,
         calibration_inputs={"image": self.train[0][rows]})
     self._record("PTQ int8", ptq.model_bytes)
@@ -315,7 +316,7 @@ def summarize(rows_by_seed):
 
 def run(archs, seeds, quick, out_dir, with_scripts=True) -> dict:
   started = time.perf_counter()
-  from tfx_compression.lib import tf_setup
+  from tfx_compression.lib.keras import tf_setup
   tf_setup.skip_autograph_for_keras()
   train, evaluation = mnist_data.splits()
   if quick:

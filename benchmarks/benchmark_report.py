@@ -121,8 +121,8 @@ def markdown(result) -> str:
 
 def svg(result) -> str:
   """Accuracy vs gzip size, and median latency per variant, as one SVG."""
-  from tfx_compression.lib import svg_plots  # pylint: disable=g-import-not-at-top
-  from tfx_compression.lib import units  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lib.report import svg_plots  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lib.report import units  # pylint: disable=g-import-not-at-top
   rows = result["variants"]
   div, unit = units.size_unit(max(r["gzip_bytes"] for r in rows.values()))
   threads = result["settings"]["threads"]

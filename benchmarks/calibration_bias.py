@@ -25,12 +25,12 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 # pylint: disable=g-import-not-at-top
 import numpy as np
 
-from tfx_compression.lib import calibration_sampling
-from tfx_compression.lib import examples_io
-from tfx_compression.lib import keras_io
-from tfx_compression.lib import quantization
-from tfx_compression.lib import tf_setup
-from tfx_compression.lib import tflite_run
+from tfx_compression.lib.quantization import calibration_sampling
+from tfx_compression.lib.data import examples_io
+from tfx_compression.lib.keras import saved_model_io
+from tfx_compression.lib.quantization import ptq_convert
+from tfx_compression.lib.keras import tf_setup
+from tfx_compression.lib.tflite import inference
 from tfx_compression.pipelines import digits_data
 from tfx_compression.pipelines import digits_trainer
 
@@ -65,7 +65,7 @@ def run_variant(name: str, class_range: bool, calibration_size: int,
             batch_size=32, verbose=0)
   path = os.path.join(workdir, f"{name}.tfrecord.gz")
   _write_sorted(path, images[train], labels[train])
-  specs = keras_io.input_specs(model)
+  specs = saved_model_io.input_specs(model)
   first_n = examples_io.read_inputs([path], specs, calibration_size)
   out = os.path.join(workdir, name)
   stats = calibration_sampling.sample_tfrecords(
@@ -84,10 +84,10 @@ def run_variant(name: str, class_range: bool, calibration_size: int,
             "sample_labels": stats.sample_by_label}
   for key, calibration in (("int8_first_n", first_n),
                            ("int8_beam_sample", sampled)):
-    converted = quantization.quantize(model, "int8",
+    converted = ptq_convert.quantize(model, "int8",
                                       calibration_inputs=calibration,
                                       validation_inputs=eval_inputs)
-    result[key] = tflite_run.accuracy(converted.model_bytes, eval_inputs, eval_labels)
+    result[key] = inference.accuracy(converted.model_bytes, eval_inputs, eval_labels)
     result[key + "_agreement"] = converted.agreement.argmax_agreement
   return result
 

@@ -62,18 +62,19 @@ def _variants(runner, model, arch, epochs, quick):
 
 def run(quick: bool, out_dir: str) -> dict:
   """Trains, prunes, converts and measures; writes channels.md / .json."""
-  from tfx_compression import artifact_io
-  from tfx_compression.lib import examples_io, keras_io
+  from tfx_compression.framework import artifact_io
+  from tfx_compression.lib.data import examples_io
+  from tfx_compression.lib.keras import saved_model_io
   started = time.perf_counter()
   result = {"architectures": {}}
   for arch, train_epochs in ({"cnn": 2} if quick else ARCHS).items():
     work = tempfile.mkdtemp(prefix=f"channel_bench_{arch}_")
     examples, model = bench_pipeline.trained(
         work, train_epochs, name=f"channels-{arch}", architecture=arch)
-    keras_model = keras_io.load_keras_model(artifact_io.serving_dir(model.uri))
+    keras_model = saved_model_io.load_keras_model(artifact_io.serving_dir(model.uri))
     inputs, labels = examples_io.read_labelled(
         artifact_io.split_files(examples, "eval"),
-        keras_io.input_specs(keras_model), "label", 100_000)
+        saved_model_io.input_specs(keras_model), "label", 100_000)
     made = _variants(variants.Runner(examples, work), model, arch,
                      1 if quick else 6, quick)
     tflite = {name: data for name, (data, _) in made.items()}

@@ -30,11 +30,13 @@ _artifact = bench_pipeline.artifact
 
 def _row(name, model_bytes, accuracy):
   # pylint: disable=g-import-not-at-top
-  from tfx_compression.lib import clustering, qat, tflite_inspect
+  from tfx_compression.lib.sparsity import clustering
+  from tfx_compression.lib.quantization import qat
+  from tfx_compression.lib.tflite import inspection
   unique = clustering.tflite_kernel_unique_values(model_bytes)
   return {"variant": name, "accuracy": accuracy,
           "size_bytes": len(model_bytes),
-          "gzip_bytes": tflite_inspect.compressed_size(model_bytes),
+          "gzip_bytes": inspection.compressed_size(model_bytes),
           "int8_kernel_zeros": qat.int8_kernel_sparsity(model_bytes),
           "max_kernel_unique_values": max(unique.values()) if unique else None}
 
@@ -57,21 +59,23 @@ def _table(rows):
 def run(workdir, quick):
   """Makes and measures every variant; returns the rows."""
   # pylint: disable=g-import-not-at-top
-  from tfx_compression import artifact_io
-  from tfx_compression.lib import examples_io, keras_io, lite_conversion
+  from tfx_compression.framework import artifact_io
+  from tfx_compression.lib.data import examples_io
+  from tfx_compression.lib.keras import saved_model_io
+  from tfx_compression.lib.conversion import validated_conversion
   from tfx_compression.pruner import executor as pruner
   from tfx_compression.pruner.config import PolynomialDecay, PrunerConfig
   from tfx_compression.quantization_aware_trainer import executor as qat
   from tfx_compression.quantization_aware_trainer.config import QatConfig
-  from tfx_compression.lib.tflite_run import accuracy as tflite_accuracy
+  from tfx_compression.lib.tflite.inference import accuracy as tflite_accuracy
   from tfx_compression.fine_tuning.config import FineTuning, LayerSelection
   from tfx_compression.weight_clusterer import executor as clusterer
   from tfx_compression.weight_clusterer.config import WeightClustererConfig
   examples, model = bench_pipeline.trained(workdir, epochs=3 if quick else 12)
-  keras = keras_io.load_keras_model(artifact_io.serving_dir(model.uri))
+  keras = saved_model_io.load_keras_model(artifact_io.serving_dir(model.uri))
   inputs, labels = examples_io.read_labelled(
       artifact_io.split_files(examples, "eval"),
-      keras_io.input_specs(keras), "label", 10_000)
+      saved_model_io.input_specs(keras), "label", 10_000)
   steps = 20 if quick else None
   tuning = FineTuning(epochs=1 if quick else 4, steps_per_epoch=steps)
   qat_tuning = FineTuning(epochs=1 if quick else 3, steps_per_epoch=steps,
@@ -93,7 +97,7 @@ def run(workdir, quick):
     data = artifact_io.read_bytes(artifact_io.tflite_path(result.uri))
     return data, tflite_accuracy(data, inputs, labels)
 
-  float_bytes = lite_conversion.convert_validated(keras, inputs).model_bytes
+  float_bytes = validated_conversion.convert_validated(keras, inputs).model_bytes
   rows = [_row("float TFLite", float_bytes,
                tflite_accuracy(float_bytes, inputs, labels))]
   pruned = executor_run(pruner, "pruned_model", model, "pruned",

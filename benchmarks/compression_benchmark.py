@@ -90,7 +90,7 @@ def _warm_up():
   """Imports what the first component would otherwise pay for in its time."""
   import apache_beam  # pylint: disable=unused-import
   import tensorflow_model_optimization  # pylint: disable=unused-import
-  from tfx_compression.lib import tf_setup
+  from tfx_compression.lib.keras import tf_setup
   tf_setup.skip_autograph_for_keras()
 
 
@@ -180,9 +180,10 @@ def run_scripts(examples, model_dir, s: Settings, steps_per_epoch, keep):
 
 def _first_and_last_prunable(model_dir):
   """The layers the Pruner's `keep_first_and_last` keeps dense."""
-  from tfx_compression.lib import keras_io, pruning
+  from tfx_compression.lib.keras import saved_model_io
+  from tfx_compression.lib.sparsity import pruning
   from tfx_compression.fine_tuning.config import LayerSelection
-  prunable = pruning.select_layers(keras_io.load_keras_model(model_dir),
+  prunable = pruning.select_layers(saved_model_io.load_keras_model(model_dir),
                                    LayerSelection()).prunable
   return {prunable[0], prunable[-1]}
 
@@ -199,8 +200,9 @@ def run(s: Settings, out_dir: str, trained=None) -> dict:
   Returns:
     The result dictionary written as JSON.
   """
-  from tfx_compression import artifact_io
-  from tfx_compression.lib import examples_io, keras_io
+  from tfx_compression.framework import artifact_io
+  from tfx_compression.lib.data import examples_io
+  from tfx_compression.lib.keras import saved_model_io
   started = time.perf_counter()
   work = tempfile.mkdtemp(prefix="compression_bench_")
   log = lambda msg: print(f"[{time.perf_counter() - started:7.1f} s] {msg}",
@@ -214,10 +216,10 @@ def run(s: Settings, out_dir: str, trained=None) -> dict:
   train_seconds = time.perf_counter() - started
   _warm_up()
   model_dir = artifact_io.serving_dir(model.uri)
-  keras_model = keras_io.load_keras_model(model_dir)
+  keras_model = saved_model_io.load_keras_model(model_dir)
   inputs, labels = examples_io.read_labelled(
       artifact_io.split_files(examples, "eval"),
-      keras_io.input_specs(keras_model), "label", 100_000)
+      saved_model_io.input_specs(keras_model), "label", 100_000)
   steps = seed_scripts.steps_per_epoch(examples.uri)
   configs = _configs(s, steps)
   log("components")

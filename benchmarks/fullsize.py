@@ -3,24 +3,24 @@
 For each architecture (tf_keras.applications, weights=None, 1000 classes; no
 download) this measures, with the library code the components use:
 
-  1. float TFLite             (lite_conversion.convert_validated)
-  2. dynamic range            (quantization.quantize, DYNAMIC_RANGE)
-  3. int8 PTQ, float I/O      (quantization.quantize, INT8), calibrated on
+  1. float TFLite             (validated_conversion.convert_validated)
+  2. dynamic range            (ptq_convert.quantize, DYNAMIC_RANGE)
+  3. int8 PTQ, float I/O      (ptq_convert.quantize, INT8), calibrated on
                               random uniform images in [-1, 1]
   4. 80% one-shot magnitude pruning + int8 PTQ: the 80% smallest-|w| of every
      Conv2D / Dense kernel zeroed (the layers tfmot prunes; depthwise kernels
      are left dense, as tfmot does), no fine-tuning, then the same int8 PTQ.
 
-For each: raw and gzip size (tflite_inspect.compressed_size), ratios vs the
-float model of the same run, batch-1 latency (benchmark_tflite.measure_latency:
+For each: raw and gzip size (inspection.compressed_size), ratios vs the
+float model of the same run, batch-1 latency (benchmark.measure_latency:
 tf.lite.Interpreter, XNNPACK default delegates, warm-up) at each thread count
 with the ratio vs float at the same thread count, and peak memory of a child
-process that loads and runs the model (benchmark_tflite.measure_peak_memory).
+process that loads and runs the model (benchmark.measure_peak_memory).
 
 The component's PostTrainingQuantizer path (`post_training_quantize`) also
 runs QuantizationDebugger for int8; on ResNet-50 that is minutes of extra
 work for a per-layer report nobody reads on random weights, so this uses the
-underlying `quantization.quantize` (same converter settings, same validation).
+underlying `ptq_convert.quantize` (same converter settings, same validation).
 
 Weights are random: accuracy is not measured. Validation runs a few of the
 calibration images through Keras and TFLite as a smoke check (max |diff|).
@@ -115,7 +115,7 @@ def prune_one_shot(model, sparsity: float = SPARSITY) -> Dict[str, object]:
     (`pruning.layer_sparsity`) and over every kernel, depthwise included.
   """
   import tf_keras  # pylint: disable=g-import-not-at-top
-  from tfx_compression.lib import pruning  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lib.sparsity import pruning  # pylint: disable=g-import-not-at-top
   pruned = []
   for layer in model.layers:
     if type(layer) not in (tf_keras.layers.Conv2D, tf_keras.layers.Dense):
@@ -162,11 +162,11 @@ class _Gzip:
     self._pending = []
 
   def submit(self, row: Dict[str, object], model_bytes: bytes) -> None:
-    from tfx_compression.lib import tflite_inspect  # pylint: disable=g-import-not-at-top
+    from tfx_compression.lib.tflite import inspection  # pylint: disable=g-import-not-at-top
 
     def compute():
       t0 = time.perf_counter()
-      row["gzip_bytes"] = tflite_inspect.compressed_size(model_bytes)
+      row["gzip_bytes"] = inspection.compressed_size(model_bytes)
       row["gzip_s"] = time.perf_counter() - t0
 
     self._pending.append(self._pool.submit(compute))
@@ -184,12 +184,12 @@ class _Gzip:
 def _measure(model_bytes: bytes, threads: Sequence[int], runs: int,
              warmup: int, memory: bool, gzip: _Gzip, log) -> Dict[str, object]:
   """Latency per thread count, (optionally) child peak memory, then gzip."""
-  from tfx_compression.lib import benchmark_tflite  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lib.tflite import benchmark  # pylint: disable=g-import-not-at-top
   row = {"size_bytes": len(model_bytes), "latency": {},
          "load_average_1min": os.getloadavg()[0]}
   gzip.wait()
   for n in threads:
-    lat = benchmark_tflite.measure_latency(
+    lat = benchmark.measure_latency(
         model_bytes, num_threads=n, batch_size=1, warmup_runs=warmup,
         runs=runs)
     row["latency"][str(n)] = {
@@ -204,13 +204,13 @@ def _measure(model_bytes: bytes, threads: Sequence[int], runs: int,
       with open(path, "wb") as f:
         f.write(model_bytes)
       try:
-        mem = benchmark_tflite.measure_peak_memory(path, num_threads=1, runs=2)
+        mem = benchmark.measure_peak_memory(path, num_threads=1, runs=2)
         row["peak_memory"] = {"peak_bytes": mem.peak_bytes,
                               "increase_bytes": mem.increase_bytes,
                               "before_bytes": mem.before_bytes,
                               "loader": mem.loader, "num_threads": 1,
                               "runs": 2}
-      except benchmark_tflite.BenchmarkError as e:
+      except benchmark.BenchmarkError as e:
         row["peak_memory"] = {"error": str(e)}
   gzip.submit(row, model_bytes)
   return row
@@ -236,17 +236,17 @@ def _run_arch(name: str, builder: Builder, input_size: int,
               num_calibration: int, seed: int, gzip: _Gzip,
               log) -> Dict[str, object]:
   import tf_keras  # pylint: disable=g-import-not-at-top
-  from tfx_compression.lib import keras_io  # pylint: disable=g-import-not-at-top
-  from tfx_compression.lib import lite_conversion  # pylint: disable=g-import-not-at-top
-  from tfx_compression.lib import qat  # pylint: disable=g-import-not-at-top
-  from tfx_compression.lib import quantization  # pylint: disable=g-import-not-at-top
-  from tfx_compression.lib.quantization_options import IoType  # pylint: disable=g-import-not-at-top
-  from tfx_compression.lib.quantization_options import QuantizationMode  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lib.keras import saved_model_io  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lib.conversion import validated_conversion  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lib.quantization import qat  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lib.quantization import ptq_convert  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lib.options.quantization import IoType  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lib.options.quantization import QuantizationMode  # pylint: disable=g-import-not-at-top
 
   start = time.perf_counter()
   tf_keras.utils.set_random_seed(seed)
   model = builder(input_size)
-  specs = keras_io.input_specs(model)
+  specs = saved_model_io.input_specs(model)
   if len(specs) != 1:
     raise ValueError(f"{name}: expected one image input, got {sorted(specs)}")
   (input_name, spec), = specs.items()
@@ -279,17 +279,17 @@ def _run_arch(name: str, builder: Builder, input_size: int,
     row["measure_s"] = time.perf_counter() - t0 - convert_s
     result["variants"][variant] = row
 
-  convert("float", lambda: lite_conversion.convert_validated(model, validation))
-  convert("dynamic_range", lambda: quantization.quantize(
+  convert("float", lambda: validated_conversion.convert_validated(model, validation))
+  convert("dynamic_range", lambda: ptq_convert.quantize(
       model, QuantizationMode.DYNAMIC_RANGE, IoType.FLOAT32,
       validation_inputs=validation))
-  convert("int8", lambda: quantization.quantize(
+  convert("int8", lambda: ptq_convert.quantize(
       model, QuantizationMode.INT8, IoType.FLOAT32, calibration, validation))
   t0 = time.perf_counter()
   result["pruning"] = prune_one_shot(model, SPARSITY)  # In place: done last.
   log(f"  pruned one-shot in {time.perf_counter() - t0:.1f} s: "
       f"{result['pruning']}")
-  convert("pruned80_int8", lambda: quantization.quantize(
+  convert("pruned80_int8", lambda: ptq_convert.quantize(
       model, QuantizationMode.INT8, IoType.FLOAT32, calibration, validation))
   result["wall_s"] = time.perf_counter() - start  # The last gzip may run on.
   return result
@@ -318,7 +318,7 @@ def run(archs: Sequence[str] = DEFAULT_ARCHS, runs: int = DEFAULT_RUNS,
     verbose: Print progress with elapsed times.
   """
   start = time.perf_counter()  # Includes importing TensorFlow if not yet.
-  from tfx_compression.lib import tf_setup  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lib.keras import tf_setup  # pylint: disable=g-import-not-at-top
   tf_setup.skip_autograph_for_keras()
 
   def log(message):

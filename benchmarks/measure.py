@@ -17,14 +17,15 @@ def accuracy_and_size(variants: Mapping[str, bytes], inputs, labels
                       ) -> Dict[str, dict]:
   """Eval accuracy (TFLite interpreter), raw and gzip size, int8 sparsity."""
   # pylint: disable=g-import-not-at-top
-  from tfx_compression.lib import qat, tflite_inspect
-  from tfx_compression.lib.tflite_run import accuracy as tflite_accuracy
+  from tfx_compression.lib.quantization import qat
+  from tfx_compression.lib.tflite import inspection
+  from tfx_compression.lib.tflite.inference import accuracy as tflite_accuracy
   rows = {}
   for name, data in variants.items():
     rows[name] = {
         "accuracy": tflite_accuracy(data, inputs, labels),
         "size_bytes": len(data),
-        "gzip_bytes": tflite_inspect.compressed_size(data),
+        "gzip_bytes": inspection.compressed_size(data),
         "int8_kernel_sparsity": qat.int8_kernel_sparsity(data),
     }
   return rows
@@ -33,13 +34,13 @@ def accuracy_and_size(variants: Mapping[str, bytes], inputs, labels
 def latency(variants: Mapping[str, bytes], threads: Sequence[int],
             runs: int, rounds: int) -> Dict[str, Dict[int, dict]]:
   """{variant: {threads: {median_us, p90_us, runs}}}, batch 1, XNNPACK."""
-  from tfx_compression.lib import benchmark_tflite  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lib.tflite import benchmark  # pylint: disable=g-import-not-at-top
   samples: Dict[str, Dict[int, List]] = {v: {t: [] for t in threads}
                                          for v in variants}
   for _ in range(rounds):
     for t in threads:
       for name, data in variants.items():
-        samples[name][t].append(benchmark_tflite.measure_latency(
+        samples[name][t].append(benchmark.measure_latency(
             data, num_threads=t, batch_size=1, warmup_runs=max(5, runs // 10),
             runs=runs))
   return {name: {t: {"median_us": statistics.median(l.median_us for l in ls),
@@ -55,15 +56,15 @@ def peak_memory(variants: Mapping[str, bytes]) -> Dict[str, dict]:
   `model_bytes` subtracts the same child running a one-op model: what the
   model itself costs beyond the interpreter runtime.
   """
-  from tfx_compression.lib import benchmark_tflite  # pylint: disable=g-import-not-at-top
-  runtime = benchmark_tflite.measure_runtime_memory().increase_bytes
+  from tfx_compression.lib.tflite import benchmark  # pylint: disable=g-import-not-at-top
+  runtime = benchmark.measure_runtime_memory().increase_bytes
   rows = {}
   with tempfile.TemporaryDirectory() as tmp:
     for name, data in variants.items():
       path = os.path.join(tmp, "model.tflite")
       with open(path, "wb") as f:
         f.write(data)
-      memory = benchmark_tflite.measure_peak_memory(path)
+      memory = benchmark.measure_peak_memory(path)
       rows[name] = {"peak_bytes": memory.peak_bytes,
                     "increase_bytes": memory.increase_bytes,
                     "model_bytes": max(0, memory.increase_bytes - runtime)}

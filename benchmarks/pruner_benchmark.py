@@ -95,9 +95,11 @@ def run_script(examples_uri, model_dir, final, kind, out):
 
 
 def _float_tflite_gzip(model_dir):
-  from tfx_compression.lib import keras_io, tflite_convert, tflite_inspect
-  data = tflite_convert.convert_keras(keras_io.load_keras_model(model_dir))
-  return tflite_inspect.compressed_size(data)
+  from tfx_compression.lib.keras import saved_model_io
+  from tfx_compression.lib.conversion import tflite_converter
+  from tfx_compression.lib.tflite import inspection
+  data = tflite_converter.convert_keras(saved_model_io.load_keras_model(model_dir))
+  return inspection.compressed_size(data)
 
 
 def main(argv=None):
@@ -106,8 +108,8 @@ def main(argv=None):
                                                     "results"))
   parser.add_argument("--repeats", type=int, default=2)
   args = parser.parse_args(argv)
-  from tfx_compression import artifact_io
-  from tfx_compression.lib import tf_setup
+  from tfx_compression.framework import artifact_io
+  from tfx_compression.lib.keras import tf_setup
   tf_setup.skip_autograph_for_keras()
   work = tempfile.mkdtemp(prefix="pruner_bench_")
   examples, model = _trained(work)

@@ -22,9 +22,9 @@ _artifact = bench_pipeline.artifact
 
 
 def _row(name, model_bytes, accuracy, sparsity=None):
-  from tfx_compression.lib import tflite_inspect
+  from tfx_compression.lib.tflite import inspection
   return {"variant": name, "accuracy": accuracy, "size_bytes": len(model_bytes),
-          "gzip_bytes": tflite_inspect.compressed_size(model_bytes),
+          "gzip_bytes": inspection.compressed_size(model_bytes),
           "int8_kernel_sparsity": sparsity}
 
 
@@ -33,24 +33,27 @@ def main(argv=None):
   parser.add_argument("--out", default=os.path.join(os.path.dirname(__file__),
                                                     "results"))
   args = parser.parse_args(argv)
-  from tfx_compression import artifact_io
-  from tfx_compression.lib import examples_io, keras_io, lite_conversion, qat
+  from tfx_compression.framework import artifact_io
+  from tfx_compression.lib.data import examples_io
+  from tfx_compression.lib.keras import saved_model_io
+  from tfx_compression.lib.conversion import validated_conversion
+  from tfx_compression.lib.quantization import qat
   from tfx_compression.post_training_quantizer import executor as ptq
   from tfx_compression.post_training_quantizer.config import PostTrainingQuantizerConfig
   from tfx_compression.pruner import executor as pruner
   from tfx_compression.pruner.config import PolynomialDecay, PrunerConfig
   from tfx_compression.quantization_aware_trainer import executor as qat_executor
   from tfx_compression.quantization_aware_trainer.config import QatConfig
-  from tfx_compression.lib.tflite_run import accuracy as tflite_accuracy
+  from tfx_compression.lib.tflite.inference import accuracy as tflite_accuracy
   from tfx_compression.fine_tuning.config import FineTuning
   work = tempfile.mkdtemp(prefix="qat_bench_")
   examples, model = pruner_benchmark._trained(work)  # pylint: disable=protected-access
-  keras = keras_io.load_keras_model(artifact_io.serving_dir(model.uri))
-  specs = keras_io.input_specs(keras)
+  keras = saved_model_io.load_keras_model(artifact_io.serving_dir(model.uri))
+  specs = saved_model_io.input_specs(keras)
   inputs, labels = examples_io.read_labelled(
       artifact_io.split_files(examples, "eval"), specs, "label", 10_000)
   rows = []
-  float_bytes = lite_conversion.convert_validated(keras, inputs).model_bytes
+  float_bytes = validated_conversion.convert_validated(keras, inputs).model_bytes
   rows.append(_row("float TFLite", float_bytes,
                    tflite_accuracy(float_bytes, inputs, labels)))
 

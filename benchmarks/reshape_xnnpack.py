@@ -3,7 +3,7 @@
 Converts the benchmark's MobileNetV2 (random weights; latency only) twice, as
 float and as int8: with `TFLiteConverter.from_keras_model` (Keras' Reshape
 keeps a run-time shape, XNNPACK refuses the graph) and with
-`tflite_convert.convert_keras` (constant shape). Prints whether XNNPACK took
+`tflite_converter.convert_keras` (constant shape). Prints whether XNNPACK took
 each model and its batch-1 latency at 1 thread, side by side in one run.
 
 Usage: uv run python benchmarks/reshape_xnnpack.py [--out benchmarks/results]
@@ -35,12 +35,14 @@ def run(runs: int = 300) -> str:
   # pylint: disable=g-import-not-at-top
   import numpy as np
   import tensorflow as tf
-  from tfx_compression.lib import benchmark_tflite, tflite_convert, tflite_inspect
+  from tfx_compression.lib.tflite import benchmark as benchmark_tflite
+  from tfx_compression.lib.conversion import tflite_converter
+  from tfx_compression.lib.tflite import inspection
   import mobilenet
   model = mobilenet.digits()
   rng = np.random.default_rng(0)
   keras_path = lambda: tf.lite.TFLiteConverter.from_keras_model(model)
-  ours = lambda: tflite_convert.converter_for(model)
+  ours = lambda: tflite_converter.converter_for(model)
   # Ours first: once `from_keras_model` has saved the model object, its
   # layers keep Keras' own traced calls in this process.
   variants = {
@@ -52,7 +54,7 @@ def run(runs: int = 300) -> str:
   rows = ["| model | converted by | XNNPACK took it | 1 thread median µs |",
           "|---|---|---|---|"]
   for (kind, how), data in variants.items():
-    delegated = tflite_inspect.delegated(tflite_inspect.interpreter(data))
+    delegated = inspection.delegated(inspection.interpreter(data))
     latency = benchmark_tflite.measure_latency(data, num_threads=1,
                                                warmup_runs=30, runs=runs)
     rows.append(f"| {kind} | `{how}` | {'yes' if delegated else 'no'} | "

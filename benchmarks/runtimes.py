@@ -1,7 +1,7 @@
 """The same TFLite files timed on LiteRT and on TensorFlow 2.16's interpreter.
 
 Every figure of tfx-compression comes from LiteRT (`ai-edge-litert`, what
-devices run) since the interpreter factory `lib/tflite_runtime.py`; this
+devices run) since the interpreter factory `lib/tflite/runtime.py`; this
 script measures what that changed, side by side in one run: each model is
 loaded in both runtimes and timed at 1 thread in alternating rounds (LiteRT
 first in even rounds), with XNNPACK on. It also checks which runtime's
@@ -31,7 +31,7 @@ def _models():
   # pylint: disable=g-import-not-at-top
   import tensorflow as tf
   import tf_keras as keras
-  from tfx_compression.lib import tflite_convert
+  from tfx_compression.lib.conversion import tflite_converter
   keras.utils.set_random_seed(0)
   rng = np.random.default_rng(0)
 
@@ -59,7 +59,7 @@ def _models():
       converter.representative_dataset = calibration(model)
       converter.target_spec.supported_ops = [
           tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-    return tflite_convert.convert_keras(model, configure=configure)
+    return tflite_converter.convert_keras(model, configure=configure)
 
   def sparse(model):
     for layer in model.layers:
@@ -72,29 +72,29 @@ def _models():
 
     def configure(converter):
       converter.optimizations = [tf.lite.Optimize.EXPERIMENTAL_SPARSITY]
-    return tflite_convert.convert_keras(model, configure=configure)
+    return tflite_converter.convert_keras(model, configure=configure)
 
   small, mid, net = cnn(32, 16), cnn(64, 64), mobilenet()
   return {
-      "cnn 32x32 float": tflite_convert.convert_keras(small),
+      "cnn 32x32 float": tflite_converter.convert_keras(small),
       "cnn 32x32 int8": int8(small),
-      "cnn 64x64 w64 float": tflite_convert.convert_keras(mid),
+      "cnn 64x64 w64 float": tflite_converter.convert_keras(mid),
       "cnn 64x64 w64 int8": int8(mid),
-      "mobilenet_v2 0.35 96x96 float": tflite_convert.convert_keras(net),
+      "mobilenet_v2 0.35 96x96 float": tflite_converter.convert_keras(net),
       "mobilenet_v2 0.35 96x96 int8": int8(net),
       "cnn 64x64 w64 80% sparse (EXPERIMENTAL_SPARSITY)": sparse(cnn(64, 64)),
   }
 
 
 class _Timed:
-  """A `benchmark_tflite.Timer` at batch 1, 1 thread, warmed up."""
+  """A `benchmark.Timer` at batch 1, 1 thread, warmed up."""
 
   def __init__(self, data: bytes, runtime: str):
     # pylint: disable=g-import-not-at-top
-    from tfx_compression.lib import benchmark_tflite
-    from tfx_compression.lib import tflite_inspect
-    self.timer = benchmark_tflite.Timer(data, 1, 1, runtime=runtime)
-    self.delegated = tflite_inspect.delegated(self.timer.interp)
+    from tfx_compression.lib.tflite import benchmark
+    from tfx_compression.lib.tflite import inspection
+    self.timer = benchmark.Timer(data, 1, 1, runtime=runtime)
+    self.delegated = inspection.delegated(self.timer.interp)
     self.timer.time(WARMUP)
 
   def time(self, runs: int) -> np.ndarray:
@@ -102,7 +102,7 @@ class _Timed:
 
 
 def measure(data: bytes):
-  from tfx_compression.lib import tflite_runtime  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lib.tflite import runtime as tflite_runtime  # pylint: disable=g-import-not-at-top
   runtimes = (tflite_runtime.LITERT, tflite_runtime.TENSORFLOW)
   timed, errors = {}, {}
   for runtime in runtimes:
@@ -151,7 +151,7 @@ def _markdown(results, versions, seconds) -> str:
 
 
 def main(argv=None) -> None:
-  from tfx_compression.lib import tflite_runtime  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lib.tflite import runtime as tflite_runtime  # pylint: disable=g-import-not-at-top
   parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
   parser.add_argument("--out", default=os.path.join(
       os.path.dirname(os.path.abspath(__file__)), "results"))

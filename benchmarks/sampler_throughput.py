@@ -78,7 +78,7 @@ def measure(directory: str, strategy: str, sample_size: int,
             beam_args: list) -> dict:
   """Runs the sampler once and returns its timing and memory."""
   import apache_beam as beam  # pylint: disable=g-import-not-at-top
-  from tfx_compression.lib import calibration_sampling  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lib.quantization import calibration_sampling  # pylint: disable=g-import-not-at-top
   label_key = None if strategy == "uniform" else "label"
   if label_key:  # Label parsing imports TensorFlow; keep it out of the timing.
     import tensorflow  # pylint: disable=g-import-not-at-top,unused-import

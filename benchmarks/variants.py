@@ -36,7 +36,7 @@ class Runner:
             for key, kind in kinds]
 
   def _finish(self, name, model, start, tflite=True) -> Output:
-    from tfx_compression import artifact_io  # pylint: disable=g-import-not-at-top
+    from tfx_compression.framework import artifact_io  # pylint: disable=g-import-not-at-top
     seconds = time.perf_counter() - start
     print(f"  {name}: {seconds:.1f} s", flush=True)
     report_path = os.path.join(model.uri, "report.json")

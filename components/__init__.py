@@ -14,14 +14,14 @@ os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
 _LAZY = {
     "LiteConverter": "tfx_compression.lite_converter.component",
     "LiteConverterConfig": "tfx_compression.lite_converter.config",
-    "Optimization": "tfx_compression.lib.conversion_options",
-    "OpSet": "tfx_compression.lib.conversion_options",
+    "Optimization": "tfx_compression.lib.options.conversion",
+    "OpSet": "tfx_compression.lib.options.conversion",
     "PostTrainingQuantizer": "tfx_compression.post_training_quantizer.component",
     "PostTrainingQuantizerConfig":
         "tfx_compression.post_training_quantizer.config",
-    "QuantizationMode": "tfx_compression.lib.quantization_options",
-    "IoType": "tfx_compression.lib.quantization_options",
-    "SamplingStrategy": "tfx_compression.lib.quantization_options",
+    "QuantizationMode": "tfx_compression.lib.options.quantization",
+    "IoType": "tfx_compression.lib.options.quantization",
+    "SamplingStrategy": "tfx_compression.lib.options.quantization",
     "Pruner": "tfx_compression.pruner.component",
     "QuantizationAwareTrainer":
         "tfx_compression.quantization_aware_trainer.component",
@@ -37,7 +37,7 @@ _LAZY = {
     "FineTuning": "tfx_compression.fine_tuning.config",
     "WeightClusterer": "tfx_compression.weight_clusterer.component",
     "WeightClustererConfig": "tfx_compression.weight_clusterer.config",
-    "CentroidInit": "tfx_compression.lib.clustering_options",
+    "CentroidInit": "tfx_compression.lib.options.clustering",
     "CoreMLConverter": "tfx_compression.coreml_converter.component",
     "CoreMLConverterConfig": "tfx_compression.coreml_converter.config",
     "MicroExporter": "tfx_compression.micro_exporter.component",

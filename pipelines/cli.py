@@ -328,7 +328,7 @@ def _failed(args, error: Exception) -> int:
   """Reports `error` in one line (its root cause), the traceback to the log
   (or, with --verbose, to stderr); the exit code never depends on --verbose."""
   import traceback  # pylint: disable=g-import-not-at-top
-  from tfx_compression import error_boundary  # pylint: disable=g-import-not-at-top
+  from tfx_compression.framework import error_boundary  # pylint: disable=g-import-not-at-top
   trace = traceback.format_exc()
   ours = isinstance(error, _compression_error())
   logged = args.command != "compile-kubeflow" and not args.verbose and (

@@ -16,10 +16,10 @@ import enum
 import os
 from typing import List, Optional, Sequence
 
-from tfx_compression import config_utils
+from tfx_compression.framework import config_utils
 from tfx_compression.errors import CompressionConfigError
-from tfx_compression.lib.conversion_options import Optimization
-from tfx_compression.lib.quantization_options import QuantizationMode
+from tfx_compression.lib.options.conversion import Optimization
+from tfx_compression.lib.options.quantization import QuantizationMode
 
 
 class Pushers(str, enum.Enum):

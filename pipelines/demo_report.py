@@ -5,7 +5,7 @@ import json
 import os
 from typing import List, Optional, Sequence
 
-from tfx_compression import properties
+from tfx_compression.framework import properties
 from tfx_compression.pipelines import compression
 from tfx_compression.pipelines import results
 

@@ -9,7 +9,7 @@ conversion and TFMA feed it by name.
 
 # pylint: disable=g-import-not-at-top
 from tfx_compression.errors import CompressionConfigError
-from tfx_compression.lib import keras_io
+from tfx_compression.lib.keras import saved_model_io
 from tfx_compression.pipelines import digits_data
 from tfx_compression.pipelines import digits_models
 
@@ -91,7 +91,7 @@ def train(fn_args, build=None, callbacks=(), extra_keys=()) -> None:
   `extra_keys`: custom_config keys the caller reads besides CONFIG_KEYS.
   """
   import tf_keras as keras
-  from tfx_compression.lib import tf_setup
+  from tfx_compression.lib.keras import tf_setup
   tf_setup.skip_autograph_for_keras()
   keras.utils.set_random_seed(0)
   epochs, batch_size, rate = settings(fn_args.custom_config or {},
@@ -104,7 +104,7 @@ def train(fn_args, build=None, callbacks=(), extra_keys=()) -> None:
                        *callbacks])
   # Without per-layer traces (45 s of a MobileNetV2 save): all its layers
   # are Keras', rebuilt from their config when loaded.
-  keras_io.save_keras_model(model, fn_args.serving_model_dir,
+  saved_model_io.save_keras_model(model, fn_args.serving_model_dir,
                             {"serving_default": _serving_fn(model)})
 
 

@@ -14,7 +14,7 @@ import json
 import os
 from typing import Optional
 
-from tfx_compression import config_utils
+from tfx_compression.framework import config_utils
 from tfx_compression.errors import CompressionConfigError
 from tfx_compression.pipelines import resources as resources_lib
 

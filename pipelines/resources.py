@@ -19,7 +19,7 @@ import re
 import types
 from typing import Any, Dict, Mapping, Optional
 
-from tfx_compression import config_utils
+from tfx_compression.framework import config_utils
 from tfx_compression.errors import CompressionConfigError
 
 

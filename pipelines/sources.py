@@ -85,7 +85,7 @@ def _check_records(data: str) -> None:
   files = sorted(os.path.join(data, f) for f in os.listdir(data))
   if all(f.endswith(".csv") for f in files):
     return
-  from tfx_compression.lib import examples_io  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lib.data import examples_io  # pylint: disable=g-import-not-at-top
   remedy = ("rewrite it or move it out of --data: unless every file there "
             "ends in .csv, each is read as TFRecords of tf.Examples (.gz: "
             "compressed)")

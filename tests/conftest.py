@@ -63,9 +63,9 @@ def trained_pipeline(tmp_path_factory) -> TrainedPipeline:
 @pytest.fixture(scope="session")
 def keras_model(trained_pipeline):
   """The fixture's trained Keras model, loaded once (do not modify it)."""
-  from tfx_compression import artifact_io  # pylint: disable=g-import-not-at-top
-  from tfx_compression.lib import keras_io  # pylint: disable=g-import-not-at-top
-  return keras_io.load_keras_model(
+  from tfx_compression.framework import artifact_io  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lib.keras import saved_model_io  # pylint: disable=g-import-not-at-top
+  return saved_model_io.load_keras_model(
       artifact_io.serving_dir(trained_pipeline.model.uri), signatures=True)
 
 
@@ -73,11 +73,11 @@ def keras_model(trained_pipeline):
 def eval_inputs(trained_pipeline, keras_model):
   """200 eval-split examples as model inputs, plus their labels."""
   # pylint: disable=g-import-not-at-top
-  from tfx_compression import artifact_io
-  from tfx_compression.lib import examples_io
-  from tfx_compression.lib import keras_io
+  from tfx_compression.framework import artifact_io
+  from tfx_compression.lib.data import examples_io
+  from tfx_compression.lib.keras import saved_model_io
   files = artifact_io.split_files(trained_pipeline.examples, "eval")
-  specs = keras_io.input_specs(keras_model)
+  specs = saved_model_io.input_specs(keras_model)
   import tensorflow as tf
   ds = tf.data.TFRecordDataset(files, compression_type="GZIP").take(200)
   features, labels = next(iter(ds.batch(200).map(

@@ -9,7 +9,7 @@ from typing import Optional
 
 import executor_harness
 from model_factories import tflite_model_artifact
-from tfx_compression import artifact_io
+from tfx_compression.framework import artifact_io
 from tfx_compression.compression_evaluator import spec
 from tfx_compression.compression_evaluator.config import Benchmark
 
@@ -51,15 +51,15 @@ def evaluate(trained_pipeline, candidate, out_dir, config, context=None,
 
 def tflite_artifact(keras_model, uri):
   """`keras_model` converted to float TFLite, as a Model artifact at `uri`."""
-  from tfx_compression.lib import lite_conversion  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lib.conversion import validated_conversion  # pylint: disable=g-import-not-at-top
   return tflite_model_artifact(
-      uri, lite_conversion.convert_validated(keras_model, None).model_bytes)
+      uri, validated_conversion.convert_validated(keras_model, None).model_bytes)
 
 
 def fresh_model(trained_pipeline):
   """The Trainer's Keras model, loaded anew (free to modify)."""
-  from tfx_compression.lib import keras_io  # pylint: disable=g-import-not-at-top
-  return keras_io.load_keras_model(
+  from tfx_compression.lib.keras import saved_model_io  # pylint: disable=g-import-not-at-top
+  return saved_model_io.load_keras_model(
       artifact_io.serving_dir(trained_pipeline.model.uri))
 
 

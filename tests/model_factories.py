@@ -44,7 +44,7 @@ def model_artifact(uri: str):
 
 def tflite_model_artifact(uri: str, model_bytes: bytes):
   """A Model artifact at `uri` holding `model_bytes` as its TFLite model."""
-  from tfx_compression import artifact_io  # pylint: disable=g-import-not-at-top
+  from tfx_compression.framework import artifact_io  # pylint: disable=g-import-not-at-top
   artifact_io.write_bytes(artifact_io.tflite_path(uri), model_bytes)
   return model_artifact(uri)
 

@@ -42,8 +42,8 @@ def examples_artifact(uri: str, splits: Dict[str, Sequence[bytes]],
 
 def records(examples, split: str) -> List[bytes]:
   """Every serialized tf.Example of one split of an Examples artifact."""
-  from tfx_compression import artifact_io  # pylint: disable=g-import-not-at-top
-  from tfx_compression.lib import examples_io  # pylint: disable=g-import-not-at-top
+  from tfx_compression.framework import artifact_io  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lib.data import examples_io  # pylint: disable=g-import-not-at-top
   return examples_io.read_serialized(artifact_io.split_files(examples, split),
                                      10**6)
 

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from tfx_compression import artifact_io
+from tfx_compression.framework import artifact_io
 
 
 def assert_serves_like_keras(model_uri, examples, eval_inputs,
@@ -11,7 +11,7 @@ def assert_serves_like_keras(model_uri, examples, eval_inputs,
   examples and answers like the exported Keras model, accurately."""
   # pylint: disable=g-import-not-at-top
   import tensorflow as tf
-  from tfx_compression.lib import keras_io
+  from tfx_compression.lib.keras import saved_model_io
   # pylint: enable=g-import-not-at-top
   path = artifact_io.serving_dir(model_uri)
   serving = tf.saved_model.load(path).signatures["serving_default"]
@@ -22,6 +22,6 @@ def assert_serves_like_keras(model_uri, examples, eval_inputs,
   records = [r.numpy() for r in tf.data.TFRecordDataset(
       files, compression_type="GZIP").take(200)]
   served = serving(tf.constant(records))["probabilities"].numpy()
-  keras = keras_io.load_keras_model(path).predict(eval_inputs[0], verbose=0)
+  keras = saved_model_io.load_keras_model(path).predict(eval_inputs[0], verbose=0)
   np.testing.assert_allclose(served, keras, atol=1e-5)
   assert np.mean(np.argmax(served, 1) == eval_inputs[1]) > min_accuracy

@@ -8,9 +8,9 @@ import pytest
 
 from tfx_compression.errors import CompressionConfigError
 from tfx_compression.errors import InputMismatchError
-from tfx_compression.lib import calibration_sampling
-from tfx_compression.lib.calibration_sampling import InsufficientExamplesError
-from tfx_compression.lib.keras_io import InputSpec
+from tfx_compression.lib.quantization import calibration_sampling
+from tfx_compression.lib.quantization.calibration_sampling import InsufficientExamplesError
+from tfx_compression.lib.keras.saved_model_io import InputSpec
 
 # Label c has 40 + 10 c examples, with features uniform in [0, c + 1]:
 # classes differ in size and in input range; files are sorted by label.

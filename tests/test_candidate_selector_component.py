@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from tfx_compression import config_utils
+from tfx_compression.framework import config_utils
 from tfx_compression.candidate_selector.config import CandidateSelectorConfig
 from tfx_compression.candidate_selector.config import Objective
 from tfx_compression.errors import CompressionConfigError

@@ -12,7 +12,7 @@ import os
 import pytest
 
 import executor_harness as harness
-from tfx_compression import properties
+from tfx_compression.framework import properties
 from tfx_compression.candidate_selector import spec
 from tfx_compression.candidate_selector.executor import set_property
 from tfx_compression.candidate_selector.config import CandidateSelectorConfig

@@ -8,8 +8,8 @@ import pytest
 
 import executor_harness
 import serving_checks
-from tfx_compression import artifact_io
-from tfx_compression import properties
+from tfx_compression.framework import artifact_io
+from tfx_compression.framework import properties
 from tfx_compression.errors import CompressionConfigError
 from tfx_compression.fine_tuning import spec as tuning_spec
 from tfx_compression.fine_tuning.config import FineTuning
@@ -45,10 +45,10 @@ def halved(trained_pipeline, tmp_path_factory):
 
 
 def test_channel_pruning_shrinks_the_model_as_reported(halved):
-  from tfx_compression.lib import keras_io  # pylint: disable=g-import-not-at-top
-  from tfx_compression.lib import model_cost  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lib.keras import saved_model_io  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lib.keras import model_cost  # pylint: disable=g-import-not-at-top
   report = executor_harness.report(halved[0])
-  model = keras_io.load_keras_model(artifact_io.serving_dir(halved[0].uri))
+  model = saved_model_io.load_keras_model(artifact_io.serving_dir(halved[0].uri))
   layers = {l["name"]: l for l in report["layers"]}
   for name, before, after in (("conv1", 16, 8), ("conv2", 32, 16),
                               ("dense1", 64, 32), ("probabilities", 10, 10)):
@@ -98,7 +98,7 @@ def test_channel_pruned_model_feeds_lite_converter_and_ptq(
 
 def test_surgery_is_exact_on_the_trained_model_and_a_mobilenet_v2(
     keras_model, eval_inputs):
-  from tfx_compression.lib import channel_surgery  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lib.channels import surgery  # pylint: disable=g-import-not-at-top
   import tf_keras as keras  # pylint: disable=g-import-not-at-top
   mobilenet = keras.applications.MobileNetV2(
       input_shape=(32, 32, 3), alpha=0.35, include_top=False, weights=None,
@@ -111,10 +111,10 @@ def test_surgery_is_exact_on_the_trained_model_and_a_mobilenet_v2(
   images = rng.uniform(size=(8, 32, 32, 3)).astype(np.float32)
   for model, ratio, x in ((keras_model, 0.3, eval_inputs[0]),
                           (mobilenet, 0.5, images)):
-    plan = channel_surgery.plan(model, ratio)
+    plan = surgery.plan(model, ratio)
     assert plan.pruned and plan.flops_after < plan.flops_before
-    small = channel_surgery.apply(model, plan)
-    reference = channel_surgery.mask_removed(model, plan)
+    small = surgery.apply(model, plan)
+    reference = surgery.mask_removed(model, plan)
     got, want = small(x).numpy(), reference(x).numpy()
     np.testing.assert_allclose(got, want, atol=1e-5, rtol=1e-4)
     assert np.abs(want - model(x).numpy()).max() > 1e-3

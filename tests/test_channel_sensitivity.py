@@ -10,10 +10,10 @@ import pytest
 
 import channel_models
 from tfx_compression.errors import CompressionConfigError
-from tfx_compression.lib import channel_sensitivity
-from tfx_compression.lib import channel_surgery
-from tfx_compression.lib import model_cost
-from tfx_compression.lib import tf_setup
+from tfx_compression.lib.channels import sensitivity as channel_sensitivity
+from tfx_compression.lib.channels import surgery
+from tfx_compression.lib.keras import model_cost
+from tfx_compression.lib.keras import tf_setup
 
 RATIOS = (0.1, 0.25, 0.3, 0.5, 0.75)  # 0.3 repeats 0.25's channel count
 
@@ -87,12 +87,12 @@ def test_points_match_masked_and_rebuilt_model(cnn_result, digits):
   model, result = cnn_result
   _, _, x, y = digits
   point = _points(result, "conv2")[2]
-  plan = channel_surgery.plan(model, {"conv2": point.ratio})
-  probs = channel_surgery.mask_removed(model, plan)(x[:200]).numpy()
+  plan = surgery.plan(model, {"conv2": point.ratio})
+  probs = surgery.mask_removed(model, plan)(x[:200]).numpy()
   assert point.accuracy == pytest.approx(np.mean(probs.argmax(-1) == y[:200]))
   loss = -np.log(np.clip(probs[np.arange(200), y[:200]], 1e-7, 1)).mean()
   assert point.loss == pytest.approx(loss, rel=1e-5)
-  smaller = channel_surgery.apply(model, plan)
+  smaller = surgery.apply(model, plan)
   np.testing.assert_allclose(smaller(x[:200]).numpy(), probs, atol=1e-5)
   assert point.flops == model_cost.cost(smaller).flops < result.base_flops
   base = model(x[:200]).numpy()
@@ -134,8 +134,8 @@ def test_chosen_ratios_meet_the_flops_target(factory, keep, tied, digits):
   _, _, x, y = digits
   result = channel_sensitivity.sensitivity(model, {"image": x[:100]}, y[:100])
   choice = channel_sensitivity.choose_ratios(model, result, "flops", keep)
-  plan = channel_surgery.plan(model, choice.ratios)
-  smaller = channel_surgery.apply(model, plan)
+  plan = surgery.plan(model, choice.ratios)
+  smaller = surgery.apply(model, plan)
   flops = model_cost.cost(smaller).flops
   assert flops == plan.flops_after <= keep * model_cost.cost(model).flops
   assert choice.predicted_cost_fraction == pytest.approx(
@@ -162,7 +162,7 @@ def test_keep_fraction_one_chooses_nothing(mlp_result):
 
 def test_unreachable_target_names_the_best_fraction(mlp_result):
   model, result = mlp_result
-  best = channel_surgery.plan(model, 0.75).flops_after / result.base_flops
+  best = surgery.plan(model, 0.75).flops_after / result.base_flops
   with pytest.raises(CompressionConfigError, match=re.escape(
       f"keep_fraction 0.1 cannot be reached for target 'flops': with every "
       f"analysed group at its largest candidate ratio the flops fraction is "
@@ -182,7 +182,7 @@ def test_latency_target_uses_additive_prediction(mlp_result):
   assert choice.predicted_cost_fraction == pytest.approx((base - saved) / base)
   assert choice.predicted_cost_fraction <= 0.7
   # Latency proportional to FLOPs, but savings overlap: the real is higher.
-  real = channel_surgery.plan(model, choice.ratios)
+  real = surgery.plan(model, choice.ratios)
   assert real.flops_after / real.flops_before > choice.predicted_cost_fraction
 
 

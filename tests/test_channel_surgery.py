@@ -8,10 +8,10 @@ import pytest
 import channel_models
 from tfx_compression.errors import CompressionConfigError
 from tfx_compression.errors import UnsupportedModelError
-from tfx_compression.lib import channel_groups
-from tfx_compression.lib import channel_surgery
-from tfx_compression.lib import model_cost
-from tfx_compression.lib import tf_setup
+from tfx_compression.lib.channels import groups as channel_groups
+from tfx_compression.lib.channels import surgery
+from tfx_compression.lib.keras import model_cost
+from tfx_compression.lib.keras import tf_setup
 
 
 @pytest.fixture(scope="module")
@@ -32,8 +32,8 @@ def _size_keys(config):
 
 
 def _prune(model, ratios, **kw):
-  plan = channel_surgery.plan(model, ratios, **kw)
-  return plan, channel_surgery.apply(model, plan)
+  plan = surgery.plan(model, ratios, **kw)
+  return plan, surgery.apply(model, plan)
 
 
 CASES = [(name, ratio) for name in channel_models.TOPOLOGIES
@@ -44,7 +44,7 @@ CASES = [(name, ratio) for name in channel_models.TOPOLOGIES
 def test_rebuilt_model_equals_masked_original(name, ratio, digits):
   model = _built(channel_models.TOPOLOGIES[name])
   plan, smaller = _prune(model, ratio)
-  masked = channel_surgery.mask_removed(model, plan)
+  masked = surgery.mask_removed(model, plan)
   got, want = smaller(digits).numpy(), masked(digits).numpy()
   np.testing.assert_allclose(got, want, atol=1e-5)
   assert np.abs(got - model(digits).numpy()).max() > 1e-3
@@ -81,7 +81,7 @@ def test_residual_convs_shrink_together():
   assert group.channels_before == 8 and len(group.keep) == 4
   assert {"stem_bn", "block1_project_bn", "block1_add", "block1_expand_conv",
           "block2_expand_conv"} <= set(group.members)
-  importance = channel_surgery.channel_importance(
+  importance = surgery.channel_importance(
       model, group.producers, "l1")
   assert sorted(np.argsort(importance)[4:].tolist()) == list(group.keep)
   for name in ("stem_conv", "block1_project_conv"):
@@ -104,7 +104,7 @@ def test_residual_convs_stay_whole_with_tied_whole(digits):
   assert plan.group_of("block1_expand_conv").channels_after == 8
   np.testing.assert_allclose(
       smaller(digits).numpy(),
-      channel_surgery.mask_removed(model, plan)(digits).numpy(), atol=1e-5)
+      surgery.mask_removed(model, plan)(digits).numpy(), atol=1e-5)
 
 
 def test_depthwise_and_batch_norm_weights_follow_the_kept_channels():
@@ -185,7 +185,7 @@ def test_model_cost_counts_multiply_adds_as_two_flops():
 
 def test_custom_layer_errors_naming_it():
   with pytest.raises(UnsupportedModelError) as e:
-    channel_surgery.plan(_built(channel_models.with_custom_layer), 0.5)
+    surgery.plan(_built(channel_models.with_custom_layer), 0.5)
   assert "'channel_scale' (ChannelScale)" in str(e.value)
   assert "['conv_a', 'conv_b']" in str(e.value)
   assert "unsupported='skip'" in str(e.value)
@@ -200,7 +200,7 @@ def test_custom_layer_group_is_left_whole_with_skip(digits):
              "'channel_scale' (ChannelScale)" in w for w in plan.warnings)
   got = smaller(digits).numpy()
   np.testing.assert_allclose(
-      got, channel_surgery.mask_removed(model, plan)(digits).numpy(),
+      got, surgery.mask_removed(model, plan)(digits).numpy(),
       atol=1e-5)
   assert np.abs(got - model(digits).numpy()).max() > 1e-3
 
@@ -225,7 +225,7 @@ def test_unknown_layers_keep_their_group_whole(make_layer, named):
   assert not group.prunable and any(named in r for r in group.reasons)
   with pytest.raises(UnsupportedModelError, match=named.replace("(", r"\(")
                      .replace(")", r"\)")):
-    channel_surgery.plan(model, {"conv": 0.5})
+    surgery.plan(model, {"conv": 0.5})
 
 
 def test_group_tied_to_the_model_input_stays_whole():
@@ -235,8 +235,8 @@ def test_group_tied_to_the_model_input_stays_whole():
   group = channel_groups.analyze(model).group_of("conv")
   assert group.reasons == ("originates from the model input 'x'",)
   with pytest.raises(UnsupportedModelError, match="model input 'x'"):
-    channel_surgery.plan(model, 0.5)
-  plan = channel_surgery.plan(model, 0.5, unsupported="skip")
+    surgery.plan(model, 0.5)
+  plan = surgery.plan(model, 0.5, unsupported="skip")
   assert not plan.pruned
   assert plan.warnings[0] == (
       "channel group of ['conv'] left whole: originates from the model input "
@@ -261,23 +261,23 @@ def test_group_tied_to_the_model_input_stays_whole():
 ])
 def test_bad_ratios_say_what_is_wrong(ratios, message):
   with pytest.raises(CompressionConfigError) as e:
-    channel_surgery.plan(_built(channel_models.plain_cnn), ratios)
+    surgery.plan(_built(channel_models.plain_cnn), ratios)
   assert message in str(e.value)
 
 
 def test_ratio_never_leaves_a_two_filter_layer_empty():
   model = _built(channel_models.narrow_conv)
   with pytest.raises(CompressionConfigError) as e:
-    channel_surgery.plan(model, {"narrow": 1.0})
+    surgery.plan(model, {"narrow": 1.0})
   assert ("ratios['narrow'] must be in [0, 1); got 1.0: it would leave 0 of "
           "its 2 channels, and at least one channel must stay") in str(e.value)
-  plan = channel_surgery.plan(model, {"narrow": 0.99})
+  plan = surgery.plan(model, {"narrow": 0.99})
   assert plan.group_of("narrow").channels_after == 1
 
 
 def test_conflicting_ratios_in_a_tied_group_name_the_layers():
   with pytest.raises(CompressionConfigError) as e:
-    channel_surgery.plan(_built(channel_models.mobilenet_like),
+    surgery.plan(_built(channel_models.mobilenet_like),
                          {"stem_conv": 0.5, "block1_project_conv": 0.25})
   assert ("layers ['stem_conv', 'block1_project_conv'] are pruned together"
           in str(e.value))
@@ -292,7 +292,7 @@ def test_conflicting_ratios_in_a_tied_group_name_the_layers():
 ])
 def test_bad_options_are_refused(option, value, message):
   with pytest.raises(CompressionConfigError) as e:
-    channel_surgery.plan(_built(channel_models.plain_cnn), 0.5,
+    surgery.plan(_built(channel_models.plain_cnn), 0.5,
                          **{option: value})
   assert message in str(e.value)
 
@@ -301,21 +301,21 @@ def test_bad_options_are_refused(option, value, message):
     ("l1", (0, 1)), ("l2", (1, 3)), ("bn_gamma", (1, 2))])
 def test_importance_criteria_choose_the_expected_channels(criterion, keep):
   model = _built(channel_models.hand_set_conv)
-  plan = channel_surgery.plan(model, {"conv": 0.5}, criterion=criterion)
+  plan = surgery.plan(model, {"conv": 0.5}, criterion=criterion)
   assert plan.group_of("conv").keep == keep
 
 
 def test_bn_gamma_needs_a_batch_norm_after_the_producer():
   with pytest.raises(CompressionConfigError) as e:
-    channel_surgery.plan(_built(channel_models.mlp), 0.5, criterion="bn_gamma")
+    surgery.plan(_built(channel_models.mlp), 0.5, criterion="bn_gamma")
   assert ("criterion 'bn_gamma' needs a BatchNormalization right after layer "
           "'dense1' (Dense)") in str(e.value)
 
 
 def test_plan_for_another_model_is_refused():
-  plan = channel_surgery.plan(_built(channel_models.plain_cnn), 0.5)
+  plan = surgery.plan(_built(channel_models.plain_cnn), 0.5)
   with pytest.raises(CompressionConfigError, match="plan does not fit"):
-    channel_surgery.apply(_built(channel_models.mlp), plan)
+    surgery.apply(_built(channel_models.mlp), plan)
 
 
 def test_rebuilt_cnn_converts_to_tflite(digits):
@@ -342,4 +342,4 @@ def test_sequential_model_is_pruned_exactly(digits):
   assert plan.group_of("dense1").channels_after == 16
   np.testing.assert_allclose(
       smaller(digits).numpy(),
-      channel_surgery.mask_removed(model, plan)(digits).numpy(), atol=1e-5)
+      surgery.mask_removed(model, plan)(digits).numpy(), atol=1e-5)

@@ -105,7 +105,7 @@ def test_hostile_plans_are_named_errors(tmp_path):
 def test_a_tflite_model_saved_as_saved_model_pb_is_named(tmp_path):
   # pylint: disable=g-import-not-at-top
   from tfx_compression.errors import UnsupportedModelError
-  from tfx_compression.lib import saved_model_info
+  from tfx_compression.lib.keras import saved_model_info
   # pylint: enable=g-import-not-at-top
   (tmp_path / "saved_model.pb").write_bytes(b"\x1c\x00\x00\x00TFL3" + bytes(40))
   with pytest.raises(UnsupportedModelError,
@@ -148,14 +148,14 @@ def test_raw_errors_of_user_code_get_the_change_to_make(tmp_path, capsys,
 def test_an_empty_split_is_named_as_empty_not_as_missing_features():
   import types  # pylint: disable=g-import-not-at-top
   from tfx_compression.errors import InsufficientExamplesError  # pylint: disable=g-import-not-at-top
-  from tfx_compression.lib import tflite_source  # pylint: disable=g-import-not-at-top
-  from tfx_compression.lib.conversion_options import TfliteInputs  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lib.conversion import conversion_source  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lib.options.conversion import TfliteInputs  # pylint: disable=g-import-not-at-top
   loaded = types.SimpleNamespace(
       function=types.SimpleNamespace(input_specs={}),
       info=types.SimpleNamespace(serving_features=None))
   with pytest.raises(InsufficientExamplesError,
                      match=r"split 'eval' \(/e\) holds no examples"):
-    tflite_source.resolve(loaded, TfliteInputs.SERVING, None, [],
+    conversion_source.resolve(loaded, TfliteInputs.SERVING, None, [],
                           "split 'eval' (/e)")
 
 

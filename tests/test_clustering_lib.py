@@ -4,7 +4,7 @@ import pytest
 
 from tfx_compression.errors import CompressionConfigError
 from tfx_compression.fine_tuning.config import LayerSelection
-from tfx_compression.lib import clustering
+from tfx_compression.lib.sparsity import clustering
 from tfx_compression.quantization_aware_trainer.config import QatConfig
 
 

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from tfx_compression import properties
+from tfx_compression.framework import properties
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

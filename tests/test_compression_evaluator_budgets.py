@@ -11,6 +11,7 @@ from evaluator_runs import ACCURACY
 from evaluator_runs import evaluate
 from evaluator_runs import FAST
 from model_factories import model_artifact
+from tfx_compression.framework import properties
 from tfx_compression.compression_evaluator import checks
 from tfx_compression.compression_evaluator import spec
 from tfx_compression.compression_evaluator.config import Benchmark
@@ -36,7 +37,7 @@ def tight_budgets_run(trained_pipeline, float_tflite, tmp_path_factory):
 def test_each_budget_failure_is_named(tight_budgets_run, name, limit):
   run = tight_budgets_run
   assert run.report["verdict"] == "NOT_BLESSED"
-  assert os.listdir(run.blessing.uri) == [spec.VERDICT_NOT_BLESSED]
+  assert os.listdir(run.blessing.uri) == [properties.VERDICT_NOT_BLESSED]
   assert run.blessing.get_int_custom_property("blessed") == 0
   assert name in run.failed
   check = run.checks[name]

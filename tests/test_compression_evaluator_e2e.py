@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from tfx_compression import properties
+from tfx_compression.framework import properties
 from tfx_compression.compression_evaluator import spec
 
 

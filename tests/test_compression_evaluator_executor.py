@@ -20,7 +20,7 @@ from evaluator_runs import tflite_artifact
 from model_factories import model_artifact
 from model_factories import save_keras
 from model_factories import small_cnn
-from tfx_compression import properties
+from tfx_compression.framework import properties
 from tfx_compression.compression_evaluator import checks
 from tfx_compression.compression_evaluator import executor
 from tfx_compression.compression_evaluator import spec
@@ -55,7 +55,7 @@ def test_float_tflite_is_blessed_with_every_check_passing(blessed_run,
   assert metric["candidate"] > 0.9 and metric["num_examples"] > 300
   # Blessing: what the stock Evaluator writes, so Pusher and Cond accept it.
   blessing = run.blessing
-  assert os.listdir(blessing.uri) == [spec.VERDICT_BLESSED]
+  assert os.listdir(blessing.uri) == [properties.VERDICT_BLESSED]
   assert blessing.get_int_custom_property("blessed") == 1
   assert blessing.get_string_custom_property("current_model") == float_tflite.uri
   assert blessing.get_int_custom_property("candidate_model_id") == CANDIDATE_ID
@@ -134,7 +134,7 @@ def test_blessed_run_reports_each_class_from_the_predictions(blessed_run):
 
 def test_blessing_keys_are_the_stock_evaluators():
   from tfx.components.evaluator import constants  # pylint: disable=g-import-not-at-top
-  from tfx_compression import blessing  # pylint: disable=g-import-not-at-top
+  from tfx_compression.framework import blessing  # pylint: disable=g-import-not-at-top
   assert blessing.PROP_BLESSED == constants.ARTIFACT_PROPERTY_BLESSED_KEY
   assert blessing.PROP_CURRENT_MODEL == (
       constants.ARTIFACT_PROPERTY_CURRENT_MODEL_URI_KEY)
@@ -149,8 +149,8 @@ def test_blessing_keys_are_the_stock_evaluators():
   assert properties.CANDIDATE_MODEL_ID != (
       constants.ARTIFACT_PROPERTY_CURRENT_MODEL_ID_KEY)
   assert (constants.BLESSED_FILE_NAME, constants.NOT_BLESSED_FILE_NAME) == (
-      blessing.BLESSED_FILE, blessing.NOT_BLESSED_FILE) == (
-          spec.VERDICT_BLESSED, spec.VERDICT_NOT_BLESSED)
+      properties.VERDICT_BLESSED, properties.VERDICT_NOT_BLESSED) == (
+          properties.VERDICT_BLESSED, properties.VERDICT_NOT_BLESSED)
   # The evaluator's names of before stay importable.
   assert (executor.PROP_BLESSED, executor.PROP_BASELINE_MODEL_ID) == (
       blessing.PROP_BLESSED, blessing.PROP_BASELINE_MODEL_ID)
@@ -165,7 +165,7 @@ def test_unknown_slice_feature_makes_evaluation_incomplete(trained_pipeline,
   assert run.failed == [checks.EVALUATION]
   assert "no example has feature(s) ['colour']" in (
       run.checks[checks.EVALUATION]["reason"])
-  assert os.listdir(run.blessing.uri) == [spec.VERDICT_NOT_BLESSED]
+  assert os.listdir(run.blessing.uri) == [properties.VERDICT_NOT_BLESSED]
   assert run.blessing.get_int_custom_property("blessed") == 0
 
 
@@ -174,7 +174,7 @@ def _assert_refused_before_tfma(run, message):
   assert run.failed == [checks.EVALUATION]
   assert message in run.report["error"]
   assert message in run.checks[checks.EVALUATION]["reason"]
-  assert os.listdir(run.blessing.uri) == [spec.VERDICT_NOT_BLESSED]
+  assert os.listdir(run.blessing.uri) == [properties.VERDICT_NOT_BLESSED]
   assert run.blessing.get_int_custom_property("blessed") == 0
   assert not any(f.startswith("metrics")
                  for f in os.listdir(run.evaluation.uri))

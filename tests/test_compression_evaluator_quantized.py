@@ -83,12 +83,12 @@ def test_quantizer_candidate_shows_its_per_layer_error(ptq_run, tmp_path):
 
 def test_int8_io_tflite_is_evaluated_like_its_float_io_export(
     trained_pipeline, eval_inputs, tmp_path):
-  from tfx_compression.lib import quantization  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lib.quantization import ptq_convert  # pylint: disable=g-import-not-at-top
   inputs, _ = eval_inputs
   calibration = {"image": inputs["image"][:100]}
   runs = {}
   for io_type in ("int8", "float32"):
-    data = quantization.quantize(fresh_model(trained_pipeline), "int8",
+    data = ptq_convert.quantize(fresh_model(trained_pipeline), "int8",
                                  io_type, calibration).model_bytes
     runs[io_type] = evaluate(trained_pipeline,
                              tflite_model_artifact(str(tmp_path / io_type),

@@ -18,7 +18,7 @@ from tfx_compression.compression_evaluator import per_class
 from tfx_compression.compression_evaluator import predictions
 from tfx_compression.compression_evaluator import quantizer_layers
 from tfx_compression.compression_evaluator import report
-from tfx_compression.lib import units
+from tfx_compression.lib.report import units
 
 # (title, x-axis label, y-axis label) of every plot of `_report()`, in order.
 PLOTS = [
@@ -228,7 +228,7 @@ def test_per_class_of_a_single_output_thresholds_at_one_half(tmp_path):
 
 def _layer_errors_csv():
   """A layer_errors.csv as the PostTrainingQuantizer writes it."""
-  from tfx_compression.lib import quantization_debug as qd  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lib.quantization import layer_errors as qd  # pylint: disable=g-import-not-at-top
   layer = lambda name, op, rmse: qd.LayerError(
       name, op, 0, 10.0, 0.0, 0.1, 0.5, 0.01, 0.1, 0, rmse)
   layers = [layer(f"m/dense_{i}/MatMul", "FULLY_CONNECTED", 0.3 + i / 10)

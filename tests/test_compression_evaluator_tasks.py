@@ -7,7 +7,7 @@ import evaluator_runs
 import executor_harness
 import task_models
 from model_factories import tflite_model_artifact
-from tfx_compression import properties
+from tfx_compression.framework import properties
 from tfx_compression.compression_evaluator import spec
 from tfx_compression.compression_evaluator.config import CompressionEvaluatorConfig
 from tfx_compression.compression_evaluator.config import MetricThreshold
@@ -17,9 +17,9 @@ FAST = evaluator_runs.FAST
 
 
 def _tflite(model, uri):
-  from tfx_compression.lib import lite_conversion  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lib.conversion import validated_conversion  # pylint: disable=g-import-not-at-top
   return tflite_model_artifact(
-      uri, lite_conversion.convert_validated(model, None).model_bytes)
+      uri, validated_conversion.convert_validated(model, None).model_bytes)
 
 
 def _evaluate(case, candidate_model, out, **config):

@@ -14,14 +14,14 @@ from evaluator_runs import FAST
 from evaluator_runs import fresh_model
 from evaluator_runs import tflite_artifact
 from model_factories import model_artifact
-from tfx_compression import artifact_io
+from tfx_compression.framework import artifact_io
 from tfx_compression.compression_evaluator.config import CompressionEvaluatorConfig
 from tfx_compression.compression_evaluator.config import MetricThreshold
 
 
 def test_over_pruned_saved_model_is_refused_on_accuracy(trained_pipeline,
                                                         tmp_path):
-  from tfx_compression.lib import keras_export  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lib.export import serving_export  # pylint: disable=g-import-not-at-top
   model = fresh_model(trained_pipeline)
   for layer in model.layers:
     weights = layer.get_weights()
@@ -31,7 +31,7 @@ def test_over_pruned_saved_model_is_refused_on_accuracy(trained_pipeline,
                             kernel, 0.0)
       layer.set_weights(weights)
   uri = str(tmp_path / "over_pruned")
-  keras_export.save_with_original_signatures(
+  serving_export.save_with_original_signatures(
       model, artifact_io.serving_dir(trained_pipeline.model.uri),
       os.path.join(uri, "Format-Serving"))
   run = evaluate(trained_pipeline, model_artifact(uri), str(tmp_path / "eval"),

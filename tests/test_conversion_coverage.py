@@ -14,10 +14,10 @@ import pytest
 import model_factories
 
 from tfx_compression.errors import ConversionError
-from tfx_compression.lib import lite_conversion
-from tfx_compression.lib import tflite_run
-from tfx_compression.lib import tflite_runtime
-from tfx_compression.lib.conversion_options import OpSet
+from tfx_compression.lib.conversion import validated_conversion
+from tfx_compression.lib.tflite import inference
+from tfx_compression.lib.tflite import runtime as tflite_runtime
+from tfx_compression.lib.options.conversion import OpSet
 
 
 def _text_model():
@@ -42,14 +42,14 @@ def _ops(model_bytes):
 def test_bidirectional_lstm_converts_to_the_fused_builtin_at_batch_1():
   model = _text_model()
   tokens = np.random.default_rng(0).integers(0, 50, (20, 12))
-  result = lite_conversion.convert_validated(model, {"tokens": tokens})
+  result = validated_conversion.convert_validated(model, {"tokens": tokens})
   assert "UNIDIRECTIONAL_SEQUENCE_LSTM" in _ops(result.model_bytes)
   assert result.summary.fixed_batch and not result.summary.flex_ops
   # Validated one example at a time against Keras, as a binary logit.
   assert result.agreement.task == "binary"
   assert result.agreement.argmax_agreement == 1.0
   assert result.agreement.max_abs_diff < 1e-2  # fused LSTM kernels
-  got = tflite_run.predict(result.model_bytes, {"tokens": tokens[:3]})
+  got = inference.predict(result.model_bytes, {"tokens": tokens[:3]})
   np.testing.assert_allclose(got["logit"], model.predict(tokens[:3], verbose=0),
                              atol=1e-2)
 
@@ -65,8 +65,8 @@ def _category_model():
 
 
 def _builtin_ops_only(model_bytes):
-  from tfx_compression.lib import tflite_inspect  # pylint: disable=g-import-not-at-top
-  assert not tflite_inspect.summarize(model_bytes).flex_ops
+  from tfx_compression.lib.tflite import inspection  # pylint: disable=g-import-not-at-top
+  assert not inspection.summarize(model_bytes).flex_ops
   return _ops(model_bytes)
 
 
@@ -80,12 +80,12 @@ def test_category_encoding_converts_to_builtins(mode):
   model = keras.Model(ids, keras.layers.Dense(2, name="p")(x))
   values = np.random.default_rng(0).integers(0, 10, (16, width)).astype(
       np.int32)
-  result = lite_conversion.convert_validated(model, {"ids": values},
+  result = validated_conversion.convert_validated(model, {"ids": values},
                                              op_set=OpSet.BUILTINS)
   assert "ONE_HOT" in _builtin_ops_only(result.model_bytes)
   assert not result.summary.flex_ops
   np.testing.assert_allclose(
-      tflite_run.predict(result.model_bytes, {"ids": values})["p"],
+      inference.predict(result.model_bytes, {"ids": values})["p"],
       model.predict(values, verbose=0), atol=1e-5)
   # Outside conversion, Keras' own layer is back.
   assert "builtin_layers" not in (
@@ -95,16 +95,16 @@ def test_category_encoding_converts_to_builtins(mode):
 def test_restored_category_encoding_is_rewritten_to_builtins(tmp_path):
   """A `tf.saved_model.save` export (TFX's taxi) has no Keras layer to trace."""
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
-  from tfx_compression.lib import model_function  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lib.conversion import model_function  # pylint: disable=g-import-not-at-top
   model = _category_model()
   tf.saved_model.save(model, str(tmp_path / "m"))
   revived = model_function.from_revived(tf.saved_model.load(
       str(tmp_path / "m")), "taxi-like")
   ids = np.arange(10, dtype=np.int32).reshape(-1, 1)
-  result = lite_conversion.convert_validated(revived, {"ids": ids},
+  result = validated_conversion.convert_validated(revived, {"ids": ids},
                                              op_set=OpSet.BUILTINS)
   assert "ONE_HOT" in _builtin_ops_only(result.model_bytes)
-  (out,) = tflite_run.predict(result.model_bytes, {"ids": ids}).values()
+  (out,) = inference.predict(result.model_bytes, {"ids": ids}).values()
   np.testing.assert_allclose(out, model.predict(ids, verbose=0), atol=1e-6)
 
 
@@ -135,8 +135,8 @@ def _vocabulary_module(tmp_path):
 
 
 def _lookup_function(module, tables):
-  from tfx_compression.lib import model_function  # pylint: disable=g-import-not-at-top
-  from tfx_compression.lib.keras_io import InputSpec  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lib.conversion import model_function  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lib.keras.saved_model_io import InputSpec  # pylint: disable=g-import-not-at-top
   return model_function.ModelFunction(
       name="vocab", input_specs={"word": InputSpec("word", (1,), "string")},
       output_names=["count", "id"], call=lambda f: module(f["word"]),
@@ -144,23 +144,23 @@ def _lookup_function(module, tables):
 
 
 def test_text_file_vocabularies_run_inside_tflite(tmp_path):
-  from tfx_compression.lib import tflite_convert  # pylint: disable=g-import-not-at-top
-  from tfx_compression.lib import transform_tables  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lib.conversion import tflite_converter  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lib.conversion import transform_tables  # pylint: disable=g-import-not-at-top
   words = np.array([[b"bus"], [b"taxi"], [b"boat"], [b"tram"]], dtype=object)
   expected = {"id": [[1], [0], [-1], [2]], "count": [[7], [40], [0], [0]]}
   module = _vocabulary_module(tmp_path)
   # As it is, the converter drops the text-file initializer.
-  as_is = tflite_convert.convert_keras(_lookup_function(module, []),
+  as_is = tflite_converter.convert_keras(_lookup_function(module, []),
                                        op_set=OpSet.BUILTINS)
   with pytest.raises(RuntimeError, match="hashtable need to be initialized"):
-    tflite_run.predict(as_is, {"word": words})
+    inference.predict(as_is, {"word": words})
   tables = transform_tables.inline_vocabularies(module)
   assert len(tables) == 2
   assert transform_tables.inline_vocabularies(module) is tables  # idempotent
   fn = _lookup_function(module, tables)
-  model_bytes = tflite_convert.convert_keras(fn, op_set=OpSet.BUILTINS)
+  model_bytes = tflite_converter.convert_keras(fn, op_set=OpSet.BUILTINS)
   assert "HASHTABLE_FIND" in _builtin_ops_only(model_bytes)
-  got = tflite_run.predict(model_bytes, {"word": words})
+  got = inference.predict(model_bytes, {"word": words})
   for key, want in expected.items():
     np.testing.assert_array_equal(got[key], want, err_msg=key)
     # TensorFlow reads the same tables.
@@ -170,12 +170,12 @@ def test_text_file_vocabularies_run_inside_tflite(tmp_path):
 def test_ops_without_builtin_fall_back_to_select_tf_ops_recorded():
   model = model_factories.flex_model()
   x = np.linspace(0, 1, 10, dtype=np.float32).reshape(-1, 1)
-  result = lite_conversion.convert_validated(model, {"x": x})
+  result = validated_conversion.convert_validated(model, {"x": x})
   assert result.summary.flex_ops == ["UpperBound"]
   assert result.summary.runtime["runtime"] == tflite_runtime.TENSORFLOW
   np.testing.assert_allclose(
-      tflite_run.predict(result.model_bytes, {"x": x})["p"],
+      inference.predict(result.model_bytes, {"x": x})["p"],
       model.predict(x, verbose=0), atol=1e-6)
   with pytest.raises(ConversionError, match=r"not TFLite builtins: "
                      r"\['UpperBound'\]. Set op_set='auto'"):
-    lite_conversion.convert_validated(model, {"x": x}, op_set=OpSet.BUILTINS)
+    validated_conversion.convert_validated(model, {"x": x}, op_set=OpSet.BUILTINS)

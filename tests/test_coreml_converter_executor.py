@@ -6,7 +6,7 @@ import sys
 import pytest
 
 import executor_harness
-from tfx_compression import properties
+from tfx_compression.framework import properties
 from tfx_compression.coreml_converter import spec
 from tfx_compression.coreml_converter.config import CoreMLConverterConfig
 from tfx_compression.errors import UnsupportedModelError

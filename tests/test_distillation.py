@@ -6,8 +6,8 @@ import pytest
 from tfx_compression.errors import CompressionConfigError
 from tfx_compression.errors import UnsupportedModelError
 from tfx_compression.fine_tuning.config import FineTuning
-from tfx_compression.lib import distillation
-from tfx_compression.lib import fine_tuning as ft
+from tfx_compression.lib.training import distillation
+from tfx_compression.lib.training import fit_loop as ft
 
 TEACHER = np.array([[2.0, 0.5, -1.0], [0.1, 0.2, 3.0]], np.float32)
 STUDENT = np.array([[1.0, 1.0, 0.0], [-0.5, 0.4, 1.5]], np.float32)

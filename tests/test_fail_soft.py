@@ -10,8 +10,8 @@ import pytest
 import executor_harness
 from model_factories import flex_model
 from model_factories import model_artifact
-from tfx_compression import properties
-from tfx_compression import step_executor
+from tfx_compression.framework import properties
+from tfx_compression.framework import step_executor
 from tfx_compression.compression_evaluator import spec as evaluator_spec
 from tfx_compression.compression_evaluator.config import CompressionEvaluatorConfig
 from tfx_compression.errors import InputMismatchError

@@ -55,7 +55,7 @@ def _plan():
 @pytest.mark.e2e
 def test_imdb_example_with_compression(tmp_path):
   # pylint: disable=g-import-not-at-top
-  from tfx_compression import properties
+  from tfx_compression.framework import properties
   from tfx_compression.pipelines.compression import add_compression
   imdb = tfx_examples.imdb_pipeline(str(tmp_path), train_steps=20,
                                     eval_steps=5)

@@ -4,17 +4,17 @@ import pytest
 
 from tfx_compression.compression_evaluator import checks
 from tfx_compression.compression_evaluator.config import Budgets
-from tfx_compression.lib import benchmark_tflite
+from tfx_compression.lib.tflite import benchmark
 
 
 def _mlp_bytes(hidden: int) -> bytes:
   import tf_keras as keras  # pylint: disable=g-import-not-at-top
-  from tfx_compression.lib import tflite_convert  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lib.conversion import tflite_converter  # pylint: disable=g-import-not-at-top
   keras.utils.set_random_seed(0)
   x = keras.Input((256,), name="x")
   h = keras.layers.Dense(hidden, activation="relu")(x)
   h = keras.layers.Dense(hidden, activation="relu")(h)
-  return tflite_convert.convert_keras(keras.Model(x, keras.layers.Dense(10)(h)))
+  return tflite_converter.convert_keras(keras.Model(x, keras.layers.Dense(10)(h)))
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +23,7 @@ def models():
 
 
 def _gate(candidate, baseline):
-  comparison = benchmark_tflite.compare_latency(candidate, baseline, runs=60,
+  comparison = benchmark.compare_latency(candidate, baseline, runs=60,
                                                 rounds=6, warmup_runs=5)
   (check,) = checks.budget_checks(
       Budgets(min_latency_ratio=1.0), 0.05, {"size_bytes": 1,

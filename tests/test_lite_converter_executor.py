@@ -10,12 +10,12 @@ import executor_harness
 from model_factories import model_artifact
 from model_factories import save_keras
 from model_factories import small_cnn
-from tfx_compression import artifact_io
-from tfx_compression import properties
+from tfx_compression.framework import artifact_io
+from tfx_compression.framework import properties
 from tfx_compression.errors import CompressionConfigError
 from tfx_compression.errors import InputMismatchError
 from tfx_compression.errors import UnsupportedModelError
-from tfx_compression.lib import tflite_run
+from tfx_compression.lib.tflite import inference
 from tfx_compression.lite_converter import spec
 from tfx_compression.lite_converter.config import LiteConverterConfig
 
@@ -49,7 +49,7 @@ def test_writes_validated_tflite_model(trained_pipeline, eval_inputs, tmp_path):
   assert report["validation"]["on_real_examples"] is True
   assert report["source_model"] == trained_pipeline.model.uri
   inputs, labels = eval_inputs
-  lite = tflite_run.predict(data, inputs)["probabilities"]
+  lite = inference.predict(data, inputs)["probabilities"]
   assert np.mean(np.argmax(lite, axis=1) == labels) > 0.9
 
 

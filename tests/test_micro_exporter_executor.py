@@ -9,8 +9,8 @@ import pytest
 
 import executor_harness
 from model_factories import tflite_model_artifact
-from tfx_compression import artifact_io
-from tfx_compression import properties
+from tfx_compression.framework import artifact_io
+from tfx_compression.framework import properties
 from tfx_compression.errors import FloatIoModelError
 from tfx_compression.errors import UnsupportedModelError
 from tfx_compression.micro_exporter import spec
@@ -20,13 +20,13 @@ from tfx_compression.micro_exporter.config import MicroExporterConfig
 @pytest.fixture(scope="module")
 def tflite_models(trained_pipeline, eval_inputs):
   """The session model as int8-I/O and float-I/O int8 TFLite."""
-  from tfx_compression.lib import keras_io  # pylint: disable=g-import-not-at-top
-  from tfx_compression.lib import quantization  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lib.keras import saved_model_io  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lib.quantization import ptq_convert  # pylint: disable=g-import-not-at-top
   inputs, _ = eval_inputs
   calibration = {"image": inputs["image"][:100]}
-  model = keras_io.load_keras_model(
+  model = saved_model_io.load_keras_model(
       artifact_io.serving_dir(trained_pipeline.model.uri))
-  return {io: quantization.quantize(model, "int8", io, calibration).model_bytes
+  return {io: ptq_convert.quantize(model, "int8", io, calibration).model_bytes
           for io in ("int8", "float32")}
 
 

@@ -14,7 +14,7 @@ from model_factories import model_artifact
 from tfx_compression.compression_evaluator import spec as evaluator_spec
 from tfx_compression.compression_evaluator.config import CompressionEvaluatorConfig
 from tfx_compression.errors import InputMismatchError
-from tfx_compression.lib import saved_model_info
+from tfx_compression.lib.keras import saved_model_info
 from tfx_compression.lite_converter import spec as lite_spec
 from tfx_compression.lite_converter.config import LiteConverterConfig
 
@@ -81,9 +81,9 @@ def test_raw_feature_tflite_takes_missing_values_as_serving_does(
   """The TFLite model takes x0 dense; the evaluator feeds a missing value as
   0, which is what the serving signature fills: same predictions."""
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
-  from tfx_compression import artifact_io  # pylint: disable=g-import-not-at-top
-  from tfx_compression.lib import model_loading  # pylint: disable=g-import-not-at-top
-  from tfx_compression.lib import tflite_run  # pylint: disable=g-import-not-at-top
+  from tfx_compression.framework import artifact_io  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lib.conversion import model_loading  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lib.tflite import inference  # pylint: disable=g-import-not-at-top
   model, examples, splits = with_missing
   lite = executor_harness.run(
       "LiteConverter", {lite_spec.MODEL_KEY: model,
@@ -102,7 +102,7 @@ def test_raw_feature_tflite_takes_missing_values_as_serving_does(
                           .float_list.value[0]] for r in records], np.float32)
             for n in task_models.FEATURES if n != OPTIONAL}
   inputs[OPTIONAL] = np.array([[v[0] if v else 0.0] for v in x0], np.float32)
-  got = tflite_run.predict(data, inputs)["score"]
+  got = inference.predict(data, inputs)["score"]
   np.testing.assert_allclose(got, expected, atol=1e-5)
   evaluation = executor_harness.run(
       "CompressionEvaluator",

@@ -3,15 +3,15 @@
 import numpy as np
 import pytest
 
-from tfx_compression import artifact_io
+from tfx_compression.framework import artifact_io
 from tfx_compression.errors import CompressionConfigError
-from tfx_compression.lib import calibration_sampling
-from tfx_compression.lib import examples_io
-from tfx_compression.lib import keras_io
-from tfx_compression.lib import post_training_quantization as ptq
-from tfx_compression.lib import quantization
-from tfx_compression.lib import tflite_inspect
-from tfx_compression.lib import tflite_run
+from tfx_compression.lib.quantization import calibration_sampling
+from tfx_compression.lib.data import examples_io
+from tfx_compression.lib.keras import saved_model_io
+from tfx_compression.lib.quantization import ptq as ptq
+from tfx_compression.lib.quantization import ptq_convert
+from tfx_compression.lib.tflite import inspection
+from tfx_compression.lib.tflite import inference
 
 _WEIGHTED_OPS = ("CONV_2D", "FULLY_CONNECTED")
 
@@ -23,7 +23,7 @@ def calibration(trained_pipeline, keras_model, tmp_path_factory):
   stats = calibration_sampling.sample_tfrecords(
       artifact_io.split_files(trained_pipeline.examples, "train"),
       str(out / "Split-calibration"), str(out / "stats.json"), 200, seed=0)
-  return examples_io.read_inputs(stats.files, keras_io.input_specs(keras_model),
+  return examples_io.read_inputs(stats.files, saved_model_io.input_specs(keras_model),
                                  200)
 
 
@@ -33,7 +33,7 @@ def eval_split(trained_pipeline, keras_model):
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
   files = artifact_io.split_files(trained_pipeline.examples, "eval")
   ds = tf.data.TFRecordDataset(files, "GZIP").batch(10_000).map(
-      examples_io.parse_fn(keras_io.input_specs(keras_model), "label"))
+      examples_io.parse_fn(saved_model_io.input_specs(keras_model), "label"))
   features, labels = next(iter(ds))
   return {k: v.numpy() for k, v in features.items()}, labels.numpy()
 
@@ -46,11 +46,11 @@ def models(keras_model, calibration, eval_split):
       keras_model, "int8", calibration_inputs=calibration,
       validation_inputs=inputs, min_argmax_agreement=0.95)}
   for mode in ("dynamic_range", "float16", "int16x8"):
-    out[mode] = quantization.quantize(keras_model, mode,
+    out[mode] = ptq_convert.quantize(keras_model, mode,
                                       calibration_inputs=calibration,
                                       validation_inputs=inputs,
                                       min_argmax_agreement=0.95)
-  out["int8_io"] = quantization.quantize(keras_model, "int8", "int8",
+  out["int8_io"] = ptq_convert.quantize(keras_model, "int8", "int8",
                                          calibration, inputs, 0.95)
   return out
 
@@ -61,7 +61,7 @@ def _bytes(result):
 
 def _ops(model_bytes):
   """(op name, [input tensor details], [output tensor details]) per op."""
-  interp = tflite_inspect.interpreter(model_bytes)
+  interp = inspection.interpreter(model_bytes)
   details = {d["index"]: d for d in interp.get_tensor_details()}
   return [(op["op_name"], [details[i] for i in op["inputs"] if i >= 0],
            [details[i] for i in op["outputs"]])
@@ -76,7 +76,7 @@ def _accuracy(outputs, labels):
                                   "int16x8", "int8_io"])
 def test_every_mode_loads_runs_and_agrees(models, eval_split, mode):
   inputs, labels = eval_split
-  out = tflite_run.predict(_bytes(models[mode]), inputs)["probabilities"]
+  out = inference.predict(_bytes(models[mode]), inputs)["probabilities"]
   assert out.shape == (len(labels), 10) and np.all(np.isfinite(out))
   agreement = getattr(models[mode], "conversion", models[mode]).agreement
   print(f"{mode}: accuracy {_accuracy(out, labels):.4f}, argmax agreement "
@@ -174,7 +174,7 @@ def test_int8_accuracy_within_one_point_of_float(models, keras_model,
                                                  eval_split):
   inputs, labels = eval_split
   float_acc = _accuracy(keras_model.predict(inputs, verbose=0), labels)
-  lite = tflite_run.predict(_bytes(models["int8"]), inputs)["probabilities"]
+  lite = inference.predict(_bytes(models["int8"]), inputs)["probabilities"]
   int8_acc = _accuracy(lite, labels)
   print(f"eval accuracy ({len(labels)} examples): float {float_acc:.4f}, "
         f"int8 {int8_acc:.4f}")
@@ -185,22 +185,22 @@ def test_int8_accuracy_within_one_point_of_float(models, keras_model,
 def test_int8_io_inputs_are_rounded_and_clipped(models, eval_split):
   inputs, labels = eval_split
   model_bytes = _bytes(models["int8_io"])
-  interp = tflite_inspect.interpreter(model_bytes)
+  interp = inspection.interpreter(model_bytes)
   runner = interp.get_signature_runner()
   detail = runner.get_input_details()["image"]
   scale, zero_point = detail["quantization"]
   # Calibrated on [0, 1] pixels: 0 -> -128 and 1 -> 127.
   assert zero_point == -128 and scale == pytest.approx(1 / 255, rel=0.01)
   np.testing.assert_array_equal(
-      tflite_run.quantize(np.array([0.0, 1.0, 0.5 * scale * 1.02, 2.0, -1.0]),
+      inference.quantize(np.array([0.0, 1.0, 0.5 * scale * 1.02, 2.0, -1.0]),
                           detail), np.array([-128, 127, -127, 127, -128]))
   # Truncating instead of rounding shifts the inputs by up to one step.
   truncated = np.clip(np.trunc(inputs["image"] / scale + zero_point),
                       -128, 127).astype(np.int8)
-  rounded = tflite_run.quantize(inputs["image"], detail)
+  rounded = inference.quantize(inputs["image"], detail)
   assert np.mean(truncated != rounded) > 0.1
-  lite = tflite_run.predict(model_bytes, inputs)["probabilities"]
-  float_io = tflite_run.predict(_bytes(models["int8"]), inputs)["probabilities"]
+  lite = inference.predict(model_bytes, inputs)["probabilities"]
+  float_io = inference.predict(_bytes(models["int8"]), inputs)["probabilities"]
   assert np.mean(lite.argmax(1) == float_io.argmax(1)) >= 0.99
   assert _accuracy(lite, labels) >= _accuracy(float_io, labels) - 0.01
 
@@ -217,8 +217,8 @@ def test_io_type_the_mode_cannot_produce_is_refused(keras_model, calibration):
   with pytest.raises(CompressionConfigError,
                      match="io_type 'int8' is not supported with mode "
                      "'float16'; allowed: 'float32'"):
-    quantization.quantize(keras_model, "float16", "int8")
+    ptq_convert.quantize(keras_model, "float16", "int8")
   with pytest.raises(CompressionConfigError,
                      match="io_type 'int16' is not supported with mode "
                      "'int8'; allowed: 'float32', 'int8', 'uint8'"):
-    quantization.quantize(keras_model, "int8", "int16", calibration)
+    ptq_convert.quantize(keras_model, "int8", "int16", calibration)

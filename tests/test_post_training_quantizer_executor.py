@@ -12,15 +12,15 @@ from model_factories import model_artifact
 from model_factories import save_keras
 from model_factories import small_cnn
 from model_factories import tflite_model_artifact
-from tfx_compression import artifact_io
-from tfx_compression import properties
+from tfx_compression.framework import artifact_io
+from tfx_compression.framework import properties
 from tfx_compression.errors import CompressionConfigError
 from tfx_compression.errors import InputMismatchError
 from tfx_compression.errors import UnsupportedModelError
-from tfx_compression.lib import examples_io
-from tfx_compression.lib import keras_io
-from tfx_compression.lib import tflite_run
-from tfx_compression.lib.calibration_sampling import InsufficientExamplesError
+from tfx_compression.lib.data import examples_io
+from tfx_compression.lib.keras import saved_model_io
+from tfx_compression.lib.tflite import inference
+from tfx_compression.lib.quantization.calibration_sampling import InsufficientExamplesError
 from tfx_compression.post_training_quantizer import spec
 from tfx_compression.post_training_quantizer.config import PostTrainingQuantizerConfig
 
@@ -89,7 +89,7 @@ def test_int8_writes_model_report_and_layer_errors(int8_run, trained_pipeline,
                                                "layer_errors.csv"))))
   assert len(rows) == 9 and {r["kept_float"] for r in rows} == {"False"}
   inputs, labels = eval_inputs
-  lite = tflite_run.predict(data, inputs)["probabilities"]
+  lite = inference.predict(data, inputs)["probabilities"]
   assert (lite.argmax(1) == labels).mean() > 0.9
 
 
@@ -103,7 +103,7 @@ def test_int8_writes_the_calibration_sample_as_examples(int8_run,
   files = artifact_io.split_files(sample, "calibration")
   assert [os.path.basename(f) for f in files] == [
       "data_tfrecord-00000-of-00001.gz"]
-  inputs = examples_io.read_inputs(files, keras_io.input_specs(keras_model),
+  inputs = examples_io.read_inputs(files, saved_model_io.input_specs(keras_model),
                                    1000)
   assert len(inputs["image"]) == 150
   prop = sample.get_custom_property
@@ -218,7 +218,7 @@ def test_int8_failing_agreement_is_rejected_with_its_layer_errors(
     trained_pipeline, tmp_path):
   """int8 cannot keep this model's decisions: the candidate is published
   rejected, the per-layer errors kept, the options to try named."""
-  from tfx_compression import step_executor  # pylint: disable=g-import-not-at-top
+  from tfx_compression.framework import step_executor  # pylint: disable=g-import-not-at-top
   from model_factories import int8_fragile  # pylint: disable=g-import-not-at-top
   source = model_artifact(str(tmp_path / "fragile"))
   save_keras(int8_fragile(), os.path.join(source.uri, "Format-Serving"))

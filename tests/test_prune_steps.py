@@ -4,28 +4,28 @@ import numpy as np
 import pytest
 
 from tfx_compression.errors import CompressionConfigError
-from tfx_compression.lib import prune_steps
-from tfx_compression.lib import pruning
+from tfx_compression.lib.sparsity import pruning_steps
+from tfx_compression.lib.sparsity import pruning
 from tfx_compression.pruner.config import ConstantSparsity
 from tfx_compression.pruner.config import PolynomialDecay
 
 
 @pytest.mark.parametrize("total", [2, 7, 45, 180, 181, 1_000, 5_000, 250_000])
 def test_derived_end_step_is_a_prune_step_before_the_recovery(total):
-  steps = prune_steps.plan(total)
+  steps = pruning_steps.plan(total)
   assert (steps.end_step - steps.begin_step) % steps.frequency == 0
   assert steps.end_step <= total - 1
   assert steps.recovery_steps >= int((total - 1) * 0.3)
-  assert 1 <= steps.frequency <= prune_steps.MAX_FREQUENCY
-  if total >= 2 * prune_steps.MIN_MASK_UPDATES:
-    assert steps.mask_updates >= prune_steps.MIN_MASK_UPDATES
+  assert 1 <= steps.frequency <= pruning_steps.MAX_FREQUENCY
+  if total >= 2 * pruning_steps.MIN_MASK_UPDATES:
+    assert steps.mask_updates >= pruning_steps.MIN_MASK_UPDATES
 
 
 def test_small_and_large_data_defaults():
   # 45 steps an epoch x 2 epochs: a mask update every 4 steps, 16 updates.
-  assert prune_steps.plan(90) == prune_steps.StepPlan(0, 60, 3, 90)
+  assert pruning_steps.plan(90) == pruning_steps.StepPlan(0, 60, 3, 90)
   # Large data: tfmot's frequency of 100, ramp over 70 % of the steps.
-  large = prune_steps.plan(100_000)
+  large = pruning_steps.plan(100_000)
   assert (large.frequency, large.end_step) == (100, 69_900)
 
 
@@ -34,19 +34,19 @@ def test_small_and_large_data_defaults():
     (5, None, 10, 100, (65, 10)), (0, 100, 10, 101, (100, 10)),
     (0, 150, None, 200, (150, 6)), (10, 110, None, 400, (110, 5))])
 def test_given_steps_are_kept_and_completed(begin, end, freq, total, expected):
-  steps = prune_steps.plan(total, begin, end, freq)
+  steps = pruning_steps.plan(total, begin, end, freq)
   assert (steps.end_step, steps.frequency) == expected
 
 
 def test_steps_outside_fine_tuning_are_refused():
   with pytest.raises(CompressionConfigError,
                      match="schedule.end_step 200 is past the last fine-tuning step 179"):
-    prune_steps.plan(180, 0, 200, 10)
+    pruning_steps.plan(180, 0, 200, 10)
   with pytest.raises(CompressionConfigError, match="begin_step 300 is past"):
-    prune_steps.plan(180, 300)
+    pruning_steps.plan(180, 300)
   with pytest.raises(CompressionConfigError,
                      match="only one prune step .* Lower schedule.frequency"):
-    prune_steps.plan(45, frequency=100)
+    pruning_steps.plan(45, frequency=100)
 
 
 def test_recovery_fraction_is_validated():

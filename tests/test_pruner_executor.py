@@ -12,8 +12,8 @@ import serving_checks
 from model_factories import model_artifact
 from model_factories import save_keras
 from model_factories import small_cnn
-from tfx_compression import artifact_io
-from tfx_compression import properties
+from tfx_compression.framework import artifact_io
+from tfx_compression.framework import properties
 from tfx_compression.errors import CompressionConfigError
 from tfx_compression.errors import InputMismatchError
 from tfx_compression.errors import UnsupportedModelError
@@ -72,8 +72,8 @@ def test_selected_layers_reach_target_sparsity(pruned80):
 
 
 def test_unselected_layers_are_bit_identical(pruned80, keras_model):
-  from tfx_compression.lib import keras_io  # pylint: disable=g-import-not-at-top
-  pruned = keras_io.load_keras_model(
+  from tfx_compression.lib.keras import saved_model_io  # pylint: disable=g-import-not-at-top
+  pruned = saved_model_io.load_keras_model(
       artifact_io.serving_dir(pruned80[0].uri))
   for name in ("conv1", "probabilities"):
     for a, b in zip(keras_model.get_layer(name).get_weights(),

@@ -5,7 +5,7 @@ import pytest
 
 from tfx_compression.errors import CompressionConfigError
 from tfx_compression.fine_tuning.config import LayerSelection
-from tfx_compression.lib import pruning
+from tfx_compression.lib.sparsity import pruning
 
 
 def test_unknown_layer_name_lists_the_layers(keras_model):

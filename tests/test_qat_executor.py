@@ -7,12 +7,12 @@ import numpy as np
 import pytest
 
 import executor_harness
-from tfx_compression import artifact_io
-from tfx_compression import properties
+from tfx_compression.framework import artifact_io
+from tfx_compression.framework import properties
 from tfx_compression.fine_tuning import spec as tuning_spec
 from tfx_compression.fine_tuning.config import FineTuning
-from tfx_compression.lib import qat
-from tfx_compression.lib import tflite_inspect
+from tfx_compression.lib.quantization import qat
+from tfx_compression.lib.tflite import inspection
 from tfx_compression.pruner import spec as pruner_spec
 from tfx_compression.pruner.config import PolynomialDecay
 from tfx_compression.pruner.config import PrunerConfig
@@ -45,7 +45,7 @@ def test_qat_int8_has_int8_kernels_and_keeps_accuracy(qat_default):
   assert report["quantized_layers"][:2] == ["to_image", "conv1"]
   data = open(artifact_io.tflite_path(out.uri), "rb").read()
   # conv1, conv2, dense1, probabilities
-  assert len(tflite_inspect.int8_kernels(data)) == 4
+  assert len(inspection.int8_kernels(data)) == 4
   assert report["summary"]["input_dtypes"] == {"image": "float32"}
   # Same output name as the Trainer's model: evaluators find 'probabilities'.
   assert report["summary"]["output_names"] == ["probabilities"]

@@ -1,11 +1,11 @@
-"""Library-level tests: QAT layer selection and quantization (lib/qat.py)."""
+"""Library-level tests: QAT layer selection and quantization (lib/quantization/qat.py)."""
 
 import numpy as np
 import pytest
 
 from tfx_compression.errors import CompressionConfigError
 from tfx_compression.fine_tuning.config import LayerSelection
-from tfx_compression.lib import qat
+from tfx_compression.lib.quantization import qat
 
 
 def _layer_norm_model():

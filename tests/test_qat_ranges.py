@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from tfx_compression.fine_tuning.config import LayerSelection
-from tfx_compression.lib import qat
-from tfx_compression.lib import qat_ranges
+from tfx_compression.lib.quantization import qat
+from tfx_compression.lib.quantization import qat_ranges
 
 
 def _model():
@@ -92,20 +92,20 @@ def test_qat_after_zero_epochs_is_within_a_point_of_ptq_int8(
     trained_pipeline, keras_model):
   """The session's digits CNN: calibrated QAT starts where PTQ int8 ends."""
   # pylint: disable=g-import-not-at-top
-  from tfx_compression import artifact_io
-  from tfx_compression.lib import distillation
-  from tfx_compression.lib import examples_io
-  from tfx_compression.lib import keras_io
-  from tfx_compression.lib import quantization
-  from tfx_compression.lib.quantization_options import QuantizationMode
-  from tfx_compression.lib.tflite_run import accuracy as tflite_accuracy
-  specs = keras_io.input_specs(keras_model)
+  from tfx_compression.framework import artifact_io
+  from tfx_compression.lib.training import distillation
+  from tfx_compression.lib.data import examples_io
+  from tfx_compression.lib.keras import saved_model_io
+  from tfx_compression.lib.quantization import ptq_convert
+  from tfx_compression.lib.options.quantization import QuantizationMode
+  from tfx_compression.lib.tflite.inference import accuracy as tflite_accuracy
+  specs = saved_model_io.input_specs(keras_model)
   split = lambda name: artifact_io.split_files(trained_pipeline.examples, name)
   inputs, labels = examples_io.read_labelled(split("eval"), specs, "label",
                                              10_000)
   calibration, _ = examples_io.read_labelled(split("train"), specs, "label",
                                              320)
-  ptq = quantization.quantize(keras_model, QuantizationMode.INT8,
+  ptq = ptq_convert.quantize(keras_model, QuantizationMode.INT8,
                               calibration_inputs=calibration).model_bytes
   ptq_accuracy = tflite_accuracy(ptq, inputs, labels)
   model = distillation.teacher_copy(keras_model)  # leaves the fixture alone

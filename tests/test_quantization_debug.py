@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 
 from tfx_compression.errors import CompressionConfigError
-from tfx_compression.lib import lite_conversion
-from tfx_compression.lib import quantization_debug
-from tfx_compression.lib import tflite_convert
-from tfx_compression.lib import tflite_inspect
+from tfx_compression.lib.conversion import validated_conversion
+from tfx_compression.lib.quantization import layer_errors as quantization_debug
+from tfx_compression.lib.conversion import tflite_converter
+from tfx_compression.lib.tflite import inspection
 
 
 def _outlier_model():
@@ -34,7 +34,7 @@ def _outlier_model():
 
 
 def _float_ops(model_bytes):
-  interp = tflite_inspect.interpreter(model_bytes)
+  interp = inspection.interpreter(model_bytes)
   details = {d["index"]: d for d in interp.get_tensor_details()}
   return [op["op_name"] for op in interp._get_ops_details()  # pylint: disable=protected-access
           if op["op_name"] == "FULLY_CONNECTED" and
@@ -71,7 +71,7 @@ def test_named_layer_is_kept_float_and_validated(dense1_float, keras_model,
   assert len(result.float_nodes) == 1 and "/dense1/" in result.float_nodes[0]
   assert result.decisions[0].reason == "float_layers: output of Keras layer 'dense1'"
   assert _float_ops(result.model_bytes) == ["FULLY_CONNECTED"]
-  validated = lite_conversion.validate(result.model_bytes, keras_model, inputs,
+  validated = validated_conversion.validate(result.model_bytes, keras_model, inputs,
                                        min_argmax_agreement=0.98)
   assert validated.summary.input_dtypes == {"image": "float32"}
   rows = list(csv.DictReader(io.StringIO(
@@ -131,7 +131,7 @@ def test_auto_mode_stops_at_its_limit_and_says_so():
                                       max_relative_output_error=0.0)
   assert len(result.decisions) == 1 and result.budget_met is False
   assert result.relative_output_error > 0.0
-  summary = tflite_inspect.summarize(result.model_bytes)
+  summary = inspection.summarize(result.model_bytes)
   assert summary.input_dtypes == {"x": "int8"}  # int8 I/O with a float layer.
   assert list(summary.output_dtypes.values()) == ["int8"]
 
@@ -143,7 +143,7 @@ def test_inputs_are_fed_by_name_whatever_the_tflite_order():
   alpha = keras.Input((2,), name="alpha")
   joined = keras.layers.Concatenate()([zeta, keras.layers.Dense(8)(alpha)])
   model = keras.Model([alpha, zeta], keras.layers.Dense(3)(joined))
-  interp = tflite_inspect.interpreter(tflite_convert.convert_keras(model))
+  interp = inspection.interpreter(tflite_converter.convert_keras(model))
   tflite_order = [d["name"] for d in interp.get_input_details()]
   # The precondition of this test: TFLite reorders the Keras inputs.
   assert tflite_order == ["serving_default_zeta:0", "serving_default_alpha:0"]

@@ -16,7 +16,7 @@ import executor_harness as harness
 import reliability_inputs as hostile
 from model_factories import model_artifact
 from model_factories import small_cnn
-from tfx_compression import artifact_io
+from tfx_compression.framework import artifact_io
 from tfx_compression import errors
 from tfx_compression.compression_evaluator.config import Benchmark
 from tfx_compression.compression_evaluator.config import CompressionEvaluatorConfig

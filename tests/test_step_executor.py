@@ -3,7 +3,7 @@
 import pytest
 
 from model_factories import model_artifact
-from tfx_compression import step_executor
+from tfx_compression.framework import step_executor
 from tfx_compression.errors import InputMismatchError
 from tfx_compression.lite_converter import executor
 from tfx_compression.lite_converter import spec

@@ -4,7 +4,7 @@ import os
 import re
 import sys
 
-from tfx_compression.lib import svg_plots
+from tfx_compression.lib.report import svg_plots
 
 BENCHMARKS = os.path.join(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))), "benchmarks")

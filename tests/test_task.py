@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 
 from tfx_compression.errors import CompressionConfigError
-from tfx_compression.lib import task as task_lib
-from tfx_compression.lib.task import Scores
-from tfx_compression.lib.task import Task
+from tfx_compression.lib.evaluation import task as task_lib
+from tfx_compression.lib.evaluation.task import Scores
+from tfx_compression.lib.evaluation.task import Task
 
 BINARY_LABELS = {0: 40, 1: 60}
 CLASS_LABELS = {0: 10, 1: 10, 2: 10}

@@ -4,12 +4,12 @@ checks their labels by task and validates their outputs the task's way."""
 import pytest
 
 import executor_harness
-from tfx_compression import properties
+from tfx_compression.framework import properties
 from tfx_compression.errors import DataError
 from tfx_compression.errors import ModelValidationError
 from tfx_compression.fine_tuning import spec as tuning_spec
 from tfx_compression.fine_tuning.config import FineTuning
-from tfx_compression.lib import tflite_validate
+from tfx_compression.lib.conversion import post_validation
 from tfx_compression.lite_converter import spec as lite_spec
 from tfx_compression.lite_converter.config import LiteConverterConfig
 from tfx_compression.post_training_quantizer import spec as ptq_spec
@@ -107,25 +107,25 @@ def test_a_binary_model_refuses_labels_outside_0_and_1(sigmoid, tmp_path):
 
 def test_validation_compares_each_task_its_own_way():
   import numpy as np  # pylint: disable=g-import-not-at-top
-  from tfx_compression.lib import task as task_lib  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lib.evaluation import task as task_lib  # pylint: disable=g-import-not-at-top
   expected = np.array([[0.2], [0.6], [0.9], [0.4]], np.float32)
   flipped = 1.0 - expected
   binary = task_lib.infer(1, activation="sigmoid")
-  agreement = tflite_validate.compare_outputs({"p": expected}, {"p": flipped},
+  agreement = post_validation.compare_outputs({"p": expected}, {"p": flipped},
                                               4, binary)
   assert (agreement.argmax_agreement, agreement.task) == (0.0, "binary")
   values = np.array([[1.0], [2.0], [3.0], [4.0]], np.float32)
   regression = task_lib.infer(1, loss="mse")
-  close = tflite_validate.compare_outputs({"y": values}, {"y": values + 0.05},
+  close = post_validation.compare_outputs({"y": values}, {"y": values + 0.05},
                                           4, regression)
   assert close.argmax_agreement is None
   assert close.relative_error == pytest.approx(0.05 / 1.0)
-  from tfx_compression.lib import lite_conversion  # pylint: disable=g-import-not-at-top
-  far = tflite_validate.compare_outputs({"y": values}, {"y": values + 0.5},
+  from tfx_compression.lib.conversion import validated_conversion  # pylint: disable=g-import-not-at-top
+  far = post_validation.compare_outputs({"y": values}, {"y": values + 0.5},
                                         4, regression)
   with pytest.raises(ModelValidationError, match=r"differ from the Keras "
                      r"model's by 0.500 of their spread"):
-    lite_conversion.check_relative_error(far, "the Keras model")
+    validated_conversion.check_relative_error(far, "the Keras model")
 
 
 def test_model_fn_is_called_with_the_plans_keyword_arguments(regression,
@@ -160,12 +160,13 @@ def test_model_fn_is_called_with_the_plans_keyword_arguments(regression,
         PrunerConfig(model_fn="task_models.build"))
   # With the plan's arguments the model is rebuilt and reproduces the
   # artifact (the whole Pruner run with them: test_taxi_e2e.py).
-  from tfx_compression.lib import model_loading  # pylint: disable=g-import-not-at-top
+  from tfx_compression.framework import user_code  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lib.conversion import model_loading  # pylint: disable=g-import-not-at-top
   tuned = plan.fine_tuning_config(config)
   assert tuned.model_fn_kwargs == {"kind": "regression"}
   loaded = model_loading.load_for_training(
       os.path.join(uri, "Format-Serving"), "Pruner", tuned.model_fn, None,
-      model_fn_kwargs=tuned.model_fn_kwargs)
+      model_fn_kwargs=tuned.model_fn_kwargs, load_fn=user_code.load_fn)
   assert loaded.rebuilt_by_model_fn
   inputs = task_models.as_inputs(task_models.rows(8, 2, "regression")[0])
   np_diff = abs(loaded.keras_model.predict(inputs, verbose=0) -

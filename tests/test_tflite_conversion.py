@@ -7,14 +7,14 @@ from model_factories import small_cnn
 from tfx_compression.errors import ConversionError
 from tfx_compression.errors import ModelValidationError
 from tfx_compression.errors import UnsupportedModelError
-from tfx_compression.lib import lite_conversion
-from tfx_compression.lib import tflite_convert
-from tfx_compression.lib import tflite_inspect
-from tfx_compression.lib import tflite_runtime
-from tfx_compression.lib import tflite_run
-from tfx_compression.lib import tflite_validate
-from tfx_compression.lib.conversion_options import Optimization
-from tfx_compression.lib.conversion_options import OpSet
+from tfx_compression.lib.conversion import validated_conversion
+from tfx_compression.lib.conversion import tflite_converter
+from tfx_compression.lib.tflite import inspection
+from tfx_compression.lib.tflite import runtime as tflite_runtime
+from tfx_compression.lib.tflite import inference
+from tfx_compression.lib.conversion import post_validation
+from tfx_compression.lib.options.conversion import Optimization
+from tfx_compression.lib.options.conversion import OpSet
 
 
 def _accuracy(outputs, labels):
@@ -24,7 +24,7 @@ def _accuracy(outputs, labels):
 def test_float_conversion_reproduces_keras_on_real_examples(keras_model,
                                                             eval_inputs):
   inputs, labels = eval_inputs
-  result = lite_conversion.convert_validated(keras_model, inputs,
+  result = validated_conversion.convert_validated(keras_model, inputs,
                                              min_argmax_agreement=1.0)
   assert result.validated_on_examples
   assert result.agreement.num_examples == len(labels)
@@ -32,7 +32,7 @@ def test_float_conversion_reproduces_keras_on_real_examples(keras_model,
   assert result.agreement.max_abs_diff < 1e-4
   # float32 tensors, plus the int32 shape of the Reshape layer.
   assert set(result.summary.tensor_dtype_counts) == {"float32", "int32"}
-  lite = tflite_run.predict(result.model_bytes, inputs)["probabilities"]
+  lite = inference.predict(result.model_bytes, inputs)["probabilities"]
   keras_acc = _accuracy(keras_model.predict(inputs, verbose=0), labels)
   assert _accuracy(lite, labels) == keras_acc
   assert keras_acc > 0.9
@@ -40,8 +40,8 @@ def test_float_conversion_reproduces_keras_on_real_examples(keras_model,
 
 def test_dynamic_range_quantizes_weights_to_int8(keras_model, eval_inputs):
   inputs, _ = eval_inputs
-  float_result = lite_conversion.convert_validated(keras_model, inputs)
-  result = lite_conversion.convert_validated(
+  float_result = validated_conversion.convert_validated(keras_model, inputs)
+  result = validated_conversion.convert_validated(
       keras_model, inputs, optimization=Optimization.DYNAMIC_RANGE,
       min_argmax_agreement=0.95)
   assert result.summary.tensor_dtype_counts.get("int8", 0) >= 2
@@ -51,7 +51,7 @@ def test_dynamic_range_quantizes_weights_to_int8(keras_model, eval_inputs):
 
 def test_float16_stores_float16_weights(keras_model, eval_inputs):
   inputs, _ = eval_inputs
-  result = lite_conversion.convert_validated(
+  result = validated_conversion.convert_validated(
       keras_model, inputs, optimization=Optimization.FLOAT16,
       min_argmax_agreement=0.99)
   assert result.summary.tensor_dtype_counts.get("float16", 0) >= 4
@@ -67,15 +67,15 @@ def test_reshape_layers_convert_to_static_shapes_that_xnnpack_takes():
   x = keras.layers.Reshape((-1, 4))(x)  # -1 in the target shape, too
   x = keras.layers.Flatten()(x)
   model = keras.Model(image, keras.layers.Dense(3, name="scores")(x))
-  model_bytes = tflite_convert.convert_keras(model)
-  interp = tflite_inspect.interpreter(model_bytes)
+  model_bytes = tflite_converter.convert_keras(model)
+  interp = inspection.interpreter(model_bytes)
   ops = [op["op_name"] for op in interp._get_ops_details()]  # pylint: disable=protected-access
   assert "SHAPE" not in ops and "PACK" not in ops, ops
-  assert tflite_inspect.delegated(interp)
-  assert tflite_inspect.summarize(model_bytes).xnnpack_delegated
+  assert inspection.delegated(interp)
+  assert inspection.summarize(model_bytes).xnnpack_delegated
   # The batch stays resizable (TFMA feeds batches) and outputs are Keras'.
   batch = np.random.default_rng(0).random((5, 64), dtype=np.float32)
-  lite = tflite_run.predict(model_bytes, {"image": batch})["scores"]
+  lite = inference.predict(model_bytes, {"image": batch})["scores"]
   np.testing.assert_allclose(lite, model(batch).numpy(), atol=1e-5)
   # Outside conversion, Keras' own Reshape is back in place.
   assert "builtin_layers" not in keras.layers.Reshape.call.__module__
@@ -94,7 +94,7 @@ def test_dynamic_graph_is_reported_as_not_delegated():
   for runtime in (tflite_runtime.TENSORFLOW, tflite_runtime.LITERT):
     interp = tflite_runtime.interpreter(model_bytes, runtime=runtime)
     interp.allocate_tensors()
-    delegated[runtime] = tflite_inspect.delegated(interp)
+    delegated[runtime] = inspection.delegated(interp)
   # TF 2.16's XNNPACK refuses a dynamic-sized tensor; LiteRT 2.3's takes it.
   assert delegated == {tflite_runtime.TENSORFLOW: False,
                        tflite_runtime.LITERT: True}
@@ -109,7 +109,7 @@ def test_a_graph_xnnpack_refuses_is_warned_about(caplog, monkeypatch):
       lambda t: 2.0 * tf.reshape(t, tf.stack([tf.shape(t)[0], 2, 3])),
       name="scores")(image)
   model = keras.Model(image, scores, name="runtime_shapes")
-  result = lite_conversion.convert_validated(model, None)
+  result = validated_conversion.convert_validated(model, None)
   assert not result.summary.xnnpack_delegated
   assert "XNNPACK did not take the TFLite model of 'runtime_shapes'" in caplog.text
 
@@ -124,7 +124,7 @@ def _matrix_inverse_model():
 
 def test_unsupported_op_is_named_with_the_fix():
   with pytest.raises(ConversionError) as e:
-    tflite_convert.convert_keras(_matrix_inverse_model(), op_set=OpSet.BUILTINS)
+    tflite_converter.convert_keras(_matrix_inverse_model(), op_set=OpSet.BUILTINS)
   assert "MatrixInverse" in str(e.value)
   assert "op_set='auto'" in str(e.value)
 
@@ -133,10 +133,10 @@ def test_select_tf_ops_opt_in_converts_and_runs():
   model = _matrix_inverse_model()
   inputs = {"matrix": np.stack([np.eye(3, dtype=np.float32) * 2,
                                 np.diag([1., 4., 5.]).astype(np.float32)])}
-  result = lite_conversion.convert_validated(
+  result = validated_conversion.convert_validated(
       model, inputs, op_set=OpSet.BUILTINS_AND_SELECT_TF_OPS)
   assert result.agreement.max_abs_diff < 1e-6
-  out = tflite_run.predict(result.model_bytes, inputs)
+  out = inference.predict(result.model_bytes, inputs)
   np.testing.assert_allclose(next(iter(out.values()))[1].diagonal(),
                              [1., 0.25, 0.2], rtol=1e-6)
 
@@ -150,7 +150,7 @@ def test_model_without_inputs_is_rejected():
       return x
 
   with pytest.raises(UnsupportedModelError, match="has no defined inputs"):
-    tflite_convert.convert_keras(Subclassed())
+    tflite_converter.convert_keras(Subclassed())
 
 
 def test_nan_outputs_fail_validation():
@@ -161,16 +161,16 @@ def test_nan_outputs_fail_validation():
   model = keras.Model(x, y)
   inputs = {"x": np.ones((3, 4), np.float32)}
   with pytest.raises(ModelValidationError, match="NaN or infinite values"):
-    lite_conversion.convert_validated(model, inputs)
+    validated_conversion.convert_validated(model, inputs)
 
 
 def test_output_shape_difference_fails_validation():
   import tf_keras as keras  # pylint: disable=g-import-not-at-top
-  model_bytes = tflite_convert.convert_keras(small_cnn())
+  model_bytes = tflite_converter.convert_keras(small_cnn())
   other = keras.Sequential([keras.Input((64,), name="image"),
                             keras.layers.Dense(5, name="probabilities")])
   with pytest.raises(ModelValidationError, match=r"shape \(4, 10\).*\(4, 5\)"):
-    tflite_validate.compare_with_keras(
+    post_validation.compare_with_keras(
         model_bytes, other, {"image": np.zeros((4, 64), np.float32)})
 
 
@@ -185,14 +185,14 @@ def test_low_agreement_fails_validation(keras_model, eval_inputs):
         [inputs["image"][i:i + 1] * 1000.0] for i in range(20))
 
   with pytest.raises(ModelValidationError, match="min_argmax_agreement is 0.9"):
-    lite_conversion.convert_validated(keras_model, inputs,
+    validated_conversion.convert_validated(keras_model, inputs,
                                       min_argmax_agreement=0.9,
                                       configure=miscalibrate)
 
 
 def test_quantize_rounds_and_clips():
   detail = {"dtype": np.int8, "quantization": (0.1, 3)}
-  q = tflite_run.quantize(np.array([0.17, -0.17, 100.0, -100.0]), detail)
+  q = inference.quantize(np.array([0.17, -0.17, 100.0, -100.0]), detail)
   np.testing.assert_array_equal(q, np.array([5, 1, 127, -128], np.int8))
-  np.testing.assert_allclose(tflite_run.dequantize(q, detail),
+  np.testing.assert_allclose(inference.dequantize(q, detail),
                              [0.2, -0.2, 12.4, -13.1], rtol=1e-5)

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import tfx_examples
-from tfx_compression import properties
+from tfx_compression.framework import properties
 from tfx_compression.compression_evaluator.config import Benchmark
 from tfx_compression.compression_evaluator.config import CompressionEvaluatorConfig
 from tfx_compression.fine_tuning.config import FineTuning
@@ -147,9 +147,9 @@ def test_mnist_example_with_converter_ptq_and_pruner_branches(tmp_path):
   assert verdicts["none"]["verdict"] == "BLESSED"
   model, _ = _raw_feature_tflite(mnist, "none", ["image_floats"])
   # The pushed TFLite reads the raw 784 floats TF Serving reads.
-  from tfx_compression import artifact_io  # pylint: disable=g-import-not-at-top
-  from tfx_compression.lib import tflite_run  # pylint: disable=g-import-not-at-top
+  from tfx_compression.framework import artifact_io  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lib.tflite import inference  # pylint: disable=g-import-not-at-top
   data = open(artifact_io.tflite_path(model.uri), "rb").read()
-  out = tflite_run.predict(data, {"image_floats": np.zeros((2, 784),
+  out = inference.predict(data, {"image_floats": np.zeros((2, 784),
                                                            np.float32)})
   assert set(out) == {"output_0"} and out["output_0"].shape == (2, 10)

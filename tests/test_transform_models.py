@@ -13,11 +13,11 @@ import pytest
 import executor_harness
 import tfx_examples
 from model_factories import model_artifact
-from tfx_compression import artifact_io
-from tfx_compression import properties
+from tfx_compression.framework import artifact_io
+from tfx_compression.framework import properties
 from tfx_compression.errors import ConversionError
 from tfx_compression.errors import InputMismatchError
-from tfx_compression.lib.conversion_options import OpSet
+from tfx_compression.lib.options.conversion import OpSet
 from tfx_compression.errors import UnsupportedModelError
 from tfx_compression.compression_evaluator import spec as evaluator_spec
 from tfx_compression.fine_tuning import spec as tuning_spec
@@ -148,7 +148,7 @@ def keras_model_with_tft_layer(artifacts, tmp_path_factory):
   # pylint: disable=g-import-not-at-top
   import penguin_model_fn
   from tfx.examples.penguin import penguin_utils_base
-  from tfx_compression.lib import feature_space
+  from tfx_compression.lib.data import feature_space
   model = penguin_model_fn.build()
   model.load_weights(os.path.join(artifact_io.serving_dir(
       artifacts.model.uri), "variables", "variables")).expect_partial()
@@ -175,9 +175,9 @@ def test_pruner_on_a_functional_model_with_the_transform_layer_attached(
 def test_a_transform_tflite_cannot_run_names_the_op_and_both_ways_out():
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
   import tf_keras  # pylint: disable=g-import-not-at-top
-  from tfx_compression.lib import model_function  # pylint: disable=g-import-not-at-top
-  from tfx_compression.lib import tflite_convert  # pylint: disable=g-import-not-at-top
-  from tfx_compression.lib.saved_model_info import FeatureInfo  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lib.conversion import model_function  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lib.conversion import tflite_converter  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lib.keras.saved_model_info import FeatureInfo  # pylint: disable=g-import-not-at-top
   x = tf_keras.Input((1,), name="bucket_xf")
   model = tf_keras.Model(x, tf_keras.layers.Dense(2)(x))
 
@@ -192,7 +192,7 @@ def test_a_transform_tflite_cannot_run_names_the_op_and_both_ways_out():
   with pytest.raises(ConversionError,
                      match=r"Transform graph .*StringToHashBucketFast.*"
                      r"inputs='model'.*op_set='auto'"):
-    tflite_convert.convert_keras(function, op_set=OpSet.BUILTINS)
+    tflite_converter.convert_keras(function, op_set=OpSet.BUILTINS)
 
 
 def _evaluate(artifacts, candidate, out_dir):

@@ -10,7 +10,7 @@ import pytest
 from tfx_compression.compression_evaluator import checks
 from tfx_compression.compression_evaluator import predictions
 from tfx_compression.compression_evaluator import uncertainty
-from tfx_compression.lib import tfma_eval
+from tfx_compression.lib.evaluation import tfma_eval
 
 
 def _direct(change_per_example, resamples, seed):

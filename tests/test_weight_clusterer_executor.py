@@ -3,12 +3,12 @@
 import pytest
 
 import executor_harness
-from tfx_compression import artifact_io
-from tfx_compression import properties
+from tfx_compression.framework import artifact_io
+from tfx_compression.framework import properties
 from tfx_compression.fine_tuning import spec as tuning_spec
 from tfx_compression.fine_tuning.config import FineTuning
 from tfx_compression.fine_tuning.config import LayerSelection
-from tfx_compression.lib import clustering
+from tfx_compression.lib.sparsity import clustering
 from tfx_compression.quantization_aware_trainer import spec as qat_spec
 from tfx_compression.quantization_aware_trainer.config import QatConfig
 from tfx_compression.weight_clusterer import spec
@@ -46,7 +46,7 @@ def clustered_qat(trained_pipeline, clustered, tmp_path_factory):
 
 
 def test_clustered_export_keeps_signature_and_clusters(clustered):
-  from tfx_compression.lib import keras_io  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lib.keras import saved_model_io  # pylint: disable=g-import-not-at-top
   report = executor_harness.report(clustered)
   assert clustered.get_custom_property(properties.WEIGHT_CLUSTERS) == CLUSTERS
   layers = report["clustered_layers"]
@@ -54,7 +54,7 @@ def test_clustered_export_keeps_signature_and_clusters(clustered):
   assert all(0 < n <= CLUSTERS for n in report["kernel_unique_values"].values())
   # The export serves what was trained, and its kernels are clustered.
   assert report["export_serving_max_abs_diff"] < 1e-4
-  exported = keras_io.load_keras_model(
+  exported = saved_model_io.load_keras_model(
       artifact_io.serving_dir(clustered.uri), signatures=True)
   assert "serving_default" in exported.signatures
   assert all(n <= CLUSTERS for n in clustering.kernel_unique_values(

@@ -4,7 +4,7 @@ import html
 import os
 from typing import Any, Mapping, Optional
 
-from tfx_compression import properties
+from tfx_compression.framework import properties
 
 _STYLE = """
 body { font-family: sans-serif; margin: 1.5em; color: #222; }
@@ -35,7 +35,7 @@ def _number(value, scale=1.0, spec=".4f") -> str:
 def _plot(comparison: Mapping[str, Any], figure: str, scale: float,
           x_label: str, title: str, frontier_key: str) -> Optional[str]:
   # pylint: disable=g-import-not-at-top
-  from tfx_compression.lib import svg_plots
+  from tfx_compression.lib.report import svg_plots
   metric = comparison["quality_metric"]
   points = []
   for c in comparison["candidates"]:

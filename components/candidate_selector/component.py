@@ -8,8 +8,8 @@ from tfx.dsl.components.base import base_component
 from tfx.dsl.components.base import executor_spec
 from tfx.types import standard_artifacts
 
-from tfx_compression import config_utils
-from tfx_compression import spec_channels
+from tfx_compression.framework import config_utils
+from tfx_compression.framework import spec_channels
 from tfx_compression.candidate_selector import executor
 from tfx_compression.candidate_selector import spec
 from tfx_compression.candidate_selector.config import CandidateSelectorConfig

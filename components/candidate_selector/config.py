@@ -4,8 +4,8 @@ import dataclasses
 import enum
 from typing import Any, Mapping, Tuple
 
-from tfx_compression import config_utils
-from tfx_compression import properties
+from tfx_compression.framework import config_utils
+from tfx_compression.framework import properties
 from tfx_compression.errors import CompressionConfigError
 
 # The component's one exec property (its spec's parameter).

@@ -15,10 +15,10 @@ from tfx.dsl.components.base import base_executor
 from tfx.dsl.io import fileio
 from tfx.utils import io_utils
 
-from tfx_compression import artifact_io
-from tfx_compression import blessing as blessing_io
-from tfx_compression import properties
-from tfx_compression import step_executor
+from tfx_compression.framework import artifact_io
+from tfx_compression.framework import blessing as blessing_io
+from tfx_compression.framework import properties
+from tfx_compression.framework import step_executor
 from tfx_compression.candidate_selector import spec
 from tfx_compression.candidate_selector.config import CandidateSelectorConfig
 from tfx_compression.errors import CompressionConfigError
@@ -78,7 +78,7 @@ def read_candidate(index: int, variant: str, inputs):
     return candidate
   candidate.blessed = (
       blessing.get_int_custom_property(blessing_io.PROP_BLESSED) == 1 and
-      fileio.exists(os.path.join(blessing.uri, spec.VERDICT_BLESSED)))
+      fileio.exists(os.path.join(blessing.uri, properties.VERDICT_BLESSED)))
   # The blessing must be this model's. Compared by uri: on Kubeflow, artifact
   # ids are derived per task from runtime names, so ids are not compared.
   current = blessing_io.PROP_CURRENT_MODEL

@@ -14,8 +14,7 @@ import dataclasses
 import math
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from tfx_compression import blessing
-from tfx_compression import properties
+from tfx_compression.framework import properties
 from tfx_compression.candidate_selector.config import CandidateSelectorConfig
 from tfx_compression.candidate_selector.config import Objective
 
@@ -81,7 +80,7 @@ def check_complete(candidate: Candidate, config: CandidateSelectorConfig):
   if not candidate.evaluation_uri:
     candidate.problems.append("no evaluation")
     return
-  if candidate.verdict != blessing.BLESSED_FILE and candidate.blessed:
+  if candidate.verdict != properties.VERDICT_BLESSED and candidate.blessed:
     candidate.problems.append(
         f"its evaluation's verdict is {candidate.verdict or 'missing'!r}, "
         "its blessing says BLESSED")

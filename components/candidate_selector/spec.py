@@ -14,11 +14,10 @@ from tfx.types import artifact
 from tfx.types import component_spec
 from tfx.types import standard_artifacts
 
-from tfx_compression import blessing
-from tfx_compression import spec_channels
+from tfx_compression.framework import spec_channels
 from tfx_compression.candidate_selector.config import CONFIG_KEY
-from tfx_compression.spec_channels import channel
-from tfx_compression.spec_channels import MODEL_KEY
+from tfx_compression.framework.spec_channels import channel
+from tfx_compression.framework.spec_channels import MODEL_KEY
 
 MODEL_PREFIX = "model_"
 EVALUATION_PREFIX = "evaluation_"
@@ -29,8 +28,6 @@ COMPARISON_KEY = "comparison"
 
 COMPARISON_JSON_FILE = "comparison.json"
 COMPARISON_HTML_FILE = "comparison.html"
-VERDICT_BLESSED = blessing.BLESSED_FILE
-VERDICT_NOT_BLESSED = blessing.NOT_BLESSED_FILE
 
 # Custom properties of the output model, blessing and comparison.
 PROP_SELECTED_VARIANT = "selected_variant"

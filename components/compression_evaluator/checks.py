@@ -4,7 +4,7 @@ import dataclasses
 from typing import Any, Dict, List, Optional
 
 from tfx_compression.compression_evaluator.config import Budgets
-from tfx_compression.lib import units
+from tfx_compression.lib.report import units
 
 # Check names (the `name` of each entry of report.json `checks`).
 SIZE_BYTES = "size_bytes"
@@ -47,7 +47,7 @@ def _at_least(name, value, limit, what) -> Check:
 
 def suffix(against: str) -> str:
   """Check-name suffix of a comparison: none for the pipeline's baseline."""
-  from tfx_compression.lib import tfma_eval  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lib.evaluation import tfma_eval  # pylint: disable=g-import-not-at-top
   return "" if against == tfma_eval.BASELINE else f"@{against}"
 
 

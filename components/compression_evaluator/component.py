@@ -6,8 +6,8 @@ from tfx import types
 from tfx.dsl.components.base import base_beam_component
 from tfx.dsl.components.base import executor_spec
 
-from tfx_compression import config_utils
-from tfx_compression import spec_channels
+from tfx_compression.framework import config_utils
+from tfx_compression.framework import spec_channels
 from tfx_compression.compression_evaluator import executor
 from tfx_compression.compression_evaluator import spec
 from tfx_compression.compression_evaluator.config import CompressionEvaluatorConfig

@@ -6,9 +6,9 @@ import json
 import re
 from typing import Optional, Tuple
 
-from tfx_compression import config_utils
+from tfx_compression.framework import config_utils
 from tfx_compression.errors import CompressionConfigError
-from tfx_compression.lib.task import Task
+from tfx_compression.lib.evaluation.task import Task
 
 
 class Direction(str, enum.Enum):
@@ -210,7 +210,7 @@ class CompressionEvaluatorConfig(config_utils.JsonConfig, key=CONFIG_KEY,
     example_split: Split of the examples evaluated.
     task: 'multiclass', 'binary' or 'regression'; None reads it from the
       baseline (its compiled loss and output activation when it was saved
-      by Keras, its output width and values) and the labels (`lib/task.py`).
+      by Keras, its output width and values) and the labels (`lib/evaluation/task.py`).
       Recorded on the evaluation and the blessing.
     metrics: Metrics with their accepted drop versus the baseline; empty:
       the task's defaults (`default_metrics`).

@@ -74,7 +74,7 @@ def build(config: CompressionEvaluatorConfig, task):
       metric, or uses cross-slice thresholds.
   """
   # pylint: disable=g-import-not-at-top
-  from tfx_compression.lib import tfma_eval
+  from tfx_compression.lib.evaluation import tfma_eval
   eval_config = user_eval_config(config)
   if eval_config is None:
     eval_config = _ours(config, task)
@@ -114,7 +114,7 @@ def check_fits_task(rules, model_task) -> None:
   Raises:
     CompressionConfigError: naming the metric, the task and what to use.
   """
-  from tfx_compression.lib import task as task_lib  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lib.evaluation import task as task_lib  # pylint: disable=g-import-not-at-top
   for rule in rules:
     name = rule.metric.lower()
     if model_task.task is task_lib.Task.REGRESSION and any(

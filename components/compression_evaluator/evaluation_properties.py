@@ -7,7 +7,7 @@ report.json.
 
 from typing import Any, Dict
 
-from tfx_compression import properties
+from tfx_compression.framework import properties
 
 
 def set_on(evaluation, report: Dict[str, Any]) -> None:

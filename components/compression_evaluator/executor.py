@@ -16,11 +16,11 @@ from absl import logging
 from tfx.dsl.components.base import base_beam_executor
 from tfx.dsl.io import fileio
 
-from tfx_compression import artifact_io
-from tfx_compression import blessing as blessing_io
-from tfx_compression import error_boundary
-from tfx_compression import properties
-from tfx_compression import step_executor
+from tfx_compression.framework import artifact_io
+from tfx_compression.framework import blessing as blessing_io
+from tfx_compression.framework import error_boundary
+from tfx_compression.framework import properties
+from tfx_compression.framework import step_executor
 from tfx_compression.compression_evaluator import checks
 from tfx_compression.compression_evaluator import evaluation_properties
 from tfx_compression.compression_evaluator import spec
@@ -92,8 +92,8 @@ class Executor(step_executor.StepExecutor,
     is_blessed = (not failed and report["error"] is None and
                   bool(report["checks"]))
     report["failed_checks"] = failed
-    report["verdict"] = (spec.VERDICT_BLESSED if is_blessed
-                         else spec.VERDICT_NOT_BLESSED)
+    report["verdict"] = (properties.VERDICT_BLESSED if is_blessed
+                         else properties.VERDICT_NOT_BLESSED)
     artifact_io.write_report(evaluation.uri, report)
     with fileio.open(os.path.join(evaluation.uri, spec.REPORT_HTML_FILE),
                      "w") as f:

@@ -17,13 +17,13 @@ from typing import Any, Callable, Dict, Iterable, Optional, Sequence
 
 import numpy as np
 
-from tfx_compression import artifact_io
+from tfx_compression.framework import model_files
 from tfx_compression.errors import InputMismatchError
 from tfx_compression.errors import UnsupportedModelError
-from tfx_compression.lib import feature_space
-from tfx_compression.lib.conversion_options import TfliteInputs
-from tfx_compression.lib.keras_io import InputSpec
-from tfx_compression.lib.saved_model_info import FeatureInfo
+from tfx_compression.lib.data import feature_space
+from tfx_compression.lib.options.conversion import TfliteInputs
+from tfx_compression.lib.keras.saved_model_io import InputSpec
+from tfx_compression.lib.keras.saved_model_info import FeatureInfo
 
 CONVERTED_DIR = "converted"  # <evaluation uri>/converted/<role>/Format-Serving/tflite
 MEASURED_AS_TFLITE = "tflite"
@@ -51,7 +51,7 @@ class Side:
   tflite_bytes: bytes  # its own TFLite, or its float32 conversion
   tflite_inputs: TfliteInputs
   measured_as: str
-  summary: Any  # tflite_inspect.TfliteSummary of `tflite_bytes`
+  summary: Any  # inspection.TfliteSummary of `tflite_bytes`
   predict: Callable[[Sequence[bytes]], Any]  # records -> {output: array}
   runs_as: str  # how predictions are computed, for the report
   reads: Dict[str, FeatureInfo]  # the features it parses from each record
@@ -65,7 +65,7 @@ def _tflite_space(summary, files, example_keys, transform_dir, role,
   `optional`: raw features that may be missing (the baseline's serving
   signature parses them as VarLen), fed as their missing value when absent.
   """
-  from tfx_compression.lib import examples_io  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lib.data import examples_io  # pylint: disable=g-import-not-at-top
   names = set(summary.input_names)
   shapes = {n: tuple(s) for n, s in summary.input_shapes.items()}
   if names <= example_keys:
@@ -96,13 +96,13 @@ def tflite_side(source: ModelSource, files: Sequence[str],
   """A TFLite Model artifact as an evaluated side (`optional`: see
   `_tflite_space`)."""
   # pylint: disable=g-import-not-at-top
-  from tfx_compression.lib import tflite_inspect
-  from tfx_compression.lib import tflite_run
-  from tfx_compression.lib import tflite_source
-  path = artifact_io.tflite_path(source.uri)
-  data = artifact_io.read_bytes(path)
+  from tfx_compression.lib.tflite import inspection
+  from tfx_compression.lib.tflite import inference
+  from tfx_compression.lib.conversion import conversion_source
+  path = model_files.tflite_path(source.uri)
+  data = model_files.read_bytes(path)
   try:
-    summary = tflite_inspect.summarize(data)
+    summary = inspection.summarize(data)
   except (ValueError, RuntimeError) as e:
     raise UnsupportedModelError(
         f"{path} is not a readable TFLite model: "
@@ -115,8 +115,8 @@ def tflite_side(source: ModelSource, files: Sequence[str],
       input_names=summary.input_names, serving_features=None,
       tflite_bytes=data, tflite_inputs=kind, measured_as=MEASURED_AS_TFLITE,
       summary=summary,
-      predict=lambda records: tflite_run.predict(
-          data, tflite_source.read_inputs(space, records)),
+      predict=lambda records: inference.predict(
+          data, conversion_source.read_inputs(space, records)),
       runs_as=f"TFLite interpreter on {space.description}",
       reads=dict(space.parse),
       output_widths={k: math.prod(v) for k, v in
@@ -133,18 +133,18 @@ def saved_model_side(source: ModelSource, inputs: TfliteInputs,
   of those names, as TFMA feeds a Keras model (`example_keys`: the features).
   """
   # pylint: disable=g-import-not-at-top
-  from tfx_compression.lib import model_loading
-  from tfx_compression.lib import tflite_convert
-  from tfx_compression.lib import tflite_inspect
-  from tfx_compression.lib import tflite_source
+  from tfx_compression.lib.conversion import model_loading
+  from tfx_compression.lib.conversion import tflite_converter
+  from tfx_compression.lib.tflite import inspection
+  from tfx_compression.lib.conversion import conversion_source
   loaded = model_loading.load_for_conversion(source.serving_dir)
   info = loaded.info
-  resolved = tflite_source.resolve(loaded, inputs, transform_dir, None,
+  resolved = conversion_source.resolve(loaded, inputs, transform_dir, None,
                                    f"the {source.role}")
-  data = tflite_convert.convert_keras(resolved.function)
-  artifact_io.write_bytes(os.path.join(
-      output_dir, CONVERTED_DIR, source.role, artifact_io.SERVING_DIR,
-      artifact_io.TFLITE_FILE), data)
+  data = tflite_converter.convert_keras(resolved.function)
+  model_files.write_bytes(os.path.join(
+      output_dir, CONVERTED_DIR, source.role, model_files.SERVING_DIR,
+      model_files.TFLITE_FILE), data)
   if not info.serving.takes_serialized_examples:
     return _named_inputs_side(source, loaded, resolved, data, transform_dir,
                               example_keys)
@@ -154,7 +154,7 @@ def saved_model_side(source: ModelSource, inputs: TfliteInputs,
       serving_features=sorted(info.serving_features or ()),
       tflite_bytes=data, tflite_inputs=resolved.inputs,
       measured_as=MEASURED_AS_CONVERSION,
-      summary=tflite_inspect.summarize(data),
+      summary=inspection.summarize(data),
       predict=loaded.serving_outputs,
       runs_as="serving_default on the serialized examples",
       reads=dict(info.serving_features or {}),
@@ -168,8 +168,8 @@ def _named_inputs_side(source, loaded, resolved, data, transform_dir,
   features of those names (through the Transform graph when it computes
   them)."""
   # pylint: disable=g-import-not-at-top
-  from tfx_compression.lib import tflite_inspect
-  from tfx_compression.lib import tflite_source
+  from tfx_compression.lib.tflite import inspection
+  from tfx_compression.lib.conversion import conversion_source
   # pylint: enable=g-import-not-at-top
   signature = loaded.info.serving
   variable = {n: t.shape for n, t in signature.inputs.items()
@@ -187,13 +187,13 @@ def _named_inputs_side(source, loaded, resolved, data, transform_dir,
                                   "the eval examples")
 
   def predict(records):
-    return loaded.tensor_outputs(tflite_source.read_inputs(space, records))
+    return loaded.tensor_outputs(conversion_source.read_inputs(space, records))
 
   return Side(
       source=source, output_names=loaded.info.output_keys,
       input_names=sorted(specs), serving_features=None, tflite_bytes=data,
       tflite_inputs=resolved.inputs, measured_as=MEASURED_AS_CONVERSION,
-      summary=tflite_inspect.summarize(data), predict=predict,
+      summary=inspection.summarize(data), predict=predict,
       runs_as=f"serving_default on {space.description} (by input name, as "
       "TFMA feeds a Keras model)",
       reads=dict(space.parse),

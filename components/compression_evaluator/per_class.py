@@ -35,7 +35,7 @@ def _read(files: Sequence[str], label: str, roles: Sequence[str]):
   """(labels, {role: predicted classes}) over the records with one label."""
   # pylint: disable=g-import-not-at-top
   import tensorflow as tf
-  from tfx_compression.lib import examples_io
+  from tfx_compression.lib.data import examples_io
   labels: List[float] = []
   predicted: Dict[str, List[int]] = {role: [] for role in roles}
   skipped = 0

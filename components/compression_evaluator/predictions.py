@@ -53,8 +53,8 @@ def write(files: Sequence[str], sides, output_key: str, output_dir: str,
   # pylint: disable=g-import-not-at-top
   import tensorflow as tf
   from tfx_compression.compression_evaluator import models
-  from tfx_compression.lib import examples_io
-  from tfx_compression.lib import task as task_lib
+  from tfx_compression.lib.data import examples_io
+  from tfx_compression.lib.evaluation import task as task_lib
   ds = tf.data.TFRecordDataset(list(files),
                                compression_type=examples_io.compression_of(files))
   tf.io.gfile.makedirs(output_dir)
@@ -111,7 +111,7 @@ def _labelled(files: Sequence[str], label: str):
   label."""
   # pylint: disable=g-import-not-at-top
   import tensorflow as tf
-  from tfx_compression.lib import examples_io
+  from tfx_compression.lib.data import examples_io
   dataset = tf.data.TFRecordDataset(
       list(files), compression_type=examples_io.compression_of(files))
   for record in dataset.as_numpy_iterator():

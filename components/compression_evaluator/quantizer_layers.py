@@ -54,7 +54,7 @@ def _output_error(candidate_uri: str) -> Dict[str, Any]:
   From the quantizer's report.json (`float_layers`); empty when absent.
   """
   from tfx.dsl.io import fileio  # pylint: disable=g-import-not-at-top
-  from tfx_compression import artifact_io  # pylint: disable=g-import-not-at-top
+  from tfx_compression.framework import artifact_io  # pylint: disable=g-import-not-at-top
   path = os.path.join(candidate_uri, artifact_io.REPORT_FILE)
   if not fileio.exists(path):
     return {}

@@ -8,10 +8,10 @@ written in KB/MB and latencies in µs/ms, never raw byte counts.
 import html
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence
 
-from tfx_compression import blessing
+from tfx_compression.framework import properties
 from tfx_compression.compression_evaluator import checks as checks_lib
 from tfx_compression.compression_evaluator import report_plots
-from tfx_compression.lib import units
+from tfx_compression.lib.report import units
 
 TITLE = "CompressionEvaluator report"
 _STYLE = (
@@ -199,7 +199,7 @@ def _uncertainty(report: Mapping[str, Any]) -> List[str]:
 
 def render(report: Mapping[str, Any]) -> str:
   """Returns the report as one self-contained HTML document."""
-  verdict = report.get("verdict", blessing.NOT_BLESSED_FILE)
+  verdict = report.get("verdict", properties.VERDICT_NOT_BLESSED)
   variant = report.get("variant")
   title = f"{variant}: {TITLE}" if variant else TITLE
   parts = [

@@ -8,8 +8,8 @@ sizes are drawn in KB or MB and latencies in µs or ms.
 
 from typing import Any, Dict, List, Mapping, Tuple
 
-from tfx_compression.lib import svg_plots
-from tfx_compression.lib import units
+from tfx_compression.lib.report import svg_plots
+from tfx_compression.lib.report import units
 
 Plot = Tuple[str, str]  # (caption, <svg> element)
 CANDIDATE = "candidate"

@@ -22,7 +22,7 @@ from tfx_compression.compression_evaluator import task_view
 from tfx_compression.compression_evaluator import uncertainty
 from tfx_compression.compression_evaluator.config import CompressionEvaluatorConfig
 from tfx_compression.compression_evaluator.models import ModelSource
-from tfx_compression.lib import tfma_eval  # Imports TFMA lazily.
+from tfx_compression.lib.evaluation import tfma_eval  # Imports TFMA lazily.
 
 GATE_ON_INTERVAL = "interval"
 CANDIDATE = tfma_eval.CANDIDATE  # Roles, also the TFMA model names.
@@ -32,7 +32,7 @@ TFLITE = "tflite"
 
 
 def _memory(side, config, runtime_bytes):
-  from tfx_compression.lib import benchmark_tflite as bench  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lib.tflite import benchmark as bench  # pylint: disable=g-import-not-at-top
   if not config.benchmark.measure_memory:
     return None
   with tempfile.TemporaryDirectory() as tmp:  # The child needs a local file.
@@ -46,7 +46,7 @@ def _memory(side, config, runtime_bytes):
 
 
 def _figures(side, latency, memory) -> Dict[str, Any]:
-  from tfx_compression.lib import benchmark_tflite as bench  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lib.tflite import benchmark as bench  # pylint: disable=g-import-not-at-top
   sparsity = bench.weight_sparsity(side.tflite_bytes)
   return {
       "uri": side.source.uri,
@@ -73,7 +73,7 @@ def _measure(sides, config) -> Tuple[Dict[str, Any], Dict[str, Any]]:
   Latency is timed in alternating rounds, candidate and one baseline at a
   time, at batch 1 (gated) and at `benchmark.batch_size` (not gated).
   """
-  from tfx_compression.lib import benchmark_tflite as bench  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lib.tflite import benchmark as bench  # pylint: disable=g-import-not-at-top
   b = config.benchmark
   runtime = (bench.measure_runtime_memory(b.num_threads).increase_bytes
              if b.measure_memory else None)
@@ -107,8 +107,8 @@ def _sides(sources: List[ModelSource], files: List[str], keys,
            transform_dir: Optional[str], output_dir: str):
   """Every side; a SavedModel side is measured in the candidate's input kind."""
   # pylint: disable=g-import-not-at-top
-  from tfx_compression.lib import saved_model_info
-  from tfx_compression.lib.conversion_options import TfliteInputs
+  from tfx_compression.lib.keras import saved_model_info
+  from tfx_compression.lib.options.conversion import TfliteInputs
   # pylint: enable=g-import-not-at-top
   optional = {n for m in sources if not m.is_tflite for n, f in (
       saved_model_info.read(m.serving_dir).serving_features or {}).items()
@@ -124,7 +124,7 @@ def _sides(sources: List[ModelSource], files: List[str], keys,
 
 def _label(label_key, sides, keys, transform_dir: Optional[str], source: str):
   """The label's name and, when only the Transform graph computes it, its space."""
-  from tfx_compression.lib import feature_space  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lib.data import feature_space  # pylint: disable=g-import-not-at-top
   baseline = sides[1]
   label = feature_space.derive_label(
       label_key, keys, baseline.serving_features,
@@ -145,7 +145,7 @@ def _check_features(files, source: str, sides, label: Optional[str]):
     InputMismatchError: a feature a side reads is missing (it would be
       default-filled) or misshaped in a record.
   """
-  from tfx_compression.lib import example_stats  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lib.data import example_stats  # pylint: disable=g-import-not-at-top
   stats = example_stats.scan(files, source, label)
   for side in reversed(sides):  # the baseline's serving defaults first
     example_stats.check_features(stats, side.reads,
@@ -164,8 +164,8 @@ def _task(config, files, sides, output_key: str, stats, label,
       fit the output.
   """
   # pylint: disable=g-import-not-at-top
-  from tfx_compression.lib import examples_io
-  from tfx_compression.lib import task as task_lib
+  from tfx_compression.lib.data import examples_io
+  from tfx_compression.lib.evaluation import task as task_lib
   baseline = sides[1]
   loss, activation = ((None, None) if baseline.source.is_tflite else
                       task_lib.saved_model_hints(baseline.source.serving_dir,
@@ -203,9 +203,9 @@ def evaluate(config: CompressionEvaluatorConfig, candidate: ModelSource,
   """
   # pylint: disable=g-import-not-at-top
   from tfx_compression.compression_evaluator import eval_config as eval_config_lib
-  from tfx_compression.lib import example_stats
-  from tfx_compression.lib import examples_io
-  from tfx_compression.lib import task as task_lib
+  from tfx_compression.lib.data import example_stats
+  from tfx_compression.lib.data import examples_io
+  from tfx_compression.lib.evaluation import task as task_lib
   label_key, prediction_key = eval_config_lib.keys(
       config, eval_config_lib.user_eval_config(config))
   source = f"split {config.example_split!r} ({example_files[0]})"

@@ -3,13 +3,12 @@
 from tfx.types import component_spec
 from tfx.types import standard_artifacts
 
-from tfx_compression import blessing
-from tfx_compression import spec_channels
+from tfx_compression.framework import spec_channels
 from tfx_compression.compression_evaluator.config import CONFIG_KEY
-from tfx_compression.spec_channels import channel
-from tfx_compression.spec_channels import EXAMPLES_KEY
-from tfx_compression.spec_channels import MODEL_KEY  # pylint: disable=unused-import
-from tfx_compression.spec_channels import TRANSFORM_GRAPH_KEY
+from tfx_compression.framework.spec_channels import channel
+from tfx_compression.framework.spec_channels import EXAMPLES_KEY
+from tfx_compression.framework.spec_channels import MODEL_KEY  # pylint: disable=unused-import
+from tfx_compression.framework.spec_channels import TRANSFORM_GRAPH_KEY
 
 BASELINE_MODEL_KEY = "baseline_model"
 # The host pipeline's latest blessed model (a second baseline).
@@ -18,8 +17,6 @@ EVALUATION_KEY = "evaluation"
 BLESSING_KEY = "blessing"
 
 REPORT_HTML_FILE = "report.html"
-VERDICT_BLESSED = blessing.BLESSED_FILE
-VERDICT_NOT_BLESSED = blessing.NOT_BLESSED_FILE
 
 
 class CompressionEvaluatorSpec(component_spec.ComponentSpec):

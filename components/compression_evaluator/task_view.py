@@ -67,7 +67,7 @@ def _residuals(labels: np.ndarray, values: np.ndarray) -> Dict[str, Any]:
 def compute(files: Sequence[str], label: str, roles: Sequence[str],
             model_task) -> Optional[Dict[str, Any]]:
   """The view for a binary or regression `model_task`; None for others."""
-  from tfx_compression.lib.task import Task  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lib.evaluation.task import Task  # pylint: disable=g-import-not-at-top
   if model_task.task is Task.MULTICLASS:
     return None
   labels, vectors = predictions.read_back(files, label, roles)

@@ -130,7 +130,7 @@ def _rule(rules, result):
   slice (the whole split: a rule without slicing specs or with the empty
   one)."""
   # pylint: disable=g-import-not-at-top
-  from tfx_compression.lib import tfma_eval
+  from tfx_compression.lib.evaluation import tfma_eval
   for rule in rules:
     if rule.kind != "change" or rule.metric != result.metric or (
         rule.absolute != result.threshold):

@@ -2,10 +2,10 @@
 
 import dataclasses
 
-from tfx_compression import config_utils
+from tfx_compression.framework import config_utils
 from tfx_compression.errors import CompressionConfigError
-from tfx_compression.lib.coreml_options import Precision
-from tfx_compression.lib.coreml_options import WeightQuantization
+from tfx_compression.lib.options.coreml import Precision
+from tfx_compression.lib.options.coreml import WeightQuantization
 
 # The component's one exec property (its spec's parameter).
 CONFIG_KEY = "coreml_converter_config"

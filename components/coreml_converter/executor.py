@@ -5,9 +5,9 @@ import os
 
 from tfx.dsl.components.base import base_executor
 
-from tfx_compression import artifact_io
-from tfx_compression import properties
-from tfx_compression import step_executor
+from tfx_compression.framework import artifact_io
+from tfx_compression.framework import properties
+from tfx_compression.framework import step_executor
 from tfx_compression.coreml_converter import spec
 from tfx_compression.coreml_converter.config import CoreMLConverterConfig
 

@@ -6,7 +6,7 @@ from typing import Any
 
 @dataclasses.dataclass(frozen=True)
 class Converted:
-  summary: Any  # coreml_conversion.PackageSummary
+  summary: Any  # coreml.PackageSummary
   keras_parameters: int
 
 
@@ -20,12 +20,12 @@ def convert(source_dir: str, package_path: str, config) -> Converted:
     ModelValidationError: the package's inputs/outputs differ from Keras'.
   """
   # pylint: disable=g-import-not-at-top
-  from tfx_compression.lib import coreml_conversion
-  from tfx_compression.lib import keras_io
-  model = keras_io.load_keras_model(source_dir,
+  from tfx_compression.lib.export import coreml
+  from tfx_compression.lib.keras import saved_model_io
+  model = saved_model_io.load_keras_model(source_dir,
                                     trust_model_code=config.trust_model_code)
-  coreml_conversion.convert(model, config.precision,
+  coreml.convert(model, config.precision,
                             config.weight_quantization, package_path)
-  summary = coreml_conversion.summarize(package_path)
-  coreml_conversion.validate(summary, model)
+  summary = coreml.summarize(package_path)
+  coreml.validate(summary, model)
   return Converted(summary, int(model.count_params()))

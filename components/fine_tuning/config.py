@@ -8,9 +8,9 @@ import dataclasses
 import re
 from typing import Optional, Tuple
 
-from tfx_compression import config_utils
+from tfx_compression.framework import config_utils
 from tfx_compression.errors import CompressionConfigError
-from tfx_compression.lib.task import Task
+from tfx_compression.lib.evaluation.task import Task
 
 
 @dataclasses.dataclass(frozen=True)
@@ -87,7 +87,7 @@ class FineTuning:
       student learns the teacher's ranking of the wrong classes.
     task: 'multiclass', 'binary' or 'regression'; None reads it from the
       model's compiled loss, output activation and width, and the labels
-      (`lib/task.py`). Decides the label checks, the distillation loss
+      (`lib/evaluation/task.py`). Decides the label checks, the distillation loss
       (regression: mean squared difference to the teacher) and the metrics.
   """
 

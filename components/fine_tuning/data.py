@@ -10,12 +10,12 @@ batch_size)`.
 import dataclasses
 from typing import Any, Dict, List, Mapping, Optional
 
-from tfx_compression import artifact_io
+from tfx_compression.framework import artifact_io
 from tfx_compression.errors import InputMismatchError
 from tfx_compression.errors import InsufficientExamplesError
 from tfx_compression.fine_tuning.spec import EXAMPLES_KEY
 from tfx_compression.fine_tuning.spec import TRANSFORM_GRAPH_KEY
-from tfx_compression.lib.saved_model_info import FeatureInfo
+from tfx_compression.lib.keras.saved_model_info import FeatureInfo
 
 
 # Real eval records the input model and the exported model are checked on.
@@ -52,18 +52,18 @@ class TrainingData:
 
 def _check_sample(files, space, serving_features, keys) -> CheckSample:
   # pylint: disable=g-import-not-at-top
-  from tfx_compression.lib import examples_io
-  from tfx_compression.lib import tflite_source
+  from tfx_compression.lib.data import examples_io
+  from tfx_compression.lib.conversion import conversion_source
   serialized = examples_io.read_serialized(files, NUM_CHECK_EXAMPLES)
   return CheckSample(
       serialized=serialized,
-      inputs=tflite_source.read_inputs(space, serialized),
+      inputs=conversion_source.read_inputs(space, serialized),
       servable=serving_features is not None and set(serving_features) <= keys)
 
 
 def _task(fine_tuning, loaded, labels):
   """The model's `task.ModelTask`, from `fine_tuning.task`, model and labels."""
-  from tfx_compression.lib import task as task_lib  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lib.evaluation import task as task_lib  # pylint: disable=g-import-not-at-top
   model = loaded.keras_model
   if model is None or len(model.outputs) != 1:
     return None
@@ -88,7 +88,7 @@ def _check_splits(examples, fine_tuning, train_files, eval_files, space,
   Returns:
     The model's `task.ModelTask` (None without a single-output Keras model).
   """
-  from tfx_compression.lib import example_stats  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lib.data import example_stats  # pylint: disable=g-import-not-at-top
   model_task = None
   for split, files in ((fine_tuning.train_split, train_files),
                        (fine_tuning.eval_split, eval_files)):
@@ -125,9 +125,9 @@ def load(inputs: Mapping[str, Any], fine_tuning, loaded,
     InputMismatchError: the model inputs or the label cannot be read.
   """
   # pylint: disable=g-import-not-at-top
-  from tfx_compression.lib import examples_io
-  from tfx_compression.lib import feature_space
-  from tfx_compression.lib import fine_tuning as ft
+  from tfx_compression.lib.data import examples_io
+  from tfx_compression.lib.data import feature_space
+  from tfx_compression.lib.training import fit_loop as ft
   examples = inputs[EXAMPLES_KEY]
   train_files = artifact_io.split_files(examples, fine_tuning.train_split)
   eval_files = artifact_io.split_files(examples, fine_tuning.eval_split)
@@ -172,7 +172,7 @@ def load(inputs: Mapping[str, Any], fine_tuning, loaded,
     return TrainingData(make(train_files, True), make(eval_files, False),
                         steps, "built-in reader", check, label,
                         space.description, space, eval_files, model_task)
-  from tfx_compression import user_code
+  from tfx_compression.framework import user_code
   fn = user_code.load_fn("input_fn", input_fn, module_file)
   from tfx.components.trainer import fn_args_utils
   from tfx.proto import trainer_pb2

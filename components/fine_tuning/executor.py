@@ -9,8 +9,9 @@ from typing import Any, Dict, Optional
 
 from tfx.dsl.components.base import base_executor
 
-from tfx_compression import artifact_io
-from tfx_compression import step_executor
+from tfx_compression.framework import artifact_io
+from tfx_compression.framework import step_executor
+from tfx_compression.framework import user_code
 from tfx_compression.fine_tuning import data as tuning_data
 from tfx_compression.fine_tuning import spec as tuning_spec
 
@@ -27,24 +28,24 @@ class FineTuningRun:
   source_dir: str  # the input's SavedModel directory
   loaded: Any  # lib.model_loading.LoadedModel
   data: tuning_data.TrainingData
-  reproduced: Optional[float]  # fine_tuning.io.check_input_model's answer
+  reproduced: Optional[float]  # check_input_model's answer
   trusted: bool  # config.trust_model_code
 
   def export(self, trained_model) -> Optional[float]:
     """Saves `trained_model` into the output under the source's signatures.
 
-    Returns `fine_tuning.io.export_with_original_signatures`'s difference.
+    Returns `export.export_with_original_signatures`'s difference.
     """
-    from tfx_compression.fine_tuning import io as tuning_io  # pylint: disable=g-import-not-at-top
-    return tuning_io.export_with_original_signatures(
+    from tfx_compression.fine_tuning import export  # pylint: disable=g-import-not-at-top
+    return export.export_with_original_signatures(
         trained_model, self.loaded, self.source_dir,
         os.path.join(self.output.uri, artifact_io.SERVING_DIR), self.data,
         self.trusted)
 
-  def io_report(self, export_diff: Optional[float]) -> Dict[str, Any]:
+  def model_report(self, export_diff: Optional[float]) -> Dict[str, Any]:
     """report.json entries about the input model and the export."""
-    from tfx_compression.fine_tuning import io as tuning_io  # pylint: disable=g-import-not-at-top
-    return tuning_io.report(self.loaded, self.data, self.reproduced,
+    from tfx_compression.fine_tuning import run_record  # pylint: disable=g-import-not-at-top
+    return run_record.report(self.loaded, self.data, self.reproduced,
                             export_diff, self.trusted)
 
 
@@ -57,6 +58,23 @@ class FineTuned:
   summary: str
 
 
+def check_input_model(loaded, data) -> Optional[float]:
+  """Proves a `model_fn`-rebuilt model equals the saved one on real examples.
+
+  Returns:
+    The largest output difference, or None when the Keras model came from
+    the artifact's own Keras metadata (nothing was rebuilt).
+
+  Raises:
+    UnsupportedModelError: the rebuilt model computes something else.
+  """
+  from tfx_compression.lib.conversion import model_loading  # pylint: disable=g-import-not-at-top
+  if not loaded.rebuilt_by_model_fn:
+    return None
+  return model_loading.check_reproduces(loaded, data.check.inputs,
+                                        f"model at {loaded.info.path}")
+
+
 class FineTuningExecutor(step_executor.StepExecutor,
                          base_executor.BaseExecutor):
   """Subclasses implement `fine_tune`; their outputs are a Model and the
@@ -64,13 +82,12 @@ class FineTuningExecutor(step_executor.StepExecutor,
 
   def run(self, config, inputs, outputs) -> str:
     # pylint: disable=g-import-not-at-top
-    from tfx_compression.fine_tuning import io as tuning_io
-    from tfx_compression.lib import model_loading
+    from tfx_compression.lib.conversion import model_loading
     source = inputs[tuning_spec.MODEL_KEY]
     source_dir = artifact_io.keras_dir(source.uri, self.COMPONENT)
     loaded = model_loading.load_for_training(
         source_dir, self.COMPONENT, config.model_fn, config.module_file,
-        config.trust_model_code, config.model_fn_kwargs)
+        config.trust_model_code, config.model_fn_kwargs, user_code.load_fn)
     data = tuning_data.load(inputs, config.fine_tuning, loaded,
                             config.input_fn, config.module_file)
     run = FineTuningRun(
@@ -80,11 +97,11 @@ class FineTuningExecutor(step_executor.StepExecutor,
                     if key != tuning_spec.MODEL_RUN_KEY),
         model_run=outputs[tuning_spec.MODEL_RUN_KEY], source_dir=source_dir,
         loaded=loaded, data=data,
-        reproduced=tuning_io.check_input_model(loaded, data),
+        reproduced=check_input_model(loaded, data),
         trusted=config.trust_model_code)
     tuned = self.fine_tune(config, run)
     if data.task is not None:
-      from tfx_compression import properties
+      from tfx_compression.framework import properties
       run.output.set_string_custom_property(properties.TASK,
                                             data.task.task.value)
     artifact_io.write_report(run.output.uri, tuned.report)

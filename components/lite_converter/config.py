@@ -2,10 +2,10 @@
 
 import dataclasses
 
-from tfx_compression import config_utils
-from tfx_compression.lib.conversion_options import Optimization
-from tfx_compression.lib.conversion_options import OpSet
-from tfx_compression.lib.conversion_options import TfliteInputs
+from tfx_compression.framework import config_utils
+from tfx_compression.lib.options.conversion import Optimization
+from tfx_compression.lib.options.conversion import OpSet
+from tfx_compression.lib.options.conversion import TfliteInputs
 
 
 # The component's one exec property (its spec's parameter).

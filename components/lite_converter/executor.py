@@ -2,11 +2,11 @@
 
 from tfx.dsl.components.base import base_executor
 
-from tfx_compression import artifact_io
-from tfx_compression import conversion_input
-from tfx_compression import properties
-from tfx_compression import step_executor
-from tfx_compression import tflite_artifact
+from tfx_compression.framework import artifact_io
+from tfx_compression.framework import conversion_artifacts
+from tfx_compression.framework import properties
+from tfx_compression.framework import step_executor
+from tfx_compression.framework import tflite_artifact
 from tfx_compression.lite_converter import spec
 from tfx_compression.lite_converter.config import LiteConverterConfig
 
@@ -20,7 +20,7 @@ class Executor(step_executor.StepExecutor, base_executor.BaseExecutor):
   def run(self, config, inputs, outputs) -> str:
     from tfx_compression.lite_converter import runner  # pylint: disable=g-import-not-at-top
     source, output = inputs[spec.MODEL_KEY], outputs[spec.TFLITE_MODEL_KEY]
-    prepared = conversion_input.prepare(
+    prepared = conversion_artifacts.prepare(
         source.uri, inputs.get(spec.EXAMPLES_KEY),
         inputs.uri(spec.TRANSFORM_GRAPH_KEY), config.inputs,
         config.validation_split, config.num_validation_examples,

@@ -6,7 +6,7 @@ from typing import Any, Optional
 
 @dataclasses.dataclass(frozen=True)
 class Converted:
-  result: Any  # lite_conversion.ConversionResult
+  result: Any  # validated_conversion.ConversionResult
   serving: Optional[Any]  # tflite_validate.Agreement with serving_default
 
 
@@ -19,12 +19,12 @@ def convert(prepared, config) -> Converted:
 
   Raises:
     ConversionError, InputMismatchError, ModelValidationError: see
-      `lite_conversion.convert_validated` and `check_against_serving`.
+      `validated_conversion.convert_validated` and `check_against_serving`.
   """
   # pylint: disable=g-import-not-at-top
-  from tfx_compression import conversion_input
-  from tfx_compression.lib import lite_conversion
-  result = lite_conversion.convert_validated(
+  from tfx_compression.lib.conversion import conversion_input
+  from tfx_compression.lib.conversion import validated_conversion
+  result = validated_conversion.convert_validated(
       prepared.source.function, prepared.inputs,
       optimization=config.optimization, op_set=config.op_set,
       min_argmax_agreement=config.min_argmax_agreement)

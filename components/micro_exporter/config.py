@@ -2,7 +2,7 @@
 
 import dataclasses
 
-from tfx_compression import config_utils
+from tfx_compression.framework import config_utils
 from tfx_compression.errors import CompressionConfigError
 
 # The component's one exec property (its spec's parameter).

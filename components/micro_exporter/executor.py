@@ -5,9 +5,9 @@ import os
 
 from tfx.dsl.components.base import base_executor
 
-from tfx_compression import artifact_io
-from tfx_compression import properties
-from tfx_compression import step_executor
+from tfx_compression.framework import artifact_io
+from tfx_compression.framework import properties
+from tfx_compression.framework import step_executor
 from tfx_compression.errors import UnsupportedModelError
 from tfx_compression.micro_exporter import spec
 from tfx_compression.micro_exporter.config import MicroExporterConfig
@@ -31,7 +31,8 @@ class Executor(step_executor.StepExecutor, base_executor.BaseExecutor):
           "int8-I/O TFLite Model (PostTrainingQuantizer or "
           "QuantizationAwareTrainer with io_type='int8').")
     model_bytes = artifact_io.read_bytes(artifact_io.tflite_path(source.uri))
-    exported = runner.export(model_bytes, config, f"TFLite model {source.uri}")
+    exported = runner.export(model_bytes, config, f"TFLite model {source.uri}",
+                             spec.HEADER_FILE)
     files = [os.path.join(artifact_io.SERVING_DIR, spec.MICRO_DIR, name)
              for name in _FILES]
     for path, data in zip(files, (exported.header.encode(),

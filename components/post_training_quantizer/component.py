@@ -6,10 +6,10 @@ from tfx import types
 from tfx.dsl.components.base import base_beam_component
 from tfx.dsl.components.base import executor_spec
 
-from tfx_compression import config_utils
-from tfx_compression import spec_channels
+from tfx_compression.framework import config_utils
+from tfx_compression.framework import spec_channels
 from tfx_compression.errors import CompressionConfigError
-from tfx_compression.lib.quantization_options import needs_calibration
+from tfx_compression.lib.options.quantization import needs_calibration
 from tfx_compression.post_training_quantizer import executor
 from tfx_compression.post_training_quantizer import spec
 from tfx_compression.post_training_quantizer.config import PostTrainingQuantizerConfig

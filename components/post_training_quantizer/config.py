@@ -4,14 +4,14 @@ import dataclasses
 import re
 from typing import Any, Optional, Tuple
 
-from tfx_compression import config_utils
+from tfx_compression.framework import config_utils
 from tfx_compression.errors import CompressionConfigError
-from tfx_compression.lib.conversion_options import TfliteInputs
-from tfx_compression.lib.quantization_options import check_io_type
-from tfx_compression.lib.quantization_options import IoType
-from tfx_compression.lib.quantization_options import QuantizationMode
-from tfx_compression.lib.quantization_options import SamplingStrategy
-from tfx_compression.lib.quantization_options import SELECTIVE_IO_TYPES
+from tfx_compression.lib.options.conversion import TfliteInputs
+from tfx_compression.lib.options.quantization import check_io_type
+from tfx_compression.lib.options.quantization import IoType
+from tfx_compression.lib.options.quantization import QuantizationMode
+from tfx_compression.lib.options.quantization import SamplingStrategy
+from tfx_compression.lib.options.quantization import SELECTIVE_IO_TYPES
 
 _OP_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
 _MAX_EXAMPLES = 100_000

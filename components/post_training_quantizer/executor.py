@@ -7,15 +7,15 @@ from typing import Any, Dict
 from tfx.dsl.components.base import base_beam_executor
 from tfx.types import artifact_utils
 
-from tfx_compression import artifact_io
-from tfx_compression import conversion_input
-from tfx_compression import properties
-from tfx_compression import step_executor
-from tfx_compression import tflite_artifact
+from tfx_compression.framework import artifact_io
+from tfx_compression.framework import conversion_artifacts
+from tfx_compression.framework import properties
+from tfx_compression.framework import step_executor
+from tfx_compression.framework import tflite_artifact
 from tfx_compression.errors import CompressionConfigError
 from tfx_compression.errors import InputMismatchError
 from tfx_compression.errors import ModelValidationError
-from tfx_compression.lib.quantization_options import needs_calibration
+from tfx_compression.lib.options.quantization import needs_calibration
 from tfx_compression.post_training_quantizer import spec
 from tfx_compression.post_training_quantizer.config import PostTrainingQuantizerConfig
 
@@ -38,7 +38,7 @@ class Executor(step_executor.StepExecutor,
       raise CompressionConfigError(
           f"mode {config.mode.value!r} needs calibration examples; the "
           "examples input is empty.")
-    prepared = conversion_input.prepare(
+    prepared = conversion_artifacts.prepare(
         source.uri, examples, inputs.uri(spec.TRANSFORM_GRAPH_KEY),
         config.inputs, config.validation_split,
         config.num_validation_examples, self.COMPONENT)
@@ -70,7 +70,7 @@ class Executor(step_executor.StepExecutor,
   def _calibration_inputs(self, config, examples, space, sample):
     """Samples the calibration splits into `sample`; returns inputs and stats."""
     # pylint: disable=g-import-not-at-top
-    from tfx_compression.lib import calibration_sampling
+    from tfx_compression.lib.quantization import calibration_sampling
     from tfx_compression.post_training_quantizer import runner
     # pylint: enable=g-import-not-at-top
     sample.split_names = artifact_utils.encode_split_names([])
@@ -99,11 +99,11 @@ _TO_TRY = (
 
 
 def _write_layer_errors(uri: str, debug) -> None:
-  from tfx_compression.lib import quantization_debug  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lib.quantization import layer_errors  # pylint: disable=g-import-not-at-top
   artifact_io.write_bytes(os.path.join(uri, spec.LAYER_ERRORS_CSV),
-                          quantization_debug.layer_report_csv(debug).encode())
+                          layer_errors.layer_report_csv(debug).encode())
   artifact_io.write_bytes(os.path.join(uri, spec.LAYER_ERRORS_JSON), json.dumps(
-      quantization_debug.layer_report_json(debug), indent=2).encode())
+      layer_errors.layer_report_json(debug), indent=2).encode())
 
 
 def _check_payload_format(examples) -> None:

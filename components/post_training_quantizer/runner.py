@@ -10,7 +10,7 @@ from tfx_compression.errors import InputMismatchError
 
 @dataclasses.dataclass(frozen=True)
 class Quantized:
-  result: Any  # post_training_quantization.QuantizationResult
+  result: Any  # ptq.QuantizationResult
   serving: Optional[Any]  # tflite_validate.Agreement with serving_default
 
 
@@ -24,9 +24,9 @@ def quantize(prepared, config,
     calibration: The sampled calibration inputs (None without calibration).
   """
   # pylint: disable=g-import-not-at-top
-  from tfx_compression import conversion_input
-  from tfx_compression.lib import post_training_quantization
-  result = post_training_quantization.post_training_quantize(
+  from tfx_compression.lib.conversion import conversion_input
+  from tfx_compression.lib.quantization import ptq
+  result = ptq.post_training_quantize(
       prepared.source.function, config.mode, config.io_type, calibration,
       prepared.inputs, min_argmax_agreement=config.min_argmax_agreement,
       num_debug_examples=config.num_debug_examples,
@@ -45,8 +45,8 @@ def calibration_size(config, files, stats, source: str) -> int:
   """
   # pylint: disable=g-import-not-at-top
   from absl import logging
-  from tfx_compression.lib import example_stats
-  from tfx_compression.lib.quantization_options import SamplingStrategy
+  from tfx_compression.lib.data import example_stats
+  from tfx_compression.lib.options.quantization import SamplingStrategy
   from tfx_compression.post_training_quantizer.config import DEFAULT_CALIBRATION_EXAMPLES
   if config.num_calibration_examples is not None:
     return config.num_calibration_examples
@@ -87,10 +87,10 @@ def sample_calibration(files: Sequence[str], source: str, space, config,
       missing from the records.
   """
   # pylint: disable=g-import-not-at-top
-  from tfx_compression.lib import calibration_sampling
-  from tfx_compression.lib import example_stats
-  from tfx_compression.lib import examples_io
-  from tfx_compression.lib import tflite_source
+  from tfx_compression.lib.quantization import calibration_sampling
+  from tfx_compression.lib.data import example_stats
+  from tfx_compression.lib.data import examples_io
+  from tfx_compression.lib.conversion import conversion_source
   # pylint: enable=g-import-not-at-top
   calibration_sampling.check_has_examples(files, source)
   stats = example_stats.scan(files, source)
@@ -110,5 +110,5 @@ def sample_calibration(files: Sequence[str], source: str, space, config,
       files, split_dir, stats_path, calibration_size(config, files, stats, source),
       config.sampling, label_key=config.label_key or None, seed=config.seed,
       make_pipeline=make_pipeline, source=source)
-  return tflite_source.read_inputs(
+  return conversion_source.read_inputs(
       space, examples_io.read_serialized(stats.files, stats.sampled)), stats

@@ -3,7 +3,7 @@
 import dataclasses
 from typing import Tuple
 
-from tfx_compression import config_utils
+from tfx_compression.framework import config_utils
 from tfx_compression.errors import CompressionConfigError
 
 CONFIG_KEY = "preflight_config"
@@ -88,7 +88,7 @@ def requirements(plan) -> PreflightConfig:
   and metric classes: checked before the Trainer trains, not when the step
   reaches them.
   """
-  from tfx_compression.lib.quantization_options import needs_calibration  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lib.options.quantization import needs_calibration  # pylint: disable=g-import-not-at-top
   sizes, features = [], []
   ptq = plan.ptq_config
   if ptq is not None and any(needs_calibration(m) for m in plan.ptq_modes):

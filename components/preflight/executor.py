@@ -3,8 +3,8 @@
 from tfx.dsl.components.base import base_executor
 from tfx.types import artifact_utils
 
-from tfx_compression import artifact_io
-from tfx_compression import step_executor
+from tfx_compression.framework import artifact_io
+from tfx_compression.framework import step_executor
 from tfx_compression.preflight import runner
 from tfx_compression.preflight import spec
 from tfx_compression.preflight.config import PreflightConfig
@@ -19,7 +19,7 @@ class Executor(step_executor.StepExecutor, base_executor.BaseExecutor):
   CANDIDATE = False
 
   def run(self, config, inputs, outputs) -> str:
-    from tfx_compression.lib import examples_io  # pylint: disable=g-import-not-at-top
+    from tfx_compression.lib.data import examples_io  # pylint: disable=g-import-not-at-top
     examples = inputs[spec.EXAMPLES_KEY]
     files = lambda split: artifact_io.split_files(examples, split)
     return runner.check(

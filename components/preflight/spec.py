@@ -3,7 +3,7 @@
 from tfx.types import component_spec
 from tfx.types import standard_artifacts
 
-from tfx_compression import spec_channels
+from tfx_compression.framework import spec_channels
 from tfx_compression.preflight.config import CONFIG_KEY
 
 EXAMPLES_KEY = "examples"

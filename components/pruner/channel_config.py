@@ -8,7 +8,7 @@ import dataclasses
 import enum
 from typing import Any, Mapping, Optional, Tuple
 
-from tfx_compression import config_utils
+from tfx_compression.framework import config_utils
 from tfx_compression.errors import CompressionConfigError
 
 

@@ -5,11 +5,11 @@ from typing import Any, Dict, List, Mapping, Optional, Union
 
 import numpy as np
 
-from tfx_compression.lib import channel_groups
-from tfx_compression.lib import channel_surgery
-from tfx_compression.lib import fine_tuning as ft
-from tfx_compression.lib import layer_selection
-from tfx_compression.lib import model_cost
+from tfx_compression.lib.channels import groups
+from tfx_compression.lib.channels import surgery as channel_surgery
+from tfx_compression.lib.training import fit_loop as ft
+from tfx_compression.lib.keras import layer_selection
+from tfx_compression.lib.keras import model_cost
 from tfx_compression.pruner.channel_config import ChannelPruning
 from tfx_compression.pruner.channel_config import CostTarget
 from tfx_compression.pruner.config import PrunerConfig
@@ -39,10 +39,10 @@ class ChannelResult:
 def float_tflite_latency_us(model, runs: int) -> float:
   """Median batch-1 latency of `model` as float TFLite, 1 thread, XNNPACK."""
   # pylint: disable=g-import-not-at-top
-  from tfx_compression.lib import benchmark_tflite
-  from tfx_compression.lib import tflite_convert
-  return benchmark_tflite.measure_latency(
-      tflite_convert.convert_keras(model), num_threads=1, batch_size=1,
+  from tfx_compression.lib.tflite import benchmark
+  from tfx_compression.lib.conversion import tflite_converter
+  return benchmark.measure_latency(
+      tflite_converter.convert_keras(model), num_threads=1, batch_size=1,
       warmup_runs=max(5, runs // 5), runs=runs).median_us
 
 
@@ -55,7 +55,7 @@ def eligible_producers(model, config: PrunerConfig) -> Optional[List[str]]:
   if selection == type(selection)():
     return None
   chosen = {l.name for l in layer_selection.chosen_layers(model, selection)}
-  producers = channel_groups.producers(model)
+  producers = groups.producers(model)
   if selection.keep_first_and_last and producers:
     chosen -= {producers[0], producers[-1]}
   return [p for p in producers if p in chosen]
@@ -69,7 +69,7 @@ def _ratios(model, channels: ChannelPruning, eligible, data, options):
     if eligible is None:
       return channels.ratio, None
     return _group_ratios(model, eligible, channels.ratio, options), None
-  from tfx_compression.lib import channel_sensitivity  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lib.channels import sensitivity as channel_sensitivity  # pylint: disable=g-import-not-at-top
   auto = channels.auto
   inputs, labels = _sample(data.eval, auto.num_examples)
   latency_fn = None
@@ -87,7 +87,7 @@ def _ratios(model, channels: ChannelPruning, eligible, data, options):
 
 def _group_ratios(model, eligible, ratio, options) -> Dict[str, float]:
   """`ratio` for every prunable group whose producers are all eligible."""
-  topology = channel_groups.analyze(model, tied=options["tied"])
+  topology = groups.analyze(model, tied=options["tied"])
   allowed = set(eligible)
   return {p: ratio for g in topology.groups
           if g.prunable and set(g.producers) <= allowed for p in g.producers}

@@ -9,10 +9,10 @@ import dataclasses
 import enum
 from typing import Any, Mapping, Optional, Tuple, Union
 
-from tfx_compression import config_utils
+from tfx_compression.framework import config_utils
 from tfx_compression.errors import CompressionConfigError
 from tfx_compression.fine_tuning import config as tuning_config
-from tfx_compression.lib.prune_steps import DEFAULT_RECOVERY_FRACTION
+from tfx_compression.lib.sparsity.pruning_steps import DEFAULT_RECOVERY_FRACTION
 from tfx_compression.pruner.channel_config import ChannelPruning
 from tfx_compression.fine_tuning.config import FineTuningFields
 from tfx_compression.fine_tuning.config import FineTuning  # pylint: disable=unused-import  (re-exported: a public name here)
@@ -24,7 +24,7 @@ from tfx_compression.fine_tuning.config import LayerSelection  # pylint: disable
 class PolynomialDecay:
   """Sparsity rising from `initial_sparsity` to `final_sparsity` (tfmot PolynomialDecay).
 
-  Steps are derived from the length of fine-tuning (`lib/prune_steps.py`):
+  Steps are derived from the length of fine-tuning (`lib/sparsity/pruning_steps.py`):
   `end_step=None` ends the ramp on a prune step `recovery_fraction` of the
   steps before the end, and `frequency=None` gives the ramp at least 16
   mask updates on small data, one every 100 steps (tfmot's default) on

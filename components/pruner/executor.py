@@ -3,10 +3,10 @@
 import json
 from typing import Any, Dict
 
-from tfx_compression import properties
+from tfx_compression.framework import properties
 from tfx_compression.fine_tuning import executor as tuning_executor
-from tfx_compression.fine_tuning import record
-from tfx_compression.pruner import channel_export
+from tfx_compression.fine_tuning import run_record
+from tfx_compression.pruner import channel_executor
 from tfx_compression.pruner.config import Granularity
 from tfx_compression.pruner.config import PrunerConfig
 
@@ -19,18 +19,17 @@ class Executor(tuning_executor.FineTuningExecutor):
 
   def fine_tune(self, config, run) -> tuning_executor.FineTuned:
     if config.granularity is Granularity.CHANNEL:
-      return channel_export.prune_and_export(config, run)
+      return channel_executor.prune_and_export(config, run)
     # pylint: disable=g-import-not-at-top
-    from tfx_compression.fine_tuning import io as tuning_io
     from tfx_compression.pruner import runner
     result = runner.prune(run.loaded.keras_model, config, run.data,
                           run.model_run.uri)
     export_diff = run.export(result.stripped_model)
-    report = dict(_report(config, run, result), **run.io_report(export_diff),
-                  **record.report_entries(result))
+    report = dict(_report(config, run, result), **run.model_report(export_diff),
+                  **run_record.report_entries(result))
     _set_properties(run.output, config, result, report)
-    record.set_properties(run.output, result)
-    tuning_io.set_trust_property(run.output, config.trust_model_code)
+    run_record.set_properties(run.output, result)
+    run_record.set_trust_property(run.output, config.trust_model_code)
     return tuning_executor.FineTuned(
         report, result.history,
         f"sparsity {report['pruned_layers_sparsity']:.3f} of pruned layers")
@@ -57,7 +56,7 @@ def _report(config, run, result) -> Dict[str, Any]:
 
 
 def _set_properties(artifact, config, result, report) -> None:
-  record.set_keras_model_properties(artifact, result.eval_after)
+  run_record.set_keras_model_properties(artifact, result.eval_after)
   artifact.set_string_custom_property(properties.GRANULARITY,
                                       config.granularity.value)
   artifact.set_float_custom_property(properties.TARGET_SPARSITY,

@@ -3,8 +3,8 @@
 import dataclasses
 from typing import Any, Dict, List, Mapping
 
-from tfx_compression.lib import fine_tuning as ft
-from tfx_compression.lib import pruning
+from tfx_compression.lib.training import fit_loop as ft
+from tfx_compression.lib.sparsity import pruning
 from tfx_compression.pruner.config import Granularity
 from tfx_compression.pruner.config import PrunerConfig
 

@@ -6,8 +6,8 @@ from tfx import types
 from tfx.dsl.components.base import base_component
 from tfx.dsl.components.base import executor_spec
 
-from tfx_compression import config_utils
-from tfx_compression import spec_channels
+from tfx_compression.framework import config_utils
+from tfx_compression.framework import spec_channels
 from tfx_compression.quantization_aware_trainer import executor
 from tfx_compression.quantization_aware_trainer import spec
 from tfx_compression.quantization_aware_trainer.config import QatConfig

@@ -4,12 +4,12 @@ import dataclasses
 import enum
 from typing import Optional
 
-from tfx_compression import config_utils
+from tfx_compression.framework import config_utils
 from tfx_compression.errors import CompressionConfigError
 from tfx_compression.fine_tuning import config as tuning_config
 from tfx_compression.fine_tuning.config import FineTuning
-from tfx_compression.lib.conversion_options import TfliteInputs
-from tfx_compression.lib.quantization_options import IoType
+from tfx_compression.lib.options.conversion import TfliteInputs
+from tfx_compression.lib.options.quantization import IoType
 from tfx_compression.fine_tuning.config import FineTuningFields
 from tfx_compression.fine_tuning.config import LayerSelection  # pylint: disable=unused-import  (re-exported: a public name here)
 

@@ -2,11 +2,13 @@
 
 import os
 
-from tfx_compression import conversion_input
-from tfx_compression import properties
-from tfx_compression import tflite_artifact
+from tfx_compression.lib.conversion import conversion_input
+from tfx_compression.framework import properties
+from tfx_compression.framework import tflite_artifact
 from tfx_compression.fine_tuning import executor as tuning_executor
-from tfx_compression.fine_tuning import record
+from tfx_compression.fine_tuning import export as tuning_export
+from tfx_compression.fine_tuning import labelled_sample
+from tfx_compression.fine_tuning import run_record
 from tfx_compression.quantization_aware_trainer import spec
 from tfx_compression.quantization_aware_trainer.config import QatConfig
 
@@ -19,20 +21,19 @@ class Executor(tuning_executor.FineTuningExecutor):
 
   def fine_tune(self, config, run) -> tuning_executor.FineTuned:
     # pylint: disable=g-import-not-at-top
-    from tfx_compression.fine_tuning import io as tuning_io
-    from tfx_compression.lib import clustering
-    from tfx_compression.lib import keras_io
-    from tfx_compression.lib import qat
+    from tfx_compression.lib.sparsity import clustering
+    from tfx_compression.lib.keras import saved_model_io
+    from tfx_compression.lib.quantization import qat
     from tfx_compression.quantization_aware_trainer import runner
     loaded, data, output = run.loaded, run.data, run.output
-    sample = tuning_io.labelled_sample(data, config.num_validation_examples)
+    sample = labelled_sample.labelled_sample(data, config.num_validation_examples)
     float_accuracy = (sample.accuracy(loaded.function) if sample else None)
     clusters = (run.source.get_int_custom_property(properties.WEIGHT_CLUSTERS)
                 if run.source.has_custom_property(properties.WEIGHT_CLUSTERS)
                 else None)
     result = runner.train(loaded.keras_model, config, data, run.model_run.uri,
                           clustered=clusters is not None)
-    prepared = tuning_io.tflite_input(
+    prepared = tuning_export.tflite_input(
         loaded, result.qat_model, config.inputs, run.transform_dir, data,
         config.num_validation_examples, self.COMPONENT)
     converted = runner.to_tflite(prepared.source.function, config.io_type,
@@ -44,11 +45,11 @@ class Executor(tuning_executor.FineTuningExecutor):
                        if sample else None)
     tflite_artifact.publish(output, converted, prepared.source.inputs,
                             serving)
-    keras_io.save_keras_model(result.qat_model,
+    saved_model_io.save_keras_model(result.qat_model,
                               os.path.join(output.uri, spec.KERAS_QAT_DIR))
     report = dict(
         tflite_artifact.report(converted, prepared.source.inputs, serving),
-        **run.io_report(None),
+        **run.model_report(None),
         **tuning_executor.report_head(config, run),
         scheme=result.scheme.value,
         quantized_layers=result.selection.quantized,
@@ -67,10 +68,10 @@ class Executor(tuning_executor.FineTuningExecutor):
                   "metric": sample.metric if sample else None,
                   "float_keras": float_accuracy,
                   "qat_tflite": tflite_accuracy},
-        **record.report_entries(result))
+        **run_record.report_entries(result))
     _set_properties(output, report)
-    record.set_properties(output, result)
-    tuning_io.set_trust_property(output, config.trust_model_code)
+    run_record.set_properties(output, result)
+    run_record.set_trust_property(output, config.trust_model_code)
     return tuning_executor.FineTuned(report, result.history,
                                      f"accuracy {report['accuracy']}")
 

@@ -5,11 +5,11 @@ from typing import Any, Dict, List, Mapping
 
 
 from tfx_compression.errors import CompressionConfigError
-from tfx_compression.lib import fine_tuning as ft
-from tfx_compression.lib import lite_conversion
-from tfx_compression.lib import qat
-from tfx_compression.lib.conversion_options import Optimization
-from tfx_compression.lib.quantization_options import IoType
+from tfx_compression.lib.training import fit_loop as ft
+from tfx_compression.lib.conversion import validated_conversion
+from tfx_compression.lib.quantization import qat
+from tfx_compression.lib.options.conversion import Optimization
+from tfx_compression.lib.options.quantization import IoType
 from tfx_compression.quantization_aware_trainer.config import BatchNormMode
 from tfx_compression.quantization_aware_trainer.config import QatConfig
 from tfx_compression.quantization_aware_trainer.config import QatScheme
@@ -73,7 +73,7 @@ def train(model, config: QatConfig, data, log_dir: str,
   """
   import tf_keras  # pylint: disable=g-import-not-at-top
   from tensorflow_model_optimization.python.core.quantization.keras import quantize_wrapper  # pylint: disable=g-import-not-at-top
-  from tfx_compression.lib import qat_ranges  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lib.quantization import qat_ranges  # pylint: disable=g-import-not-at-top
   selection = qat.select_layers(model, config.selection,
                                 config.skip_unsupported_layers)
   input_sparsity = qat.kernel_sparsity(model, selection.quantized)
@@ -120,6 +120,6 @@ def to_tflite(qat_model, io_type: IoType, inputs, min_argmax_agreement: float):
       converter.inference_input_type = tf.int8
       converter.inference_output_type = tf.int8
 
-  return lite_conversion.convert_validated(
+  return validated_conversion.convert_validated(
       qat_model, inputs, optimization=Optimization.DYNAMIC_RANGE,
       min_argmax_agreement=min_argmax_agreement, configure=set_io)

@@ -2,9 +2,9 @@
 
 import dataclasses
 
-from tfx_compression import config_utils
+from tfx_compression.framework import config_utils
 from tfx_compression.fine_tuning import config as tuning_config
-from tfx_compression.lib.clustering_options import CentroidInit
+from tfx_compression.lib.options.clustering import CentroidInit
 from tfx_compression.fine_tuning.config import FineTuningFields
 from tfx_compression.fine_tuning.config import FineTuning  # pylint: disable=unused-import  (re-exported: a public name here)
 from tfx_compression.fine_tuning.config import LayerSelection  # pylint: disable=unused-import  (re-exported: a public name here)

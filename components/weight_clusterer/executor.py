@@ -2,9 +2,9 @@
 
 import json
 
-from tfx_compression import properties
+from tfx_compression.framework import properties
 from tfx_compression.fine_tuning import executor as tuning_executor
-from tfx_compression.fine_tuning import record
+from tfx_compression.fine_tuning import run_record
 from tfx_compression.weight_clusterer.config import WeightClustererConfig
 
 
@@ -16,7 +16,6 @@ class Executor(tuning_executor.FineTuningExecutor):
 
   def fine_tune(self, config, run) -> tuning_executor.FineTuned:
     # pylint: disable=g-import-not-at-top
-    from tfx_compression.fine_tuning import io as tuning_io
     from tfx_compression.weight_clusterer import runner
     result = runner.cluster(run.loaded.keras_model, config, run.data,
                             run.model_run.uri)
@@ -33,18 +32,18 @@ class Executor(tuning_executor.FineTuningExecutor):
         eval_after=dict(result.eval_after),
         weights_gzip_bytes_before=result.weights_gzip_before,
         weights_gzip_bytes_after=result.weights_gzip_after,
-        **record.report_entries(result),
-        **run.io_report(export_diff))
+        **run_record.report_entries(result),
+        **run.model_report(export_diff))
     _set_properties(run.output, config, result)
-    record.set_properties(run.output, result)
-    tuning_io.set_trust_property(run.output, config.trust_model_code)
+    run_record.set_properties(run.output, result)
+    run_record.set_trust_property(run.output, config.trust_model_code)
     return tuning_executor.FineTuned(
         report, result.history, f"{config.number_of_clusters} clusters in "
         f"{result.selection.selected}")
 
 
 def _set_properties(artifact, config, result) -> None:
-  record.set_keras_model_properties(artifact, result.eval_after)
+  run_record.set_keras_model_properties(artifact, result.eval_after)
   # What the QuantizationAwareTrainer reads to preserve the clusters.
   artifact.set_int_custom_property(properties.WEIGHT_CLUSTERS,
                                    config.number_of_clusters)

@@ -3,8 +3,8 @@
 import dataclasses
 from typing import Any, Dict, List, Mapping
 
-from tfx_compression.lib import clustering
-from tfx_compression.lib import fine_tuning as ft
+from tfx_compression.lib.sparsity import clustering
+from tfx_compression.lib.training import fit_loop as ft
 
 
 @dataclasses.dataclass

@@ -2,7 +2,7 @@
 
 from tfx.types import component_spec
 
-from tfx_compression import spec_channels
+from tfx_compression.framework import spec_channels
 from tfx_compression.fine_tuning import spec as tuning_spec
 from tfx_compression.weight_clusterer.config import CONFIG_KEY
 
