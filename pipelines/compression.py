@@ -229,24 +229,28 @@ def _candidates(examples, model, plan: CompressionPlan, transform_graph=None,
                 schema=None):
   """Yields (variant, component producing it, its model channel)."""
   # pylint: disable=g-import-not-at-top
+  from tfx_compression.lite_converter import spec as lite_spec
   from tfx_compression.lite_converter.component import LiteConverter
   from tfx_compression.lite_converter.config import LiteConverterConfig
+  from tfx_compression.post_training_quantizer import spec as ptq_spec
   from tfx_compression.post_training_quantizer.component import PostTrainingQuantizer
   from tfx_compression.post_training_quantizer.config import PostTrainingQuantizerConfig
+  from tfx_compression.pruner import spec as pruner_spec
+  from tfx_compression.quantization_aware_trainer import spec as qat_spec
   lite = plan.lite_config or LiteConverterConfig()
   for optimization in plan.lite_optimizations:
     converter = LiteConverter(
         model=model, examples=examples,
         config=dataclasses.replace(lite, optimization=optimization),
         transform_graph=transform_graph)
-    yield optimization.value, converter, converter.outputs["tflite_model"]
+    yield optimization.value, converter, converter.outputs[lite_spec.TFLITE_MODEL_KEY]
   template = plan.ptq_config or PostTrainingQuantizerConfig()
   for mode in plan.ptq_modes:
     quantizer = PostTrainingQuantizer(
         model=model, examples=examples,
         config=dataclasses.replace(template, mode=mode),
         transform_graph=transform_graph)
-    yield f"ptq_{mode.value}", quantizer, quantizer.outputs["quantized_model"]
+    yield f"ptq_{mode.value}", quantizer, quantizer.outputs[ptq_spec.QUANTIZED_MODEL_KEY]
   qat_input, qat_variant = model, "qat"
   if plan.pruner is not None:
     from tfx_compression.pruner.component import Pruner
@@ -254,21 +258,21 @@ def _candidates(examples, model, plan: CompressionPlan, transform_graph=None,
                     config=plan.fine_tuning_config(plan.pruner),
                     transform_graph=transform_graph, schema=schema)
     yield "pruned", pruner, None  # evaluated through its TFLite conversion
-    pruned_tflite = LiteConverter(model=pruner.outputs["pruned_model"],
+    pruned_tflite = LiteConverter(model=pruner.outputs[pruner_spec.PRUNED_MODEL_KEY],
                                   examples=examples,
                                   config=dataclasses.replace(
                                       lite, optimization="none"),
                                   transform_graph=transform_graph)
     yield ("pruned_tflite", pruned_tflite,
-           pruned_tflite.outputs["tflite_model"])
-    qat_input, qat_variant = pruner.outputs["pruned_model"], "pruned_qat"
+           pruned_tflite.outputs[lite_spec.TFLITE_MODEL_KEY])
+    qat_input, qat_variant = pruner.outputs[pruner_spec.PRUNED_MODEL_KEY], "pruned_qat"
   if plan.qat is not None:
     from tfx_compression.quantization_aware_trainer.component import QuantizationAwareTrainer
     qat = QuantizationAwareTrainer(examples=examples, model=qat_input,
                                    config=plan.fine_tuning_config(plan.qat),
                                    transform_graph=transform_graph,
                                    schema=schema)
-    yield qat_variant, qat, qat.outputs["qat_model"]
+    yield qat_variant, qat, qat.outputs[qat_spec.QAT_MODEL_KEY]
 
 
 def add_compression(examples, model, plan: CompressionPlan = CompressionPlan(),
@@ -296,7 +300,10 @@ def add_compression(examples, model, plan: CompressionPlan = CompressionPlan(),
   # pylint: disable=g-import-not-at-top
   from tfx.components.pusher.component import Pusher
   from tfx.proto import pusher_pb2
+  from tfx_compression.candidate_selector import spec as selector_spec
+  from tfx_compression.compression_evaluator import spec as evaluator_spec
   from tfx_compression.compression_evaluator.component import CompressionEvaluator
+  from tfx_compression.framework import spec_channels
   components, blessed, evaluators = [], None, {}
   push = lambda directory: pusher_pb2.PushDestination(
       filesystem=pusher_pb2.PushDestination.Filesystem(
@@ -304,7 +311,7 @@ def add_compression(examples, model, plan: CompressionPlan = CompressionPlan(),
   if plan.compare_with_latest_blessed:
     resolver = latest_blessed_resolver()
     components.append(resolver)
-    blessed = resolver.outputs["model"]
+    blessed = resolver.outputs[spec_channels.MODEL_KEY]
   for variant, producer, candidate in _candidates(examples, model, plan,
                                                   transform_graph, schema):
     components.append(producer.with_id(f"{type(producer).__name__}.{variant}"))
@@ -319,7 +326,7 @@ def add_compression(examples, model, plan: CompressionPlan = CompressionPlan(),
     evaluators[variant] = evaluator
     if plan.push_destination and plan.pushers == Pushers.PER_VARIANT:
       components.append(Pusher(
-          model=candidate, model_blessing=evaluator.outputs["blessing"],
+          model=candidate, model_blessing=evaluator.outputs[evaluator_spec.BLESSING_KEY],
           push_destination=push(os.path.join(plan.push_destination, variant)),
       ).with_id(f"{PUSHER_ID}.{variant}"))
   if plan.pushers == Pushers.SELECTED:
@@ -329,8 +336,8 @@ def add_compression(examples, model, plan: CompressionPlan = CompressionPlan(),
     components.append(selector)
     if plan.push_destination:
       components.append(Pusher(
-          model=selector.outputs["model"],
-          model_blessing=selector.outputs["blessing"],
+          model=selector.outputs[selector_spec.MODEL_KEY],
+          model_blessing=selector.outputs[selector_spec.BLESSING_KEY],
           push_destination=push(plan.push_destination)).with_id(
               SELECTED_PUSHER_ID))
   return components

@@ -5,12 +5,18 @@ import json
 import os
 from typing import List, Optional, Sequence
 
+from tfx_compression.candidate_selector import spec as selector_spec
+from tfx_compression.compression_evaluator import spec as evaluator_spec
+from tfx_compression.framework import blessing as blessing_io
+from tfx_compression.framework import model_files
 from tfx_compression.framework import properties
 from tfx_compression.pipelines import compression
 from tfx_compression.pipelines import results
 
-BLESSED = "blessed"  # The stock Evaluator's and Pusher's blessing property.
-PUSHED = "pushed"  # The stock Pusher's property on pushed_model.
+# The stock Pusher's output key and properties (tfx/components/pusher).
+PUSHED_MODEL_KEY = "pushed_model"
+PUSHED = "pushed"
+PUSHED_DESTINATION = "pushed_destination"
 
 HEADER = ("variant", "accuracy", "vs baseline", "size KB", "gzip KB",
           "latency us", "verdict", "selected", "pushed")
@@ -34,17 +40,18 @@ def selection(metadata_path: str, pipeline_name: str) -> Optional[Selection]:
                                    compression.SELECTOR_ID)
   if not outputs:
     return None
-  blessing = outputs["blessing"][0]
-  html = os.path.join(outputs["comparison"][0].uri, "comparison.html")
+  blessing = outputs[selector_spec.BLESSING_KEY][0]
+  html = os.path.join(outputs[selector_spec.COMPARISON_KEY][0].uri,
+                      selector_spec.COMPARISON_HTML_FILE)
   pusher = results.latest_outputs(metadata_path, pipeline_name,
                                   compression.SELECTED_PUSHER_ID)
-  pushed = pusher.get("pushed_model", [None])[0]
+  pushed = pusher.get(PUSHED_MODEL_KEY, [None])[0]
   was_pushed = bool(pushed and pushed.get_int_custom_property(PUSHED) == 1)
   return Selection(
-      blessing.get_string_custom_property("selected_variant"),
+      blessing.get_string_custom_property(selector_spec.PROP_SELECTED_VARIANT),
       blessing.get_string_custom_property(properties.BLESSING_MESSAGE),
       html if os.path.exists(html) else None, was_pushed,
-      pushed.get_string_custom_property("pushed_destination")
+      pushed.get_string_custom_property(PUSHED_DESTINATION)
       if was_pushed else "")
 
 
@@ -69,8 +76,8 @@ def rows(metadata_path: str, pipeline_name: str,
     if not outputs:
       table.append((variant,) + ("-",) * 5 + ("not run", "-", "-"))
       continue
-    report = _read_json(os.path.join(outputs["evaluation"][0].uri,
-                                     "report.json")) or {}
+    report = _read_json(os.path.join(outputs[evaluator_spec.EVALUATION_KEY][0].uri,
+                                     model_files.REPORT_FILE)) or {}
     overall = next((m for m in report.get("metrics", [])
                     if m.get("slice_name") in ("Overall", "")), {})
     candidate = report.get("candidate") or {}
@@ -78,7 +85,7 @@ def rows(metadata_path: str, pipeline_name: str,
         metadata_path, pipeline_name, f"{compression.PUSHER_ID}.{variant}")
     pushed_flag, selected = "-", "-"
     if pushed:
-      pushed_flag = ("yes" if pushed["pushed_model"][0].get_int_custom_property(
+      pushed_flag = ("yes" if pushed[PUSHED_MODEL_KEY][0].get_int_custom_property(
           PUSHED) == 1 else "no")
     if chosen is not None:
       selected = WINNER if chosen.variant == variant else "-"
@@ -107,8 +114,9 @@ def refusals(metadata_path: str, pipeline_name: str,
                                      f"{compression.EVALUATOR_ID}.{variant}")
     if not outputs:
       continue
-    blessing, evaluation = outputs["blessing"][0], outputs["evaluation"][0]
-    if blessing.get_int_custom_property(BLESSED) == 1:
+    blessing = outputs[evaluator_spec.BLESSING_KEY][0]
+    evaluation = outputs[evaluator_spec.EVALUATION_KEY][0]
+    if blessing.get_int_custom_property(blessing_io.PROP_BLESSED) == 1:
       continue
     if evaluation.get_int_custom_property(properties.REJECTED) == 1:
       lines.append(
@@ -130,8 +138,8 @@ def warnings(metadata_path: str, pipeline_name: str,
     outputs = results.latest_outputs(metadata_path, pipeline_name,
                                      f"{compression.EVALUATOR_ID}.{variant}")
     if outputs:
-      report = _read_json(os.path.join(outputs["evaluation"][0].uri,
-                                       "report.json")) or {}
+      report = _read_json(os.path.join(outputs[evaluator_spec.EVALUATION_KEY][0].uri,
+                                     model_files.REPORT_FILE)) or {}
       lines += [f"WARNING {variant}: {w}" for w in report.get("warnings", [])]
   return lines
 

@@ -9,6 +9,7 @@ from typing import Optional
 
 import executor_harness
 from model_factories import tflite_model_artifact
+from tfx_compression.framework import spec_channels
 from tfx_compression.framework import artifact_io
 from tfx_compression.compression_evaluator import spec
 from tfx_compression.compression_evaluator.config import Benchmark
@@ -43,8 +44,8 @@ def evaluate(trained_pipeline, candidate, out_dir, config, context=None,
   candidate.id = CANDIDATE_ID
   return Run(executor_harness.run(
       "CompressionEvaluator",
-      {spec.EXAMPLES_KEY: trained_pipeline.examples,
-       spec.MODEL_KEY: candidate,
+      {spec_channels.EXAMPLES_KEY: trained_pipeline.examples,
+       spec_channels.MODEL_KEY: candidate,
        spec.BASELINE_MODEL_KEY: trained_pipeline.model, **(inputs or {})},
       out_dir, config, context=context))
 

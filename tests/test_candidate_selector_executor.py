@@ -12,6 +12,7 @@ import os
 import pytest
 
 import executor_harness as harness
+from tfx_compression.framework import spec_channels
 from tfx_compression.framework import properties
 from tfx_compression.candidate_selector import spec
 from tfx_compression.candidate_selector.executor import set_property
@@ -44,8 +45,8 @@ def real(trained_pipeline, tmp_path_factory):
   models = {}
   for i, optimization in enumerate(("none", "dynamic_range")):
     model = harness.run(
-        "LiteConverter", {lite_spec.MODEL_KEY: trained_pipeline.model,
-                          lite_spec.EXAMPLES_KEY: trained_pipeline.examples},
+        "LiteConverter", {spec_channels.MODEL_KEY: trained_pipeline.model,
+                          spec_channels.EXAMPLES_KEY: trained_pipeline.examples},
         str(out / optimization),
         LiteConverterConfig(optimization=optimization,
                             num_validation_examples=50))[
@@ -58,8 +59,8 @@ def real(trained_pipeline, tmp_path_factory):
     budgets = Budgets(max_size_bytes=1) if name == "refused" else Budgets()
     outputs = harness.run(
         "CompressionEvaluator",
-        {evaluator_spec.EXAMPLES_KEY: trained_pipeline.examples,
-         evaluator_spec.MODEL_KEY: model,
+        {spec_channels.EXAMPLES_KEY: trained_pipeline.examples,
+         spec_channels.MODEL_KEY: model,
          evaluator_spec.BASELINE_MODEL_KEY: trained_pipeline.model},
         str(out / f"eval_{name}"),
         CompressionEvaluatorConfig(benchmark=FAST, budgets=budgets))
@@ -114,7 +115,7 @@ def _push(outputs, tmp_path):
       filesystem=pusher_pb2.PushDestination.Filesystem(
           base_directory=str(tmp_path / "serving")))
   pusher_executor.Executor().Do(
-      {stock.MODEL_KEY: [outputs[spec.MODEL_KEY]],
+      {stock.MODEL_KEY: [outputs[spec_channels.MODEL_KEY]],
        stock.MODEL_BLESSING_KEY: [outputs[spec.BLESSING_KEY]]},
       {stock.PUSHED_MODEL_KEY: [pushed]},
       {stock.PUSH_DESTINATION_KEY: proto_utils.proto_to_json(destination),
@@ -127,7 +128,7 @@ def test_smallest_pushes_the_smallest_blessed_candidate(real, tmp_path):
   winner = real["dynamic_range"]
   assert winner.figure(properties.GZIP_SIZE_BYTES) < real["none"].figure(
       properties.GZIP_SIZE_BYTES)
-  model, blessing = outputs[spec.MODEL_KEY], outputs[spec.BLESSING_KEY]
+  model, blessing = outputs[spec_channels.MODEL_KEY], outputs[spec.BLESSING_KEY]
   for artifact in (model, blessing, outputs[spec.COMPARISON_KEY]):
     assert artifact.get_string_custom_property("selected_variant") == (
         "dynamic_range")
@@ -207,7 +208,7 @@ def test_nothing_blessed_publishes_not_blessed_and_nothing_is_pushed(
   assert blessing.get_int_custom_property("blessed") == 0
   assert "no candidate is blessed" in blessing.get_string_custom_property(
       properties.BLESSING_MESSAGE)
-  model = outputs[spec.MODEL_KEY]
+  model = outputs[spec_channels.MODEL_KEY]
   assert model.get_string_custom_property("selected_variant") == ""
   assert os.listdir(model.uri) == []
   assert _comparison(outputs)["selected"] is None

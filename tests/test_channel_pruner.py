@@ -8,6 +8,7 @@ import pytest
 
 import executor_harness
 import serving_checks
+from tfx_compression.framework import spec_channels
 from tfx_compression.framework import artifact_io
 from tfx_compression.framework import properties
 from tfx_compression.errors import CompressionConfigError
@@ -30,8 +31,8 @@ TUNING = FineTuning(epochs=2)
 def _run(trained_pipeline, out_dir, config):
   """(pruned model, model run) of the Pruner on the session's model."""
   outputs = executor_harness.run(
-      "Pruner", {tuning_spec.EXAMPLES_KEY: trained_pipeline.examples,
-                 tuning_spec.MODEL_KEY: trained_pipeline.model}, out_dir, config)
+      "Pruner", {spec_channels.EXAMPLES_KEY: trained_pipeline.examples,
+                 spec_channels.MODEL_KEY: trained_pipeline.model}, out_dir, config)
   return outputs[spec.PRUNED_MODEL_KEY], outputs[tuning_spec.MODEL_RUN_KEY]
 
 
@@ -80,14 +81,14 @@ def test_channel_pruned_model_serves_like_the_original(halved, trained_pipeline,
 def test_channel_pruned_model_feeds_lite_converter_and_ptq(
     halved, trained_pipeline, tmp_path):
   out = executor_harness.run(
-      "LiteConverter", {lite_spec.MODEL_KEY: halved[0],
-                        lite_spec.EXAMPLES_KEY: trained_pipeline.examples},
+      "LiteConverter", {spec_channels.MODEL_KEY: halved[0],
+                        spec_channels.EXAMPLES_KEY: trained_pipeline.examples},
       str(tmp_path / "lite"), LiteConverterConfig())[lite_spec.TFLITE_MODEL_KEY]
   assert out.get_custom_property(properties.VALIDATION_ARGMAX_AGREEMENT) == 1.0
   quantized = executor_harness.run(
       "PostTrainingQuantizer",
-      {ptq_spec.MODEL_KEY: halved[0],
-       ptq_spec.EXAMPLES_KEY: trained_pipeline.examples},
+      {spec_channels.MODEL_KEY: halved[0],
+       spec_channels.EXAMPLES_KEY: trained_pipeline.examples},
       str(tmp_path / "ptq"),
       PostTrainingQuantizerConfig(num_calibration_examples=50)
   )[ptq_spec.QUANTIZED_MODEL_KEY]

@@ -15,6 +15,7 @@ from evaluator_runs import FAST
 from evaluator_runs import fresh_model
 from evaluator_runs import overall
 from model_factories import tflite_model_artifact
+from tfx_compression.framework import spec_channels
 from tfx_compression.compression_evaluator import spec
 from tfx_compression.compression_evaluator.config import CompressionEvaluatorConfig
 from tfx_compression.post_training_quantizer import spec as ptq_spec
@@ -34,8 +35,8 @@ def ptq_run(trained_pipeline, tmp_path_factory):
   workdir = tmp_path_factory.mktemp("ptq")
   quantized = executor_harness.run(
       "PostTrainingQuantizer",
-      {ptq_spec.MODEL_KEY: trained_pipeline.model,
-       ptq_spec.EXAMPLES_KEY: trained_pipeline.examples},
+      {spec_channels.MODEL_KEY: trained_pipeline.model,
+       spec_channels.EXAMPLES_KEY: trained_pipeline.examples},
       str(workdir / "ptq"), PostTrainingQuantizerConfig(
           mode="int8", num_calibration_examples=100,
           num_validation_examples=100, num_debug_examples=20,

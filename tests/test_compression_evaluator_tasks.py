@@ -7,6 +7,7 @@ import evaluator_runs
 import executor_harness
 import task_models
 from model_factories import tflite_model_artifact
+from tfx_compression.framework import spec_channels
 from tfx_compression.framework import properties
 from tfx_compression.compression_evaluator import spec
 from tfx_compression.compression_evaluator.config import CompressionEvaluatorConfig
@@ -27,7 +28,7 @@ def _evaluate(case, candidate_model, out, **config):
   candidate.id = evaluator_runs.CANDIDATE_ID
   outputs = executor_harness.run(
       "CompressionEvaluator",
-      {spec.EXAMPLES_KEY: case.examples, spec.MODEL_KEY: candidate,
+      {spec_channels.EXAMPLES_KEY: case.examples, spec_channels.MODEL_KEY: candidate,
        spec.BASELINE_MODEL_KEY: case.artifact},
       str(out / "run"), CompressionEvaluatorConfig(benchmark=FAST, **config))
   return evaluator_runs.Run(outputs)

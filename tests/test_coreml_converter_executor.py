@@ -6,6 +6,7 @@ import sys
 import pytest
 
 import executor_harness
+from tfx_compression.framework import spec_channels
 from tfx_compression.framework import properties
 from tfx_compression.coreml_converter import spec
 from tfx_compression.coreml_converter.config import CoreMLConverterConfig
@@ -26,7 +27,7 @@ def _package(artifact):
 def converted(trained_pipeline, tmp_path_factory):
   out = str(tmp_path_factory.mktemp("coreml"))
   return {name: executor_harness.run(
-      "CoreMLConverter", {spec.MODEL_KEY: trained_pipeline.model},
+      "CoreMLConverter", {spec_channels.MODEL_KEY: trained_pipeline.model},
       os.path.join(out, name), config)[spec.COREML_MODEL_KEY]
           for name, config in (
               ("float16", CoreMLConverterConfig()),
@@ -79,6 +80,6 @@ def test_tflite_model_is_refused(tmp_path):
   from model_factories import tflite_model_artifact  # pylint: disable=g-import-not-at-top
   source = tflite_model_artifact(str(tmp_path / "tflite"), b"TFL3")
   with pytest.raises(UnsupportedModelError, match="already holds a TFLite"):
-    executor_harness.run("CoreMLConverter", {spec.MODEL_KEY: source},
+    executor_harness.run("CoreMLConverter", {spec_channels.MODEL_KEY: source},
                          str(tmp_path / "out"), CoreMLConverterConfig())
   assert executor_harness.nothing_published(str(tmp_path / "out"))

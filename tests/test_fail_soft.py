@@ -10,6 +10,7 @@ import pytest
 import executor_harness
 from model_factories import flex_model
 from model_factories import model_artifact
+from tfx_compression.framework import spec_channels
 from tfx_compression.framework import properties
 from tfx_compression.framework import step_executor
 from tfx_compression.compression_evaluator import spec as evaluator_spec
@@ -102,14 +103,14 @@ def test_a_failed_conversion_is_rejected_and_judged_not_blessed(
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
   tf.saved_model.save(flex_model(), os.path.join(source.uri, "Format-Serving"))
   lite = executor_harness.run(
-      "LiteConverter", {lite_spec.MODEL_KEY: source}, str(tmp_path / "lite"),
+      "LiteConverter", {spec_channels.MODEL_KEY: source}, str(tmp_path / "lite"),
       LiteConverterConfig(op_set="builtins"))[lite_spec.TFLITE_MODEL_KEY]
   reason = step_executor.rejection(lite)
   assert reason and reason.startswith("ConversionError"), reason
   outputs = executor_harness.run("CompressionEvaluator", {
-      evaluator_spec.MODEL_KEY: lite,
+      spec_channels.MODEL_KEY: lite,
       evaluator_spec.BASELINE_MODEL_KEY: trained_pipeline.model,
-      evaluator_spec.EXAMPLES_KEY: trained_pipeline.examples},
+      spec_channels.EXAMPLES_KEY: trained_pipeline.examples},
       str(tmp_path / "eval"), CompressionEvaluatorConfig())
   blessing = outputs[evaluator_spec.BLESSING_KEY]
   assert blessing.get_int_custom_property("blessed") == 0

@@ -10,6 +10,7 @@ import pytest
 import executor_harness
 from model_factories import model_artifact
 from model_factories import small_cnn
+from tfx_compression.framework import spec_channels
 from tfx_compression.errors import UnsupportedModelError
 from tfx_compression.fine_tuning import spec as tuning_spec
 from tfx_compression.pruner.config import PrunerConfig
@@ -26,8 +27,8 @@ COMPONENTS = pytest.mark.parametrize("component, config", [
 def _refused(trained_pipeline, source_uri, out_dir, component, config, match):
   with pytest.raises(UnsupportedModelError, match=match):
     executor_harness.run(
-        component, {tuning_spec.EXAMPLES_KEY: trained_pipeline.examples,
-                    tuning_spec.MODEL_KEY: model_artifact(source_uri)},
+        component, {spec_channels.EXAMPLES_KEY: trained_pipeline.examples,
+                    spec_channels.MODEL_KEY: model_artifact(source_uri)},
         out_dir, config)
   assert executor_harness.nothing_published(out_dir)
 

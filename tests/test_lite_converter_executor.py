@@ -10,6 +10,7 @@ import executor_harness
 from model_factories import model_artifact
 from model_factories import save_keras
 from model_factories import small_cnn
+from tfx_compression.framework import spec_channels
 from tfx_compression.framework import artifact_io
 from tfx_compression.framework import properties
 from tfx_compression.errors import CompressionConfigError
@@ -23,7 +24,7 @@ from tfx_compression.lite_converter.config import LiteConverterConfig
 def _run(model, examples, out_dir, **config):
   """The TFLite model LiteConverter publishes (under out_dir/<output key>)."""
   return executor_harness.run(
-      "LiteConverter", {spec.MODEL_KEY: model, spec.EXAMPLES_KEY: examples},
+      "LiteConverter", {spec_channels.MODEL_KEY: model, spec_channels.EXAMPLES_KEY: examples},
       out_dir, LiteConverterConfig(**config))[spec.TFLITE_MODEL_KEY]
 
 

@@ -11,6 +11,7 @@ import executor_harness
 import reliability_inputs
 import task_models
 from model_factories import model_artifact
+from tfx_compression.framework import spec_channels
 from tfx_compression.compression_evaluator import spec as evaluator_spec
 from tfx_compression.compression_evaluator.config import CompressionEvaluatorConfig
 from tfx_compression.errors import InputMismatchError
@@ -86,8 +87,8 @@ def test_raw_feature_tflite_takes_missing_values_as_serving_does(
   from tfx_compression.lib.tflite import inference  # pylint: disable=g-import-not-at-top
   model, examples, splits = with_missing
   lite = executor_harness.run(
-      "LiteConverter", {lite_spec.MODEL_KEY: model,
-                        lite_spec.EXAMPLES_KEY: examples},
+      "LiteConverter", {spec_channels.MODEL_KEY: model,
+                        spec_channels.EXAMPLES_KEY: examples},
       str(tmp_path / "lite"), LiteConverterConfig())[lite_spec.TFLITE_MODEL_KEY]
   report = executor_harness.report(lite)
   assert report["serving_validation"]["argmax_agreement"] == 1.0
@@ -106,7 +107,7 @@ def test_raw_feature_tflite_takes_missing_values_as_serving_does(
   np.testing.assert_allclose(got, expected, atol=1e-5)
   evaluation = executor_harness.run(
       "CompressionEvaluator",
-      {evaluator_spec.EXAMPLES_KEY: examples, evaluator_spec.MODEL_KEY: lite,
+      {spec_channels.EXAMPLES_KEY: examples, spec_channels.MODEL_KEY: lite,
        evaluator_spec.BASELINE_MODEL_KEY: model},
       str(tmp_path / "eval"), CompressionEvaluatorConfig(
           benchmark=executor_harness_fast()))
@@ -129,6 +130,6 @@ def test_an_optional_feature_with_several_values_is_refused(with_missing,
   with pytest.raises(InputMismatchError, match=r"feature 'x0' has 2 value\(s\) "
                      r"in record 3 .* may be missing .* at most one value"):
     executor_harness.run(
-        "LiteConverter", {lite_spec.MODEL_KEY: model,
-                          lite_spec.EXAMPLES_KEY: examples},
+        "LiteConverter", {spec_channels.MODEL_KEY: model,
+                          spec_channels.EXAMPLES_KEY: examples},
         str(tmp_path / "lite"), LiteConverterConfig())

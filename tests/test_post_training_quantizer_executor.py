@@ -12,6 +12,7 @@ from model_factories import model_artifact
 from model_factories import save_keras
 from model_factories import small_cnn
 from model_factories import tflite_model_artifact
+from tfx_compression.framework import spec_channels
 from tfx_compression.framework import artifact_io
 from tfx_compression.framework import properties
 from tfx_compression.errors import CompressionConfigError
@@ -38,7 +39,7 @@ def _run(model, examples, out_dir, **config):
   """(quantized model, calibration sample) as the quantizer publishes them."""
   outputs = executor_harness.run(
       "PostTrainingQuantizer",
-      {spec.MODEL_KEY: model, spec.EXAMPLES_KEY: examples}, out_dir,
+      {spec_channels.MODEL_KEY: model, spec_channels.EXAMPLES_KEY: examples}, out_dir,
       PostTrainingQuantizerConfig(**config))
   return (outputs[spec.QUANTIZED_MODEL_KEY],
           outputs[spec.CALIBRATION_EXAMPLES_KEY])

@@ -12,6 +12,7 @@ import serving_checks
 from model_factories import model_artifact
 from model_factories import save_keras
 from model_factories import small_cnn
+from tfx_compression.framework import spec_channels
 from tfx_compression.framework import artifact_io
 from tfx_compression.framework import properties
 from tfx_compression.errors import CompressionConfigError
@@ -34,8 +35,8 @@ SELECT = LayerSelection(keep_first_and_last=True)
 def _run(examples, model, out_dir, config):
   """(pruned model, model run) as the Pruner publishes them."""
   outputs = executor_harness.run(
-      "Pruner", {tuning_spec.EXAMPLES_KEY: examples,
-                 tuning_spec.MODEL_KEY: model}, out_dir, config)
+      "Pruner", {spec_channels.EXAMPLES_KEY: examples,
+                 spec_channels.MODEL_KEY: model}, out_dir, config)
   return outputs[spec.PRUNED_MODEL_KEY], outputs[tuning_spec.MODEL_RUN_KEY]
 
 
@@ -115,8 +116,8 @@ def test_report_model_run_and_properties(pruned80):
 
 def test_output_feeds_lite_converter(pruned80, trained_pipeline, tmp_path):
   out = executor_harness.run(
-      "LiteConverter", {lite_spec.MODEL_KEY: pruned80[0],
-                        lite_spec.EXAMPLES_KEY: trained_pipeline.examples},
+      "LiteConverter", {spec_channels.MODEL_KEY: pruned80[0],
+                        spec_channels.EXAMPLES_KEY: trained_pipeline.examples},
       str(tmp_path), LiteConverterConfig())[lite_spec.TFLITE_MODEL_KEY]
   assert out.get_custom_property(properties.VALIDATION_ARGMAX_AGREEMENT) == 1.0
 

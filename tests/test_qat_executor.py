@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import executor_harness
+from tfx_compression.framework import spec_channels
 from tfx_compression.framework import artifact_io
 from tfx_compression.framework import properties
 from tfx_compression.fine_tuning import spec as tuning_spec
@@ -25,8 +26,8 @@ TUNING = FineTuning(epochs=4, learning_rate_scale=0.1)
 def _run(examples, model, out_dir, config):
   """(QAT model, its report, model run) as the trainer publishes them."""
   outputs = executor_harness.run(
-      "QuantizationAwareTrainer", {tuning_spec.EXAMPLES_KEY: examples,
-                                   tuning_spec.MODEL_KEY: model},
+      "QuantizationAwareTrainer", {spec_channels.EXAMPLES_KEY: examples,
+                                   spec_channels.MODEL_KEY: model},
       out_dir, config)
   out = outputs[spec.QAT_MODEL_KEY]
   return out, executor_harness.report(out), outputs[tuning_spec.MODEL_RUN_KEY]
@@ -77,8 +78,8 @@ def pruned_model(trained_pipeline, tmp_path_factory):
   config = PrunerConfig(schedule=PolynomialDecay(0.5, 0.8, frequency=10),
                         fine_tuning=FineTuning(epochs=3))
   return executor_harness.run(
-      "Pruner", {tuning_spec.EXAMPLES_KEY: trained_pipeline.examples,
-                 tuning_spec.MODEL_KEY: trained_pipeline.model},
+      "Pruner", {spec_channels.EXAMPLES_KEY: trained_pipeline.examples,
+                 spec_channels.MODEL_KEY: trained_pipeline.model},
       str(tmp_path_factory.mktemp("pruned")), config)[
           pruner_spec.PRUNED_MODEL_KEY]
 

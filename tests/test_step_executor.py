@@ -3,6 +3,7 @@
 import pytest
 
 from model_factories import model_artifact
+from tfx_compression.framework import spec_channels
 from tfx_compression.framework import step_executor
 from tfx_compression.errors import InputMismatchError
 from tfx_compression.lite_converter import executor
@@ -32,7 +33,7 @@ def test_an_executor_refuses_two_models_before_any_work(tmp_path):
   out = model_artifact(str(tmp_path / "out"))
   with pytest.raises(InputMismatchError, match="'model' must hold one"):
     executor.Executor().Do(
-        {spec.MODEL_KEY: [model_artifact("/a"), model_artifact("/b")]},
+        {spec_channels.MODEL_KEY: [model_artifact("/a"), model_artifact("/b")]},
         {spec.TFLITE_MODEL_KEY: [out]},
         LiteConverterConfig().to_exec_properties())
   assert not (tmp_path / "out").exists()

@@ -4,6 +4,7 @@ checks their labels by task and validates their outputs the task's way."""
 import pytest
 
 import executor_harness
+from tfx_compression.framework import spec_channels
 from tfx_compression.framework import properties
 from tfx_compression.errors import DataError
 from tfx_compression.errors import ModelValidationError
@@ -25,8 +26,8 @@ TUNING = FineTuning(epochs=2, learning_rate_scale=0.2)
 
 def _tuned(component, case, out, config, key):
   outputs = executor_harness.run(
-      component, {tuning_spec.EXAMPLES_KEY: case.examples,
-                  tuning_spec.MODEL_KEY: case.artifact}, str(out), config)
+      component, {spec_channels.EXAMPLES_KEY: case.examples,
+                  spec_channels.MODEL_KEY: case.artifact}, str(out), config)
   return outputs[key], executor_harness.report(outputs[key])
 
 
@@ -64,14 +65,14 @@ def test_regression_model_qat_int8_is_validated_by_relative_error(
 
 def test_regression_model_converts_and_int8_quantizes(regression, tmp_path):
   lite = executor_harness.run(
-      "LiteConverter", {lite_spec.MODEL_KEY: regression.artifact,
-                        lite_spec.EXAMPLES_KEY: regression.examples},
+      "LiteConverter", {spec_channels.MODEL_KEY: regression.artifact,
+                        spec_channels.EXAMPLES_KEY: regression.examples},
       str(tmp_path / "lite"), LiteConverterConfig())[lite_spec.TFLITE_MODEL_KEY]
   report = executor_harness.report(lite)
   assert report["validation"]["relative_error"] < 1e-4
   quantized = executor_harness.run(
-      "PostTrainingQuantizer", {ptq_spec.MODEL_KEY: regression.artifact,
-                                ptq_spec.EXAMPLES_KEY: regression.examples},
+      "PostTrainingQuantizer", {spec_channels.MODEL_KEY: regression.artifact,
+                                spec_channels.EXAMPLES_KEY: regression.examples},
       str(tmp_path / "ptq"), PostTrainingQuantizerConfig(
           mode="int8", num_calibration_examples=100))[
               ptq_spec.QUANTIZED_MODEL_KEY]
@@ -100,8 +101,8 @@ def test_a_binary_model_refuses_labels_outside_0_and_1(sigmoid, tmp_path):
   with pytest.raises(DataError, match=r"label 'label' is 4 in record 0 .* "
                      r"binary model .* class indices 0..1"):
     executor_harness.run(
-        "Pruner", {tuning_spec.EXAMPLES_KEY: examples,
-                   tuning_spec.MODEL_KEY: sigmoid.artifact},
+        "Pruner", {spec_channels.EXAMPLES_KEY: examples,
+                   spec_channels.MODEL_KEY: sigmoid.artifact},
         str(tmp_path / "out"), PrunerConfig(fine_tuning=TUNING))
 
 
@@ -154,8 +155,8 @@ def test_model_fn_is_called_with_the_plans_keyword_arguments(regression,
                      match=r"failed when called with no arguments \(set "
                      r"model_fn_kwargs"):
     executor_harness.run(
-        "Pruner", {tuning_spec.EXAMPLES_KEY: regression.examples,
-                   tuning_spec.MODEL_KEY: model_artifact(uri)},
+        "Pruner", {spec_channels.EXAMPLES_KEY: regression.examples,
+                   spec_channels.MODEL_KEY: model_artifact(uri)},
         str(tmp_path / "bare"),
         PrunerConfig(model_fn="task_models.build"))
   # With the plan's arguments the model is rebuilt and reproduces the

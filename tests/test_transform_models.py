@@ -13,6 +13,7 @@ import pytest
 import executor_harness
 import tfx_examples
 from model_factories import model_artifact
+from tfx_compression.framework import spec_channels
 from tfx_compression.framework import artifact_io
 from tfx_compression.framework import properties
 from tfx_compression.errors import ConversionError
@@ -51,9 +52,9 @@ def _convert(artifacts, out, config, transform=True, model=None):
   not."""
   output = executor_harness.run(
       "LiteConverter",
-      {lite_spec.MODEL_KEY: model or artifacts.model,
-       lite_spec.EXAMPLES_KEY: artifacts.examples,
-       lite_spec.TRANSFORM_GRAPH_KEY:
+      {spec_channels.MODEL_KEY: model or artifacts.model,
+       spec_channels.EXAMPLES_KEY: artifacts.examples,
+       spec_channels.TRANSFORM_GRAPH_KEY:
            artifacts.transform_graph if transform else None},
       str(out), config)[lite_spec.TFLITE_MODEL_KEY]
   return output, executor_harness.report(output)
@@ -97,9 +98,9 @@ def test_int8_keeps_the_transform_float_and_answers_like_serving(artifacts,
                                                                  tmp_path):
   model = executor_harness.run(
       "PostTrainingQuantizer",
-      {ptq_spec.MODEL_KEY: artifacts.model,
-       ptq_spec.EXAMPLES_KEY: artifacts.examples,
-       ptq_spec.TRANSFORM_GRAPH_KEY: artifacts.transform_graph},
+      {spec_channels.MODEL_KEY: artifacts.model,
+       spec_channels.EXAMPLES_KEY: artifacts.examples,
+       spec_channels.TRANSFORM_GRAPH_KEY: artifacts.transform_graph},
       str(tmp_path), PostTrainingQuantizerConfig(
           num_calibration_examples=100, num_validation_examples=200))[
               ptq_spec.QUANTIZED_MODEL_KEY]
@@ -113,9 +114,9 @@ def test_int8_keeps_the_transform_float_and_answers_like_serving(artifacts,
 def _prune(artifacts, out_dir, config, model=None):
   """(pruned model, report) of the Pruner with the Transform graph."""
   pruned = executor_harness.run(
-      "Pruner", {tuning_spec.EXAMPLES_KEY: artifacts.examples,
-                 tuning_spec.MODEL_KEY: model or artifacts.model,
-                 tuning_spec.TRANSFORM_GRAPH_KEY: artifacts.transform_graph},
+      "Pruner", {spec_channels.EXAMPLES_KEY: artifacts.examples,
+                 spec_channels.MODEL_KEY: model or artifacts.model,
+                 spec_channels.TRANSFORM_GRAPH_KEY: artifacts.transform_graph},
       out_dir, config)[pruner_spec.PRUNED_MODEL_KEY]
   return pruned, executor_harness.report(pruned)
 
@@ -204,9 +205,9 @@ def _evaluate(artifacts, candidate, out_dir):
       warmup_runs=2, runs=20, measure_memory=False))
   return executor_harness.report(executor_harness.run(
       "CompressionEvaluator",
-      {evaluator_spec.EXAMPLES_KEY: artifacts.examples,
-       evaluator_spec.TRANSFORM_GRAPH_KEY: artifacts.transform_graph,
-       evaluator_spec.MODEL_KEY: candidate,
+      {spec_channels.EXAMPLES_KEY: artifacts.examples,
+       spec_channels.TRANSFORM_GRAPH_KEY: artifacts.transform_graph,
+       spec_channels.MODEL_KEY: candidate,
        evaluator_spec.BASELINE_MODEL_KEY: artifacts.model},
       out_dir, config)[evaluator_spec.EVALUATION_KEY])
 

@@ -3,6 +3,7 @@
 import pytest
 
 import executor_harness
+from tfx_compression.framework import spec_channels
 from tfx_compression.framework import artifact_io
 from tfx_compression.framework import properties
 from tfx_compression.fine_tuning import spec as tuning_spec
@@ -22,8 +23,8 @@ TUNING = FineTuning(epochs=1, steps_per_epoch=30)
 def clustered(trained_pipeline, tmp_path_factory):
   out = str(tmp_path_factory.mktemp("clustered"))
   outputs = executor_harness.run(
-      "WeightClusterer", {tuning_spec.EXAMPLES_KEY: trained_pipeline.examples,
-                          tuning_spec.MODEL_KEY: trained_pipeline.model}, out,
+      "WeightClusterer", {spec_channels.EXAMPLES_KEY: trained_pipeline.examples,
+                          spec_channels.MODEL_KEY: trained_pipeline.model}, out,
       WeightClustererConfig(number_of_clusters=CLUSTERS,
                             centroid_init="linear",
                             selection=LayerSelection(
@@ -36,8 +37,8 @@ def clustered(trained_pipeline, tmp_path_factory):
 def clustered_qat(trained_pipeline, clustered, tmp_path_factory):
   return executor_harness.run(
       "QuantizationAwareTrainer",
-      {tuning_spec.EXAMPLES_KEY: trained_pipeline.examples,
-       tuning_spec.MODEL_KEY: clustered},
+      {spec_channels.EXAMPLES_KEY: trained_pipeline.examples,
+       spec_channels.MODEL_KEY: clustered},
       str(tmp_path_factory.mktemp("clustered_qat")),
       QatConfig(io_type="int8", calibrate_ranges=False,
                 fine_tuning=FineTuning(epochs=1, steps_per_epoch=10,

@@ -25,7 +25,7 @@ def candidate_channels(value, variant: str) -> CandidateChannels:
   from tfx_compression.compression_evaluator import spec as evaluator_spec  # pylint: disable=g-import-not-at-top
   if hasattr(value, "outputs") and hasattr(value, "inputs"):
     try:
-      return (value.inputs[evaluator_spec.MODEL_KEY],
+      return (value.inputs[spec_channels.MODEL_KEY],
               value.outputs[evaluator_spec.EVALUATION_KEY],
               value.outputs[evaluator_spec.BLESSING_KEY])
     except KeyError as e:

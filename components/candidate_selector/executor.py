@@ -15,6 +15,7 @@ from tfx.dsl.components.base import base_executor
 from tfx.dsl.io import fileio
 from tfx.utils import io_utils
 
+from tfx_compression.framework import spec_channels
 from tfx_compression.framework import artifact_io
 from tfx_compression.framework import blessing as blessing_io
 from tfx_compression.framework import properties
@@ -144,7 +145,7 @@ class Executor(step_executor.StepExecutor, base_executor.BaseExecutor):
       raise CompressionConfigError(
           f"CandidateSelector config names {len(config.variants)} variant(s) "
           f"{list(config.variants)} for {len(given)} model input(s)")
-    model, blessing, comparison = (outputs[spec.MODEL_KEY],
+    model, blessing, comparison = (outputs[spec_channels.MODEL_KEY],
                                    outputs[spec.BLESSING_KEY],
                                    outputs[spec.COMPARISON_KEY])
     candidates = [read_candidate(i, v, inputs)

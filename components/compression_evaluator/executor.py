@@ -16,6 +16,7 @@ from absl import logging
 from tfx.dsl.components.base import base_beam_executor
 from tfx.dsl.io import fileio
 
+from tfx_compression.framework import spec_channels
 from tfx_compression.framework import artifact_io
 from tfx_compression.framework import blessing as blessing_io
 from tfx_compression.framework import error_boundary
@@ -52,7 +53,7 @@ class Executor(step_executor.StepExecutor,
     from tfx_compression.compression_evaluator import report as report_page
     from tfx_compression.compression_evaluator import runner
 
-    model, baseline = inputs[spec.MODEL_KEY], inputs[spec.BASELINE_MODEL_KEY]
+    model, baseline = inputs[spec_channels.MODEL_KEY], inputs[spec.BASELINE_MODEL_KEY]
     blessed = inputs.get(spec.BLESSED_BASELINE_MODEL_KEY)
     evaluation = outputs[spec.EVALUATION_KEY]
     report: Dict[str, Any] = {
@@ -67,12 +68,12 @@ class Executor(step_executor.StepExecutor,
       source = lambda role, a: ModelSource(
           role, a.uri, artifact_io.serving_dir(a.uri),
           artifact_io.is_tflite(a.uri))
-      files = artifact_io.split_files(inputs[spec.EXAMPLES_KEY],
+      files = artifact_io.split_files(inputs[spec_channels.EXAMPLES_KEY],
                                       config.example_split)
       report.update(runner.evaluate(
           config, source(runner.CANDIDATE, model),
           source(runner.BASELINE, baseline), files, evaluation.uri,
-          self._beam_pipeline_args, inputs.uri(spec.TRANSFORM_GRAPH_KEY),
+          self._beam_pipeline_args, inputs.uri(spec_channels.TRANSFORM_GRAPH_KEY),
           source(runner.BLESSED_BASELINE, blessed) if blessed else None))
     except CandidateRejected as e:
       report["error"] = report["rejected"] = str(e)

@@ -7,7 +7,6 @@ from tfx_compression.framework import spec_channels
 from tfx_compression.compression_evaluator.config import CONFIG_KEY
 from tfx_compression.framework.spec_channels import channel
 from tfx_compression.framework.spec_channels import EXAMPLES_KEY
-from tfx_compression.framework.spec_channels import MODEL_KEY  # pylint: disable=unused-import
 from tfx_compression.framework.spec_channels import TRANSFORM_GRAPH_KEY
 
 BASELINE_MODEL_KEY = "baseline_model"

@@ -5,6 +5,7 @@ import os
 
 from tfx.dsl.components.base import base_executor
 
+from tfx_compression.framework import spec_channels
 from tfx_compression.framework import artifact_io
 from tfx_compression.framework import properties
 from tfx_compression.framework import step_executor
@@ -20,7 +21,7 @@ class Executor(step_executor.StepExecutor, base_executor.BaseExecutor):
 
   def run(self, config, inputs, outputs) -> str:
     from tfx_compression.coreml_converter import runner  # pylint: disable=g-import-not-at-top
-    source, output = inputs[spec.MODEL_KEY], outputs[spec.COREML_MODEL_KEY]
+    source, output = inputs[spec_channels.MODEL_KEY], outputs[spec.COREML_MODEL_KEY]
     source_dir = artifact_io.keras_dir(source.uri, self.COMPONENT)
     relative = os.path.join(artifact_io.SERVING_DIR, spec.COREML_DIR,
                             spec.PACKAGE_NAME)

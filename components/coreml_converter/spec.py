@@ -4,7 +4,6 @@ from tfx.types import component_spec
 
 from tfx_compression.framework import spec_channels
 from tfx_compression.coreml_converter.config import CONFIG_KEY
-from tfx_compression.framework.spec_channels import MODEL_KEY  # pylint: disable=unused-import
 
 COREML_MODEL_KEY = "coreml_model"
 

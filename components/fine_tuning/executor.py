@@ -9,6 +9,7 @@ from typing import Any, Dict, Optional
 
 from tfx.dsl.components.base import base_executor
 
+from tfx_compression.framework import spec_channels
 from tfx_compression.framework import artifact_io
 from tfx_compression.framework import step_executor
 from tfx_compression.framework import user_code
@@ -83,7 +84,7 @@ class FineTuningExecutor(step_executor.StepExecutor,
   def run(self, config, inputs, outputs) -> str:
     # pylint: disable=g-import-not-at-top
     from tfx_compression.lib.conversion import model_loading
-    source = inputs[tuning_spec.MODEL_KEY]
+    source = inputs[spec_channels.MODEL_KEY]
     source_dir = artifact_io.keras_dir(source.uri, self.COMPONENT)
     loaded = model_loading.load_for_training(
         source_dir, self.COMPONENT, config.model_fn, config.module_file,
@@ -91,8 +92,8 @@ class FineTuningExecutor(step_executor.StepExecutor,
     data = tuning_data.load(inputs, config.fine_tuning, loaded,
                             config.input_fn, config.module_file)
     run = FineTuningRun(
-        source=source, examples=inputs[tuning_spec.EXAMPLES_KEY],
-        transform_dir=inputs.uri(tuning_spec.TRANSFORM_GRAPH_KEY),
+        source=source, examples=inputs[spec_channels.EXAMPLES_KEY],
+        transform_dir=inputs.uri(spec_channels.TRANSFORM_GRAPH_KEY),
         output=next(artifact for key, artifact in outputs.items()
                     if key != tuning_spec.MODEL_RUN_KEY),
         model_run=outputs[tuning_spec.MODEL_RUN_KEY], source_dir=source_dir,

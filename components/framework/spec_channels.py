@@ -15,12 +15,11 @@ from tfx import types
 from tfx.types import component_spec
 from tfx.types import standard_artifacts
 
-from tfx_compression.fine_tuning import spec as tuning_spec
-# The input keys, as the Trainer names them (defined once, with the
-# fine-tuning components' inputs), re-exported for every other spec.
-from tfx_compression.fine_tuning.spec import EXAMPLES_KEY
-from tfx_compression.fine_tuning.spec import MODEL_KEY
-from tfx_compression.fine_tuning.spec import TRANSFORM_GRAPH_KEY
+# The input keys every component names its inputs by, as the Trainer does.
+EXAMPLES_KEY = "examples"
+MODEL_KEY = "model"
+SCHEMA_KEY = "schema"
+TRANSFORM_GRAPH_KEY = "transform_graph"
 
 
 def channel(artifact_type: type,
@@ -52,12 +51,6 @@ def conversion_inputs() -> Dict[str, component_spec.ChannelParameter]:
 def model_output(key: str) -> Dict[str, component_spec.ChannelParameter]:
   """OUTPUTS entry `key`: the Model a component writes."""
   return {key: channel(standard_artifacts.Model)}
-
-
-def fine_tuning_outputs(key: str) -> Dict[str, component_spec.ChannelParameter]:
-  """OUTPUTS of a fine-tuning component: its Model `key` and the ModelRun."""
-  return {**model_output(key),
-          tuning_spec.MODEL_RUN_KEY: tuning_spec.MODEL_RUN_OUTPUT}
 
 
 def build_spec(spec_class: type, config: Any,

@@ -2,6 +2,7 @@
 
 from tfx.dsl.components.base import base_executor
 
+from tfx_compression.framework import spec_channels
 from tfx_compression.framework import artifact_io
 from tfx_compression.framework import conversion_artifacts
 from tfx_compression.framework import properties
@@ -19,10 +20,10 @@ class Executor(step_executor.StepExecutor, base_executor.BaseExecutor):
 
   def run(self, config, inputs, outputs) -> str:
     from tfx_compression.lite_converter import runner  # pylint: disable=g-import-not-at-top
-    source, output = inputs[spec.MODEL_KEY], outputs[spec.TFLITE_MODEL_KEY]
+    source, output = inputs[spec_channels.MODEL_KEY], outputs[spec.TFLITE_MODEL_KEY]
     prepared = conversion_artifacts.prepare(
-        source.uri, inputs.get(spec.EXAMPLES_KEY),
-        inputs.uri(spec.TRANSFORM_GRAPH_KEY), config.inputs,
+        source.uri, inputs.get(spec_channels.EXAMPLES_KEY),
+        inputs.uri(spec_channels.TRANSFORM_GRAPH_KEY), config.inputs,
         config.validation_split, config.num_validation_examples,
         self.COMPONENT)
     converted = runner.convert(prepared, config)

@@ -4,9 +4,6 @@ from tfx.types import component_spec
 
 from tfx_compression.framework import spec_channels
 from tfx_compression.lite_converter.config import CONFIG_KEY
-from tfx_compression.framework.spec_channels import EXAMPLES_KEY  # pylint: disable=unused-import
-from tfx_compression.framework.spec_channels import MODEL_KEY  # pylint: disable=unused-import
-from tfx_compression.framework.spec_channels import TRANSFORM_GRAPH_KEY  # pylint: disable=unused-import
 
 TFLITE_MODEL_KEY = "tflite_model"
 

@@ -5,6 +5,7 @@ import os
 
 from tfx.dsl.components.base import base_executor
 
+from tfx_compression.framework import spec_channels
 from tfx_compression.framework import artifact_io
 from tfx_compression.framework import properties
 from tfx_compression.framework import step_executor
@@ -23,7 +24,7 @@ class Executor(step_executor.StepExecutor, base_executor.BaseExecutor):
 
   def run(self, config, inputs, outputs) -> str:
     from tfx_compression.micro_exporter import runner  # pylint: disable=g-import-not-at-top
-    source, output = inputs[spec.MODEL_KEY], outputs[spec.MICRO_MODEL_KEY]
+    source, output = inputs[spec_channels.MODEL_KEY], outputs[spec.MICRO_MODEL_KEY]
     if not artifact_io.is_tflite(source.uri):
       raise UnsupportedModelError(
           f"Model artifact {source.uri} holds no TFLite model (no "

@@ -7,6 +7,7 @@ from typing import Any, Dict
 from tfx.dsl.components.base import base_beam_executor
 from tfx.types import artifact_utils
 
+from tfx_compression.framework import spec_channels
 from tfx_compression.framework import artifact_io
 from tfx_compression.framework import conversion_artifacts
 from tfx_compression.framework import properties
@@ -31,7 +32,7 @@ class Executor(step_executor.StepExecutor,
 
   def run(self, config, inputs, outputs) -> str:
     from tfx_compression.post_training_quantizer import runner  # pylint: disable=g-import-not-at-top
-    source, examples = inputs[spec.MODEL_KEY], inputs.get(spec.EXAMPLES_KEY)
+    source, examples = inputs[spec_channels.MODEL_KEY], inputs.get(spec_channels.EXAMPLES_KEY)
     output = outputs[spec.QUANTIZED_MODEL_KEY]
     artifact_io.keras_dir(source.uri, self.COMPONENT)
     if examples is None and needs_calibration(config.mode):
@@ -39,7 +40,7 @@ class Executor(step_executor.StepExecutor,
           f"mode {config.mode.value!r} needs calibration examples; the "
           "examples input is empty.")
     prepared = conversion_artifacts.prepare(
-        source.uri, examples, inputs.uri(spec.TRANSFORM_GRAPH_KEY),
+        source.uri, examples, inputs.uri(spec_channels.TRANSFORM_GRAPH_KEY),
         config.inputs, config.validation_split,
         config.num_validation_examples, self.COMPONENT)
     calibration, stats = self._calibration_inputs(

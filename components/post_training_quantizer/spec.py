@@ -5,9 +5,6 @@ from tfx.types import standard_artifacts
 
 from tfx_compression.framework import spec_channels
 from tfx_compression.post_training_quantizer.config import CONFIG_KEY
-from tfx_compression.framework.spec_channels import EXAMPLES_KEY  # pylint: disable=unused-import
-from tfx_compression.framework.spec_channels import MODEL_KEY  # pylint: disable=unused-import
-from tfx_compression.framework.spec_channels import TRANSFORM_GRAPH_KEY  # pylint: disable=unused-import
 
 QUANTIZED_MODEL_KEY = "quantized_model"
 CALIBRATION_EXAMPLES_KEY = "calibration_examples"

@@ -3,10 +3,10 @@
 from tfx.dsl.components.base import base_executor
 from tfx.types import artifact_utils
 
+from tfx_compression.framework import spec_channels
 from tfx_compression.framework import artifact_io
 from tfx_compression.framework import step_executor
 from tfx_compression.preflight import runner
-from tfx_compression.preflight import spec
 from tfx_compression.preflight.config import PreflightConfig
 
 
@@ -15,12 +15,12 @@ class Executor(step_executor.StepExecutor, base_executor.BaseExecutor):
 
   COMPONENT = "Preflight"
   CONFIG = PreflightConfig
-  SOURCE_KEY = spec.EXAMPLES_KEY
+  SOURCE_KEY = spec_channels.EXAMPLES_KEY
   CANDIDATE = False
 
   def run(self, config, inputs, outputs) -> str:
     from tfx_compression.lib.data import examples_io  # pylint: disable=g-import-not-at-top
-    examples = inputs[spec.EXAMPLES_KEY]
+    examples = inputs[spec_channels.EXAMPLES_KEY]
     files = lambda split: artifact_io.split_files(examples, split)
     return runner.check(
         config, artifact_utils.decode_split_names(examples.split_names),

@@ -4,9 +4,8 @@ from tfx.types import component_spec
 from tfx.types import standard_artifacts
 
 from tfx_compression.framework import spec_channels
+from tfx_compression.framework.spec_channels import EXAMPLES_KEY
 from tfx_compression.preflight.config import CONFIG_KEY
-
-EXAMPLES_KEY = "examples"
 
 
 class PreflightSpec(component_spec.ComponentSpec):

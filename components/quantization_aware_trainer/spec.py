@@ -15,4 +15,4 @@ class QuantizationAwareTrainerSpec(component_spec.ComponentSpec):
 
   PARAMETERS = spec_channels.config_parameter(CONFIG_KEY)
   INPUTS = dict(tuning_spec.INPUTS)
-  OUTPUTS = spec_channels.fine_tuning_outputs(QAT_MODEL_KEY)
+  OUTPUTS = tuning_spec.outputs(QAT_MODEL_KEY)

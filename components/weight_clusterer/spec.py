@@ -14,4 +14,4 @@ class WeightClustererSpec(component_spec.ComponentSpec):
 
   PARAMETERS = spec_channels.config_parameter(CONFIG_KEY)
   INPUTS = dict(tuning_spec.INPUTS)
-  OUTPUTS = spec_channels.fine_tuning_outputs(CLUSTERED_MODEL_KEY)
+  OUTPUTS = tuning_spec.outputs(CLUSTERED_MODEL_KEY)

@@ -6,7 +6,6 @@ import time
 from typing import Dict, List, Mapping, Optional, Sequence
 
 from tfx_compression.errors import UnsupportedModelError
-from tfx_compression.lib.data import examples_io
 from tfx_compression.lib.keras import tf_setup
 
 
