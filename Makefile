@@ -1,7 +1,8 @@
 # Set-up is part of every target: `make demo` and `make test` work on a fresh
 # machine with Python 3 (uv is bootstrapped into .tools/ when missing).
 UV := $(shell uv --version >/dev/null 2>&1 && echo uv || echo .tools/bin/uv)
-UV_RUN := $(UV) run --locked
+# Every extra (Core ML, the CLI's demo data and table, plots, Kubeflow).
+UV_RUN := $(UV) run --locked --all-extras
 
 .PHONY: demo test test-fast lock clean
 

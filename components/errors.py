@@ -60,3 +60,7 @@ class StepFailedError(CompressionError, RuntimeError):
 
 class BenchmarkError(StepFailedError):
   """A model could not be measured (resized, invoked or its memory probed)."""
+
+
+class MissingExtraError(CompressionConfigError):
+  """An optional part is used but its extra is not installed."""

@@ -146,6 +146,8 @@ def warnings(metadata_path: str, pipeline_name: str,
 
 def format_table(table: Sequence[tuple]) -> str:
   """The rows under HEADER, as text columns (tabulate's 'simple' format)."""
-  from tabulate import tabulate  # pylint: disable=g-import-not-at-top
+  from tfx_compression import extras  # pylint: disable=g-import-not-at-top
+  tabulate = extras.require("tabulate", extras.DEMO,
+                            "The console table").tabulate
   return tabulate(list(table), headers=HEADER, tablefmt="simple",
                   disable_numparse=True)

@@ -16,7 +16,9 @@ FILE_NAME = "digits.tfrecord"
 def load_digits_arrays():
   """Returns (images float32 [n, 64] in [0, 1], labels int64 [n])."""
   import numpy as np  # pylint: disable=g-import-not-at-top
-  from sklearn import datasets  # pylint: disable=g-import-not-at-top
+  from tfx_compression import extras  # pylint: disable=g-import-not-at-top
+  datasets = extras.require("sklearn.datasets", extras.DEMO,
+                            "The demo's digits data", "scikit-learn")
   digits = datasets.load_digits()
   images = (digits.data / 16.0).astype(np.float32)
   return images, digits.target.astype(np.int64)

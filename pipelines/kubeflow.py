@@ -46,6 +46,9 @@ def compile_job(tfx_pipeline, image: str,
     resources: Resources per component kind; None for the defaults.
     display_name: Name shown in the UI; None: the pipeline name.
   """
+  from tfx_compression import extras  # pylint: disable=g-import-not-at-top
+  extras.require("kfp.pipeline_spec.pipeline_spec_pb2", extras.KUBEFLOW,
+                 "Compiling for Kubeflow", "kfp-pipeline-spec")
   from tfx.orchestration.kubeflow.v2 import kubeflow_v2_dag_runner  # pylint: disable=g-import-not-at-top
   resources_lib.check_image_reference(image, "image")
   resources = resources or resources_lib.ResourcePlan()

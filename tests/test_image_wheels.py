@@ -58,7 +58,8 @@ def _runtime_packages(prune: bool = True):
   """
   prunes = [a for p in _dockerfile_arg("PRUNE").split() for a in ("--prune", p)]
   out = subprocess.run(
-      [_uv(), "export", "--frozen", "--no-dev", "--no-emit-project",
+      [_uv(), "export", "--frozen", "--no-dev", "--all-extras",
+       "--no-emit-project",
        "--no-hashes", "--format", "requirements-txt",
        *(prunes if prune else [])],
       cwd=REPO, check=True, capture_output=True, text=True).stdout

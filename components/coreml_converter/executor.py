@@ -2,6 +2,7 @@
 
 import dataclasses
 import os
+import tempfile
 
 from tfx.dsl.components.base import base_executor
 
@@ -26,8 +27,12 @@ class Executor(step_executor.StepExecutor, base_executor.BaseExecutor):
     relative = os.path.join(artifact_io.SERVING_DIR, spec.COREML_DIR,
                             spec.PACKAGE_NAME)
     package = os.path.join(output.uri, relative)
-    os.makedirs(os.path.dirname(package), exist_ok=True)
-    converted = runner.convert(source_dir, package, config)
+    # coremltools saves to a local path only: save there, then copy to the
+    # output (which may be gs://) through the artifact filesystem.
+    with tempfile.TemporaryDirectory() as local:
+      saved = os.path.join(local, spec.PACKAGE_NAME)
+      converted = runner.convert(source_dir, saved, config)
+      artifact_io.copy_dir(saved, package)
     summary = converted.summary
     output.set_string_custom_property(properties.MODEL_FORMAT,
                                       properties.FORMAT_COREML)

@@ -79,6 +79,12 @@ def split_files(examples, split: str) -> List[str]:
   return files
 
 
+def copy_dir(source: str, destination: str) -> None:
+  """Copies the local directory `source` to `destination` (any filesystem)."""
+  from tfx.utils import io_utils  # pylint: disable=g-import-not-at-top
+  io_utils.copy_dir(source, destination)
+
+
 def write_json(path: str, value: Any) -> None:
   """Writes `value` as indented JSON to `path`, creating its directory."""
   fileio.makedirs(os.path.dirname(path))

@@ -41,8 +41,8 @@ class PackageSummary:
 
 
 def _ct():
-  import coremltools  # pylint: disable=g-import-not-at-top
-  return coremltools
+  from tfx_compression import extras  # pylint: disable=g-import-not-at-top
+  return extras.require("coremltools", extras.CORE_ML, "CoreMLConverter")
 
 
 def expected_features(keras_model) -> Dict[str, List[Feature]]:

@@ -10,6 +10,8 @@ never load it.
 """
 
 import dataclasses
+import functools
+import html
 import io
 from typing import Mapping, Optional, Sequence
 
@@ -42,13 +44,34 @@ class Point:
   filled: bool = True
 
 
+def _or_note(draw):
+  """`draw`, or a note naming the extra when matplotlib is not installed
+  (a report without plots is still a report)."""
+
+  @functools.wraps(draw)
+  def drawn(*args, **kwargs) -> str:
+    from tfx_compression.errors import MissingExtraError  # pylint: disable=g-import-not-at-top
+    try:
+      return draw(*args, **kwargs)
+    except MissingExtraError as e:
+      return f"<p class='note'>No plot: {html.escape(str(e))}</p>"
+
+  return drawn
+
+
 def color(key: str, index: int = 0) -> str:
   return COLORS.get(key, _OTHER_COLORS[index % len(_OTHER_COLORS)])
 
 
 def figure(width_in: float = _WIDTH_IN, height_in: float = _HEIGHT_IN):
-  """A matplotlib Figure (not registered with pyplot) for the draw_* helpers."""
-  from matplotlib.figure import Figure  # pylint: disable=g-import-not-at-top
+  """A matplotlib Figure (not registered with pyplot) for the draw_* helpers.
+
+  Raises:
+    MissingExtraError: matplotlib is not installed (tfx-compression[plots]).
+  """
+  from tfx_compression import extras  # pylint: disable=g-import-not-at-top
+  Figure = extras.require("matplotlib.figure", extras.PLOTS,  # pylint: disable=invalid-name
+                          "Report plots", "matplotlib").Figure
   return Figure(figsize=(width_in, height_in), layout="constrained")
 
 
@@ -95,6 +118,7 @@ def draw_scatter(ax, points: Sequence[Point], title: str, x_label: str,
   _labels(ax, title, x_label, y_label)
 
 
+@_or_note
 def scatter(points: Sequence[Point], title: str, x_label: str, y_label: str,
             frontier: Sequence[str] = ()) -> str:
   """`draw_scatter` on a figure of its own, as SVG."""
@@ -161,6 +185,7 @@ def draw_bars(ax, categories: Sequence[str],
   _labels(ax, title, x_label, y_label)
 
 
+@_or_note
 def bars(categories: Sequence[str],
          series: Mapping[str, Sequence[Optional[float]]], title: str,
          x_label: str, y_label: str, horizontal: bool = False,
@@ -177,6 +202,7 @@ def bars(categories: Sequence[str],
   return to_svg(fig)
 
 
+@_or_note
 def lines(series: Mapping[str, Sequence[Sequence[float]]], title: str,
           x_label: str, y_label: str, diagonal: bool = False,
           markers: bool = False) -> str:
@@ -202,6 +228,7 @@ def lines(series: Mapping[str, Sequence[Sequence[float]]], title: str,
   return to_svg(fig)
 
 
+@_or_note
 def heatmap(matrix: Sequence[Sequence[float]], row_labels: Sequence[str],
             col_labels: Sequence[str], title: str, x_label: str, y_label: str,
             value_label: str, diverging: bool = False) -> str:
