@@ -7,7 +7,7 @@ from tfx_compression.errors import CompressionConfigError
 from tfx_compression.errors import UnsupportedModelError
 from tfx_compression.fine_tuning.config import FineTuning
 from tfx_compression.lib.training import distillation
-from tfx_compression.lib.training import fit_loop as ft
+from tfx_compression.lib.training import fit_loop
 
 TEACHER = np.array([[2.0, 0.5, -1.0], [0.1, 0.2, 3.0]], np.float32)
 STUDENT = np.array([[1.0, 1.0, 0.0], [-0.5, 0.4, 1.5]], np.float32)
@@ -89,11 +89,11 @@ def test_regression_soft_loss_is_the_mean_squared_difference():
 
 def test_default_alpha_skips_unsupported_models_explicit_alpha_refuses():
   model = _classifier("relu", _custom_loss)
-  plan = ft.distillation_plan(model, FineTuning())
+  plan = fit_loop.distillation_plan(model, FineTuning())
   assert not plan.enabled and plan.reason.startswith("off:")
   with pytest.raises(UnsupportedModelError):
-    ft.distillation_plan(model, FineTuning(alpha=0.5))
-  assert not ft.distillation_plan(model, FineTuning(alpha=1.0)).enabled
+    fit_loop.distillation_plan(model, FineTuning(alpha=0.5))
+  assert not fit_loop.distillation_plan(model, FineTuning(alpha=1.0)).enabled
 
 
 @pytest.mark.parametrize("fields, message", [
@@ -114,10 +114,10 @@ def test_teacher_is_independent_and_only_the_student_trains():
   keras.utils.set_random_seed(0)
   model = _classifier("softmax", "sparse_categorical_crossentropy")
   before = [w.copy() for w in model.get_weights()]
-  plan = ft.distillation_plan(model, FineTuning())
-  teacher = ft.teacher_for(model, plan)
-  trained = ft.trainable(model, teacher, plan)  # the model is the student
-  ft.compile_like(trained, model, 0.05, 1.0, None)
+  plan = fit_loop.distillation_plan(model, FineTuning())
+  teacher = fit_loop.teacher_for(model, plan)
+  trained = fit_loop.trainable(model, teacher, plan)  # the model is the student
+  fit_loop.compile_like(trained, model, 0.05, 1.0, None)
   x = np.random.RandomState(0).normal(size=(64, 4)).astype(np.float32)
   y = np.random.RandomState(1).randint(0, 3, 64)
   history = trained.fit(x, y, epochs=2, batch_size=16, verbose=0).history

@@ -127,7 +127,7 @@ def load(inputs: Mapping[str, Any], fine_tuning, loaded,
   # pylint: disable=g-import-not-at-top
   from tfx_compression.lib.data import examples_io
   from tfx_compression.lib.data import feature_space
-  from tfx_compression.lib.training import fit_loop as ft
+  from tfx_compression.lib.training import fit_loop
   examples = inputs[EXAMPLES_KEY]
   train_files = artifact_io.split_files(examples, fine_tuning.train_split)
   eval_files = artifact_io.split_files(examples, fine_tuning.eval_split)
@@ -137,7 +137,7 @@ def load(inputs: Mapping[str, Any], fine_tuning, loaded,
         f"split {fine_tuning.eval_split!r} of Examples {examples.uri} holds no "
         "examples: the model cannot be evaluated before and after "
         "fine-tuning.")
-  steps = fine_tuning.steps_per_epoch or ft.steps_per_epoch(
+  steps = fine_tuning.steps_per_epoch or fit_loop.steps_per_epoch(
       examples_io.count_records(train_files), fine_tuning.batch_size)
   transform_graph = inputs.get(TRANSFORM_GRAPH_KEY)
   transform = transform_graph.uri if transform_graph is not None else None
@@ -190,7 +190,7 @@ def load(inputs: Mapping[str, Any], fine_tuning, loaded,
   make = lambda files: fn(files, args.data_accessor, transform_output,
                           fine_tuning.batch_size)
   # Trainer-style input functions usually repeat forever: bound evaluation.
-  eval_steps = ft.steps_per_epoch(num_eval, fine_tuning.batch_size)
+  eval_steps = fit_loop.steps_per_epoch(num_eval, fine_tuning.batch_size)
   return TrainingData(make(args.train_files),
                       make(args.eval_files).take(eval_steps), steps, input_fn,
                       check, label, f"input_fn {input_fn}",

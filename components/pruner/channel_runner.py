@@ -7,7 +7,7 @@ import numpy as np
 
 from tfx_compression.lib.channels import groups
 from tfx_compression.lib.channels import surgery as channel_surgery
-from tfx_compression.lib.training import fit_loop as ft
+from tfx_compression.lib.training import fit_loop
 from tfx_compression.lib.keras import layer_selection
 from tfx_compression.lib.keras import model_cost
 from tfx_compression.pruner.channel_config import ChannelPruning
@@ -138,26 +138,26 @@ def prune(model, config: PrunerConfig, data, log_dir: str) -> ChannelResult:
   options = {"criterion": channels.criterion.value,
              "tied": channels.tied_groups.value,
              "unsupported": channels.unsupported.value}
-  ft.compile_like(model, model, tuning.learning_rate, tuning.learning_rate_scale,
+  fit_loop.compile_like(model, model, tuning.learning_rate, tuning.learning_rate_scale,
                   tuning.loss)
-  eval_before = ft.evaluate(model, data.eval)
+  eval_before = fit_loop.evaluate(model, data.eval)
   latency_before = float_tflite_latency_us(model, channels.latency_runs)
   ratios, sensitivity = _ratios(model, channels,
                                 eligible_producers(model, config), data,
                                 options)
   plan = channel_surgery.plan(model, ratios, **options)
   small = channel_surgery.apply(model, plan)
-  rate = ft.compile_like(small, model, tuning.learning_rate,
+  rate = fit_loop.compile_like(small, model, tuning.learning_rate,
                          tuning.learning_rate_scale, tuning.loss)
-  eval_pruned = ft.evaluate(small, data.eval)
-  distill = ft.distillation_plan(model, tuning)
-  teacher = ft.teacher_for(model, distill, data.eval)
-  fit = ft.fit_taught(small, model, teacher, distill, rate, tuning, data,
+  eval_pruned = fit_loop.evaluate(small, data.eval)
+  distill = fit_loop.distillation_plan(model, tuning)
+  teacher = fit_loop.teacher_for(model, distill, data.eval)
+  fit = fit_loop.fit_taught(small, model, teacher, distill, rate, tuning, data,
                       [tf_keras.callbacks.TensorBoard(log_dir)])
   return ChannelResult(
       model=small, plan=plan, ratios=ratios, sensitivity=sensitivity,
       layers=_layers(model, small), eval_before=eval_before,
-      eval_pruned=eval_pruned, eval_after=ft.evaluate(small, data.eval),
+      eval_pruned=eval_pruned, eval_after=fit_loop.evaluate(small, data.eval),
       latency_before_us=latency_before,
       latency_after_us=float_tflite_latency_us(small, channels.latency_runs),
       history=fit.history, steps=fit.steps, learning_rate=rate,

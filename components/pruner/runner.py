@@ -3,7 +3,7 @@
 import dataclasses
 from typing import Any, Dict, List, Mapping
 
-from tfx_compression.lib.training import fit_loop as ft
+from tfx_compression.lib.training import fit_loop
 from tfx_compression.lib.sparsity import pruning
 from tfx_compression.pruner.config import Granularity
 from tfx_compression.pruner.config import PrunerConfig
@@ -60,7 +60,7 @@ def prune(model, config: PrunerConfig, data, log_dir: str) -> PruneResult:
   tuning = config.fine_tuning
   schedule, end_step = _tfmot_schedule(
       config, tuning.epochs * data.steps_per_epoch)
-  run = ft.wrap_and_fine_tune(
+  run = fit_loop.wrap_and_fine_tune(
       model, tuning, data,
       lambda m: pruning.wrap_for_pruning(
           m, selection.selected, schedule, block_size=config.block_size,

@@ -5,7 +5,7 @@ from typing import Any, Dict, List, Mapping
 
 
 from tfx_compression.errors import CompressionConfigError
-from tfx_compression.lib.training import fit_loop as ft
+from tfx_compression.lib.training import fit_loop
 from tfx_compression.lib.conversion import validated_conversion
 from tfx_compression.lib.quantization import qat
 from tfx_compression.lib.options.conversion import Optimization
@@ -79,12 +79,12 @@ def train(model, config: QatConfig, data, log_dir: str,
   input_sparsity = qat.kernel_sparsity(model, selection.quantized)
   scheme = choose_scheme(config, input_sparsity, clustered)
   tuning = config.fine_tuning
-  rate = ft.compile_like(model, model, tuning.learning_rate,
+  rate = fit_loop.compile_like(model, model, tuning.learning_rate,
                          tuning.learning_rate_scale, tuning.loss)
-  eval_float = ft.evaluate(model, data.eval)
-  distill = ft.distillation_plan(model, tuning)
+  eval_float = fit_loop.evaluate(model, data.eval)
+  distill = fit_loop.distillation_plan(model, tuning)
   # Before quantize_apply, which takes the model's layers.
-  teacher = ft.teacher_for(model, distill, data.eval)
+  teacher = fit_loop.teacher_for(model, distill, data.eval)
   cluster_preserving = scheme is QatScheme.CLUSTER_PRESERVE
   qat_model = qat.quantize(
       model, selection,
@@ -92,19 +92,19 @@ def train(model, config: QatConfig, data, log_dir: str,
           cluster_preserving and input_sparsity >= config.sparsity_threshold)),
       cluster_preserving=cluster_preserving)
   if not tuning.train_unselected_layers:
-    ft.freeze_unwrapped(qat_model, quantize_wrapper.QuantizeWrapper)
+    fit_loop.freeze_unwrapped(qat_model, quantize_wrapper.QuantizeWrapper)
   frozen = (qat_ranges.freeze_batch_norm(qat_model)
             if config.batch_norm is BatchNormMode.FREEZE else [])
   ranges = (qat_ranges.initialize(qat_model,
                                   data.train.take(config.calibration_batches))
             if config.calibrate_ranges else None)
-  ft.compile_like(qat_model, model, rate, 1.0, tuning.loss)
-  eval_start = ft.evaluate(qat_model, data.eval)
-  fit = ft.fit_taught(qat_model, model, teacher, distill, rate, tuning, data,
+  fit_loop.compile_like(qat_model, model, rate, 1.0, tuning.loss)
+  eval_start = fit_loop.evaluate(qat_model, data.eval)
+  fit = fit_loop.fit_taught(qat_model, model, teacher, distill, rate, tuning, data,
                       [tf_keras.callbacks.TensorBoard(log_dir)])
   return QatResult(qat_model=qat_model, selection=selection, scheme=scheme,
                    input_sparsity=input_sparsity, eval_float=eval_float,
-                   eval_qat=ft.evaluate(qat_model, data.eval),
+                   eval_qat=fit_loop.evaluate(qat_model, data.eval),
                    history=fit.history, learning_rate=rate,
                    eval_qat_start=eval_start, ranges=ranges,
                    frozen_batch_norm=frozen, distillation=distill,

@@ -4,7 +4,7 @@ import dataclasses
 from typing import Any, Dict, List, Mapping
 
 from tfx_compression.lib.sparsity import clustering
-from tfx_compression.lib.training import fit_loop as ft
+from tfx_compression.lib.training import fit_loop
 
 
 @dataclasses.dataclass
@@ -37,7 +37,7 @@ def cluster(model, config, data, log_dir: str) -> ClusterResult:
   from tensorflow_model_optimization.python.core.clustering.keras import cluster_wrapper  # pylint: disable=g-import-not-at-top
   selection = clustering.select_layers(model, config.selection,
                                        config.number_of_clusters)
-  run = ft.wrap_and_fine_tune(
+  run = fit_loop.wrap_and_fine_tune(
       model, config.fine_tuning, data,
       lambda m: clustering.wrap_for_clustering(
           m, selection.selected, config.number_of_clusters,
