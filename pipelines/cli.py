@@ -295,6 +295,10 @@ def main(argv=None) -> int:
     if args.command == "compile-kubeflow":
       print(f"{args.target} pipeline written to {compile_kubeflow(args)}")
       return EXIT_OK
+    # The local commands end with a table and the demo's data: their extra
+    # is named before anything runs, not after the pipeline.
+    from tfx_compression import extras  # pylint: disable=g-import-not-at-top
+    extras.require("tabulate", extras.DEMO, f"tfx-compression {args.command}")
     if args.command == "run":
       workdir, plan = os.path.abspath(args.workdir), _plan(args)
       sources.check(args, local_data=True)

@@ -105,7 +105,7 @@ def check_cluster_paths(args, target, strict_target) -> None:
       continue
     message = (f"{flag} {path!r} is a local path, which a {target.value} "
                "cluster cannot read; give a bucket path (gs://bucket/...; "
-               "the README shows how to copy a CSV there)")
+               "kubeflow/README.md shows how to copy a CSV there)")
     if target is strict_target:
       raise CompressionConfigError(message)
     print(f"warning: {message}, unless the cluster mounts it",

@@ -53,7 +53,8 @@ class LayerSelection:
 
 
 # Distillation defaults (see FineTuning.alpha; chosen by
-# benchmarks/accuracy_benchmark.py, README "Accuracy-preserving fine-tuning").
+# benchmarks/accuracy_benchmark.py; benchmarks/README.md, "Accuracy-preserving
+# fine-tuning").
 DEFAULT_ALPHA = 0.5
 DEFAULT_TEMPERATURE = 4.0
 MAX_TEMPERATURE = 100.0
