@@ -67,15 +67,3 @@ def labelled_sample(data, limit: int) -> Optional[LabelledSample]:
   inputs, labels = data.space.parse_fn()(tf.constant(serialized))
   return LabelledSample(serialized, {k: v.numpy() for k, v in inputs.items()},
                         labels.numpy(), data.task)
-
-
-def labelled_sample(data, limit: int) -> Optional[LabelledSample]:
-  """Up to `limit` eval records with labels; None without a known label."""
-  import tensorflow as tf  # pylint: disable=g-import-not-at-top
-  from tfx_compression.lib.data import examples_io  # pylint: disable=g-import-not-at-top
-  if data.space is None:
-    return None
-  serialized = examples_io.read_serialized(data.eval_files, limit)
-  inputs, labels = data.space.parse_fn()(tf.constant(serialized))
-  return LabelledSample(serialized, {k: v.numpy() for k, v in inputs.items()},
-                        labels.numpy(), data.task)
