@@ -53,7 +53,7 @@ TENSOR_ARENA_BYTES = "tensor_arena_bytes"
 
 # Pruner, QAT: 1 when trust_model_code let Lambda layers of the input run.
 TRUSTED_MODEL_CODE = "trusted_model_code"
-# Pruner and QuantizationAwareTrainer (fine_tuning/record.py): JSON of the
+# Pruner and QuantizationAwareTrainer (fine_tuning/run_record.py): JSON of the
 # distillation plan: enabled, alpha, temperature, outputs, teacher, reason.
 DISTILLATION = "distillation"
 

@@ -18,9 +18,9 @@ def publish(artifact, result, inputs, serving=None) -> None:
 
   Args:
     artifact: The output Model artifact.
-    result: A `lite_conversion.ConversionResult`.
+    result: A `validated_conversion.ConversionResult`.
     inputs: The `TfliteInputs` the model takes.
-    serving: The `tflite_validate.Agreement` with serving_default, or None.
+    serving: The `post_validation.Agreement` with serving_default, or None.
   """
   artifact_io.write_bytes(artifact_io.tflite_path(artifact.uri),
                           result.model_bytes)

@@ -7,7 +7,7 @@ from typing import Any, Optional
 @dataclasses.dataclass(frozen=True)
 class Converted:
   result: Any  # validated_conversion.ConversionResult
-  serving: Optional[Any]  # tflite_validate.Agreement with serving_default
+  serving: Optional[Any]  # post_validation.Agreement with serving_default
 
 
 def convert(prepared, config) -> Converted:

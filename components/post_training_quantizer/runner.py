@@ -11,7 +11,7 @@ from tfx_compression.errors import InputMismatchError
 @dataclasses.dataclass(frozen=True)
 class Quantized:
   result: Any  # ptq.QuantizationResult
-  serving: Optional[Any]  # tflite_validate.Agreement with serving_default
+  serving: Optional[Any]  # post_validation.Agreement with serving_default
 
 
 def quantize(prepared, config,

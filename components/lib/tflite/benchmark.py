@@ -1,6 +1,6 @@
 """Latency, peak memory and weight sparsity of a TFLite model.
 
-Latency is measured in this process with the `tflite_runtime` interpreter
+Latency is measured in this process with the interpreter of `runtime`
 (LiteRT; default delegates, i.e. XNNPACK, on) at a fixed thread count, after warm-up; peak
 memory in a child process (see `memory_probe`), so that what this
 process already holds (TensorFlow, TFMA, Beam) does not hide it.

@@ -37,7 +37,7 @@ def compressed_size(data: bytes) -> int:
 
 
 def interpreter(model_bytes: bytes, num_threads: int = 1):
-  """Returns an allocated interpreter (`tflite_runtime`) for `model_bytes`."""
+  """Returns an allocated interpreter (`runtime.interpreter`) for `model_bytes`."""
   from tfx_compression.lib.tflite import runtime as tflite_runtime  # pylint: disable=g-import-not-at-top
   interp = tflite_runtime.interpreter(model_bytes, num_threads=num_threads)
   interp.allocate_tensors()
