@@ -177,7 +177,8 @@ def test_auto_mode_keeps_a_tensor_float_only_when_that_lowers_the_error():
   assert nodes == ["second", "third"] and final == 0.04
   assert [(d.kept_float, d.applied) for d in decisions] == [
       ("worst", False), ("second", True), ("third", True)]
-  assert "left int8: float it gave 0.45, no better" in decisions[0].reason
+  assert ("left int8: kept float, the model's relative output error would "
+          "be 0.45, not below 0.3") in decisions[0].reason
 
 
 def test_a_normalization_layers_division_is_kept_float_when_it_helps():

@@ -337,7 +337,8 @@ def _try_float(tensor, why, nodes, ops, decisions, error, measure):
     decisions.append(FloatDecision(tensor, why, measured))
     return measured, True
   decisions.append(FloatDecision(
-      tensor, f"{why}; left int8: float it gave {measured:.4g}, no better",
+      tensor, f"{why}; left int8: kept float, the model's relative output "
+      f"error would be {measured:.4g}, not below {error:.4g}",
       error, applied=False))
   return error, False
 
