@@ -171,7 +171,9 @@ def assess(files: Sequence[str], label: str, task: str, results,
                  {"candidate"})
   labels, values = predictions.read_back(files, label, roles)
   features = sorted({f for r in results for f, _ in r.slice_key})
-  columns = predictions.slice_columns(files, label, features)
+  # A second pass over the predictions only when a slice needs its feature.
+  columns = (predictions.slice_columns(files, label, features) if features
+             else {})
   intervals = []
   for result in results:
     rule = _rule(rules, result) if (result.kind == "change" and
