@@ -1,12 +1,12 @@
 """The demo's final table, read back from a finished local run's MLMD."""
 
 import dataclasses
-import json
 import os
 from typing import List, Optional, Sequence
 
 from tfx_compression.candidate_selector import spec as selector_spec
 from tfx_compression.compression_evaluator import spec as evaluator_spec
+from tfx_compression.framework import artifact_io
 from tfx_compression.framework import blessing as blessing_io
 from tfx_compression.framework import model_files
 from tfx_compression.framework import properties
@@ -55,14 +55,6 @@ def selection(metadata_path: str, pipeline_name: str) -> Optional[Selection]:
       if was_pushed else "")
 
 
-def _read_json(path: str):
-  from tfx.dsl.io import fileio  # pylint: disable=g-import-not-at-top
-  if not fileio.exists(path):
-    return None
-  with fileio.open(path) as f:
-    return json.loads(f.read())
-
-
 def rows(metadata_path: str, pipeline_name: str,
          variants: Sequence[str]) -> List[tuple]:
   """One row per evaluated variant: figures, verdict, whether the selector
@@ -76,7 +68,7 @@ def rows(metadata_path: str, pipeline_name: str,
     if not outputs:
       table.append((variant,) + ("-",) * 5 + ("not run", "-", "-"))
       continue
-    report = _read_json(os.path.join(outputs[evaluator_spec.EVALUATION_KEY][0].uri,
+    report = artifact_io.read_json(os.path.join(outputs[evaluator_spec.EVALUATION_KEY][0].uri,
                                      model_files.REPORT_FILE)) or {}
     overall = next((m for m in report.get("metrics", [])
                     if m.get("slice_name") in ("Overall", "")), {})
@@ -138,7 +130,7 @@ def warnings(metadata_path: str, pipeline_name: str,
     outputs = results.latest_outputs(metadata_path, pipeline_name,
                                      f"{compression.EVALUATOR_ID}.{variant}")
     if outputs:
-      report = _read_json(os.path.join(outputs[evaluator_spec.EVALUATION_KEY][0].uri,
+      report = artifact_io.read_json(os.path.join(outputs[evaluator_spec.EVALUATION_KEY][0].uri,
                                      model_files.REPORT_FILE)) or {}
       lines += [f"WARNING {variant}: {w}" for w in report.get("warnings", [])]
   return lines

@@ -101,14 +101,12 @@ _BASELINE_FIGURES = (properties.SIZE_BYTES, properties.GZIP_SIZE_BYTES,
 def read_baseline(candidates):
   """The baseline's figures as the first evaluation report measured them
   ({'figures', 'uri', 'measured_as', 'evaluation_uri'}), or None."""
-  import json  # pylint: disable=g-import-not-at-top
   for c in candidates:
-    path = os.path.join(c.evaluation_uri or "", artifact_io.REPORT_FILE)
-    if not c.evaluation_uri or not fileio.exists(path):
+    if not c.evaluation_uri:
       continue
     try:
-      with fileio.open(path, "r") as f:
-        report = json.load(f)
+      report = artifact_io.read_json(
+          os.path.join(c.evaluation_uri, artifact_io.REPORT_FILE)) or {}
     except (OSError, ValueError):
       continue
     measured = report.get("baseline") or {}

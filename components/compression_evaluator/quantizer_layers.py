@@ -9,7 +9,6 @@ no section.
 
 import csv
 import io
-import json
 import os
 from typing import Any, Dict, Optional
 
@@ -53,14 +52,11 @@ def _output_error(candidate_uri: str) -> Dict[str, Any]:
 
   From the quantizer's report.json (`float_layers`); empty when absent.
   """
-  from tfx.dsl.io import fileio  # pylint: disable=g-import-not-at-top
   from tfx_compression.framework import artifact_io  # pylint: disable=g-import-not-at-top
-  path = os.path.join(candidate_uri, artifact_io.REPORT_FILE)
-  if not fileio.exists(path):
-    return {}
   try:
-    with fileio.open(path, "r") as f:
-      layers = json.load(f).get("float_layers") or {}
+    report = artifact_io.read_json(
+        os.path.join(candidate_uri, artifact_io.REPORT_FILE)) or {}
+    layers = report.get("float_layers") or {}
   except (OSError, ValueError, AttributeError):
     return {}
   keys = ("initial_relative_output_error", "relative_output_error")

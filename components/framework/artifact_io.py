@@ -85,6 +85,18 @@ def copy_dir(source: str, destination: str) -> None:
   io_utils.copy_dir(source, destination)
 
 
+def read_json(path: str) -> Any:
+  """The JSON at `path`, or None when there is no such file.
+
+  Raises:
+    ValueError: the file is not JSON.
+  """
+  if not fileio.exists(path):
+    return None
+  with fileio.open(path, "r") as f:
+    return json.loads(f.read())
+
+
 def write_json(path: str, value: Any) -> None:
   """Writes `value` as indented JSON to `path`, creating its directory."""
   fileio.makedirs(os.path.dirname(path))
