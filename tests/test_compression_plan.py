@@ -78,7 +78,7 @@ def test_without_push_destination_no_pusher():
 
 @pytest.mark.parametrize("kwargs, message", [
     ({"ptq_modes": ["int4"]}, "ptq_modes must be one of 'dynamic_range', "
-     "'float16', 'int8', 'int16x8'; got 'int4'"),
+     "'float16', 'int8', 'int16x8', 'int4_weights'; got 'int4'"),
     ({"lite_optimizations": ["int8"]}, "lite_optimizations must be one of"),
     ({"lite_optimizations": [], "ptq_modes": []},
      "CompressionPlan builds no branch"),

@@ -80,6 +80,11 @@ SIZE_RATIO = "size_ratio"  # float_size_bytes / size_bytes.
 CALIBRATION_EXAMPLES = "calibration_examples"  # Examples calibrated on.
 FLOAT_NODES = "float_nodes"  # JSON list of tensors kept float.
 RELATIVE_OUTPUT_ERROR = "relative_output_error"
+QUANTIZATION_BACKEND = "quantization_backend"  # 'tflite' or 'ai_edge_quantizer'
+# The accuracy-budget search: 1 met, 0 missed (the closest was kept), and
+# the drop of the task metric it measured, in the budget's unit.
+ACCURACY_BUDGET_MET = "accuracy_budget_met"
+SEARCH_METRIC_DROP = "search_metric_drop"
 # On the calibration_examples output.
 POPULATION_EXAMPLES = "population_examples"  # Examples the sample came from.
 SAMPLING_STRATEGY = "sampling_strategy"

@@ -8,13 +8,18 @@ from tfx_compression.framework import config_utils
 from tfx_compression.errors import CompressionConfigError
 from tfx_compression.lib.options.conversion import TfliteInputs
 from tfx_compression.lib.options.quantization import check_io_type
+from tfx_compression.lib.options.quantization import BACKEND_MODES
+from tfx_compression.lib.options.quantization import BLOCK_SIZES
 from tfx_compression.lib.options.quantization import IoType
+from tfx_compression.lib.options.quantization import QuantizationBackend
 from tfx_compression.lib.options.quantization import QuantizationMode
 from tfx_compression.lib.options.quantization import SamplingStrategy
+from tfx_compression.lib.options.quantization import SearchObjective
 from tfx_compression.lib.options.quantization import SELECTIVE_IO_TYPES
 
 _OP_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
 _MAX_EXAMPLES = 100_000
+_MAX_CONVERSIONS = 1_000
 # The calibration sample when num_calibration_examples is None (clamped to
 # what the calibration splits hold).
 DEFAULT_CALIBRATION_EXAMPLES = 200
@@ -50,7 +55,8 @@ class PostTrainingQuantizerConfig(config_utils.JsonConfig, key=CONFIG_KEY,
       (full integer) or 'int16x8' (int16 activations, int8 weights).
       Convolution kernels are quantized per output channel, fully connected
       kernels and activations per tensor (TFLite's defaults). 'int8' and
-      'int16x8' need `examples` to calibrate on.
+      'int16x8' need `examples` to calibrate on. 'int4_weights' (int4
+      weights, float activations) needs backend 'ai_edge_quantizer'.
     io_type: dtype of the model's inputs and outputs: 'float32' (any mode),
       'int8' or 'uint8' (int8 mode), 'int16' (int16x8 mode).
     inputs: 'serving' (default): the TFLite model takes the raw features the
@@ -78,11 +84,28 @@ class PostTrainingQuantizerConfig(config_utils.JsonConfig, key=CONFIG_KEY,
     float_layers: Keras layer names whose quantized tensors stay float (int8
       mode, float32 or int8 I/O).
     float_ops: TFLite op types, e.g. 'CONV_2D', that stay float (same limits).
-    max_auto_float_layers: The automatic mode keeps up to this many of the
-      worst tensors float, one at a time, until the relative output error is
-      within `max_relative_output_error`; 0 disables it.
+    max_auto_float_layers: With `accuracy_budget`: the most layers (units)
+      the search may keep float32 (None: any number). Without it: the
+      automatic mode keeps up to this many of the worst tensors float, one
+      at a time, until the relative output error is within
+      `max_relative_output_error` (None or 0: off).
     max_relative_output_error: The automatic mode's budget for
       ||quantized - float|| / ||float|| of the outputs on the debug examples.
+    backend: 'tflite' (the TFLite converter) or 'ai_edge_quantizer'
+      (LiteRT's AI Edge Quantizer, recipes on the float .tflite model).
+    block_size: 'int4_weights' quantizes per block of this many input
+      values (32, 64, 128, 256) where a layer's depth divides into blocks,
+      else per channel; 0: per channel.
+    accuracy_budget: The largest accepted drop of the task metric from the
+      float .tflite model on the validation sample (accuracy as a fraction
+      for classifiers with `label_key`, 0.005 = 0.5 pt; MAE increase in
+      label units for regressors; agreement with the float model without a
+      label). Setting it searches per-layer precision from full int8
+      (mode 'int8'); None: no search.
+    objective: What the search minimises among configurations meeting the
+      budget: 'size' (bytes) or 'latency' (1 thread, batch 1).
+    max_search_conversions: Most configurations the search converts and
+      judges (full int8 included).
   """
 
   mode: QuantizationMode = QuantizationMode.INT8
@@ -99,8 +122,13 @@ class PostTrainingQuantizerConfig(config_utils.JsonConfig, key=CONFIG_KEY,
   num_debug_examples: int = 100
   float_layers: Tuple[str, ...] = ()
   float_ops: Tuple[str, ...] = ()
-  max_auto_float_layers: int = 0
+  max_auto_float_layers: Optional[int] = None
   max_relative_output_error: float = 0.05
+  backend: QuantizationBackend = QuantizationBackend.TFLITE
+  block_size: int = 0
+  accuracy_budget: Optional[float] = None
+  objective: SearchObjective = SearchObjective.SIZE
+  max_search_conversions: int = 20
 
   def __post_init__(self):
     set_ = lambda k, v: object.__setattr__(self, k, v)
@@ -118,10 +146,22 @@ class PostTrainingQuantizerConfig(config_utils.JsonConfig, key=CONFIG_KEY,
     for field, minimum in (("seed", 0),
                            ("num_validation_examples", 1),
                            ("num_debug_examples", 1),
-                           ("max_auto_float_layers", 0)):
+                           ("max_search_conversions", 1)):
       config_utils.check_int(getattr(self, field), field, minimum=minimum,
                              maximum=2**63 - 1 if field == "seed"
+                             else _MAX_CONVERSIONS
+                             if field == "max_search_conversions"
                              else _MAX_EXAMPLES)
+    if self.max_auto_float_layers is not None:
+      config_utils.check_int(self.max_auto_float_layers,
+                             "max_auto_float_layers", 0, _MAX_EXAMPLES)
+    if self.block_size not in BLOCK_SIZES:
+      raise CompressionConfigError(
+          f"block_size must be one of {list(BLOCK_SIZES)}; got "
+          f"{self.block_size!r}")
+    if self.accuracy_budget is not None:
+      set_("accuracy_budget", config_utils.check_float(
+          self.accuracy_budget, "accuracy_budget", 0.0))
     if not isinstance(self.label_key, str):
       raise CompressionConfigError(
           f"label_key must be a string; got {self.label_key!r}")
@@ -134,6 +174,22 @@ class PostTrainingQuantizerConfig(config_utils.JsonConfig, key=CONFIG_KEY,
 
   def _check_combinations(self):
     check_io_type(self.mode, self.io_type)
+    modes = BACKEND_MODES[self.backend]
+    if self.mode not in modes:
+      raise CompressionConfigError(
+          f"mode {self.mode.value!r} is not written by backend "
+          f"{self.backend.value!r}; allowed: {[m.value for m in modes]}")
+    if self.block_size and self.mode is not QuantizationMode.INT4_WEIGHTS:
+      raise CompressionConfigError(
+          f"block_size {self.block_size} applies to mode 'int4_weights' "
+          f"only; got mode {self.mode.value!r}")
+    if (self.float_ops and
+        self.backend is QuantizationBackend.AI_EDGE_QUANTIZER):
+      raise CompressionConfigError(
+          "float_ops is not supported with backend 'ai_edge_quantizer'; "
+          "name the layers in float_layers instead")
+    if self.accuracy_budget is not None:
+      self._check_search()
     if self.sampling is not SamplingStrategy.UNIFORM and not self.label_key:
       raise CompressionConfigError(
           f"sampling {self.sampling.value!r} needs a label_key; got ''")
@@ -148,3 +204,20 @@ class PostTrainingQuantizerConfig(config_utils.JsonConfig, key=CONFIG_KEY,
           f"{selective[0]} needs io_type in "
           f"{[t.value for t in SELECTIVE_IO_TYPES]}; got "
           f"{self.io_type.value!r}")
+
+  def _check_search(self):
+    if self.mode is not QuantizationMode.INT8:
+      raise CompressionConfigError(
+          f"accuracy_budget searches from full int8 and needs mode 'int8'; "
+          f"got mode {self.mode.value!r}")
+    if self.io_type not in SELECTIVE_IO_TYPES:
+      raise CompressionConfigError(
+          f"accuracy_budget needs io_type in "
+          f"{[t.value for t in SELECTIVE_IO_TYPES]}; got "
+          f"{self.io_type.value!r}")
+    if self.validation_split in self.calibration_splits:
+      raise CompressionConfigError(
+          f"accuracy_budget judges candidates on validation_split "
+          f"{self.validation_split!r}, which is also a calibration split "
+          f"({list(self.calibration_splits)}); hold it out: name another "
+          "validation_split or change calibration_splits")

@@ -52,6 +52,8 @@ class Executor(step_executor.StepExecutor,
       # Rejected (step_executor): the per-layer errors stay as evidence.
       if e.evidence.get("debug") is not None:
         _write_layer_errors(output.uri, e.evidence["debug"])
+      if e.evidence.get("search") is not None:
+        _write_search(output.uri, e.evidence["search"])
       raise ModelValidationError(f"{str(e).rstrip('.')}{_TO_TRY}",
                                  e.evidence) from e
     result, serving = quantized.result, quantized.serving
@@ -59,6 +61,11 @@ class Executor(step_executor.StepExecutor,
     tflite_artifact.publish(output, result.conversion, tflite_inputs, serving)
     if result.debug is not None:
       _write_layer_errors(output.uri, result.debug)
+    if result.search is not None:
+      _write_search(output.uri, result.search)
+    if result.tensor_validation:
+      _write_csv(os.path.join(output.uri, spec.TENSOR_VALIDATION_CSV),
+                 result.tensor_validation)
     report = dict(_report(config, source.uri, result, stats),
                   **tflite_artifact.report(result.conversion, tflite_inputs,
                                            serving),
@@ -66,7 +73,10 @@ class Executor(step_executor.StepExecutor,
                   source_saved_with=prepared.loaded.info.saved_with)
     artifact_io.write_report(output.uri, report)
     _set_model_properties(output, config, result)
-    return f"wrote {output.uri}: {report['summary']}"
+    summary = report["summary"]
+    if result.search is not None:
+      summary += "; " + _search_line(result.search)
+    return f"wrote {output.uri}: {summary}"
 
   def _calibration_inputs(self, config, examples, space, sample):
     """Samples the calibration splits into `sample`; returns inputs and stats."""
@@ -96,7 +106,9 @@ _TO_TRY = (
     ". To try: keep the layers with the largest error in "
     f"{spec.LAYER_ERRORS_CSV} float (ptq_config.float_layers), let the "
     "quantizer keep the worst layers float (ptq_config.max_auto_float_layers), "
-    "or accept less agreement (ptq_config.min_argmax_agreement).")
+    "state the accepted drop and let it search per-layer precision "
+    "(ptq_config.accuracy_budget), or accept less agreement "
+    "(ptq_config.min_argmax_agreement).")
 
 
 def _write_layer_errors(uri: str, debug) -> None:
@@ -105,6 +117,36 @@ def _write_layer_errors(uri: str, debug) -> None:
                           layer_errors.layer_report_csv(debug).encode())
   artifact_io.write_bytes(os.path.join(uri, spec.LAYER_ERRORS_JSON), json.dumps(
       layer_errors.layer_report_json(debug), indent=2).encode())
+
+
+def _write_search(uri: str, search) -> None:
+  from tfx_compression.lib.quantization import budget_search  # pylint: disable=g-import-not-at-top
+  artifact_io.write_bytes(os.path.join(uri, spec.SEARCH_TRACE_CSV),
+                          budget_search.trace_csv(search).encode())
+  artifact_io.write_bytes(os.path.join(uri, spec.SEARCH_TRACE_JSON),
+                          json.dumps(search.to_json(), indent=2).encode())
+
+
+def _write_csv(path: str, rows) -> None:
+  import csv  # pylint: disable=g-import-not-at-top
+  import io  # pylint: disable=g-import-not-at-top
+  out = io.StringIO()
+  writer = csv.DictWriter(out, list(rows[0]), lineterminator="\n")
+  writer.writeheader()
+  writer.writerows(rows)
+  artifact_io.write_bytes(path, out.getvalue().encode())
+
+
+def _search_line(search) -> str:
+  chosen = search.chosen
+  verdict = ("met" if search.budget_met else
+             "MISSED (the closest configuration was kept; see "
+             f"{spec.SEARCH_TRACE_CSV}, and raise ptq_config.accuracy_budget, "
+             "ptq_config.max_search_conversions or "
+             "ptq_config.max_auto_float_layers)")
+  return (f"accuracy budget {search.budget:g} ({search.metric_name}) {verdict}"
+          f": {chosen.name!r}, drop {chosen.drop:.4g}, after "
+          f"{len(search.steps)} conversions")
 
 
 def _check_payload_format(examples) -> None:
@@ -158,6 +200,12 @@ def _report(config, source_uri, result, stats) -> Dict[str, Any]:
           "relative_output_error": debug.relative_output_error,
           "error_budget": debug.error_budget, "budget_met": debug.budget_met,
           "layer_report": spec.LAYER_ERRORS_CSV},
+      "backend": result.backend.value,
+      "accuracy_budget": None if result.search is None else dict(
+          {k: v for k, v in result.search.to_json().items() if k != "steps"},
+          trace=spec.SEARCH_TRACE_CSV, summary=_search_line(result.search)),
+      "tensor_validation": (spec.TENSOR_VALIDATION_CSV
+                            if result.tensor_validation else None),
   }
 
 
@@ -169,6 +217,13 @@ def _set_model_properties(artifact, config, result) -> None:
   artifact.set_float_custom_property(properties.SIZE_RATIO, result.size_ratio)
   artifact.set_int_custom_property(properties.CALIBRATION_EXAMPLES,
                                    result.num_calibration_examples)
+  artifact.set_string_custom_property(properties.QUANTIZATION_BACKEND,
+                                      result.backend.value)
+  if result.search is not None:
+    artifact.set_int_custom_property(properties.ACCURACY_BUDGET_MET,
+                                     int(result.search.budget_met))
+    artifact.set_float_custom_property(properties.SEARCH_METRIC_DROP,
+                                       result.search.chosen.drop)
   if result.debug is not None:
     artifact.set_string_custom_property(
         properties.FLOAT_NODES, json.dumps(result.debug.float_nodes))

@@ -26,13 +26,23 @@ def quantize(prepared, config,
   # pylint: disable=g-import-not-at-top
   from tfx_compression.lib.conversion import conversion_input
   from tfx_compression.lib.quantization import ptq
+  search = None
+  if config.accuracy_budget is not None:
+    from tfx_compression.lib.quantization import search_judge  # pylint: disable=g-import-not-at-top
+    search = ptq.BudgetSearch(
+        budget=config.accuracy_budget, objective=config.objective,
+        max_conversions=config.max_search_conversions,
+        max_float_units=config.max_auto_float_layers,
+        labels=(search_judge.labels_from(prepared.serialized, config.label_key)
+                if config.label_key and prepared.serialized else None))
   result = ptq.post_training_quantize(
       prepared.source.function, config.mode, config.io_type, calibration,
       prepared.inputs, min_argmax_agreement=config.min_argmax_agreement,
       num_debug_examples=config.num_debug_examples,
       float_layers=config.float_layers, float_ops=config.float_ops,
       max_auto_float_layers=config.max_auto_float_layers,
-      max_relative_output_error=config.max_relative_output_error)
+      max_relative_output_error=config.max_relative_output_error,
+      backend=config.backend, block_size=config.block_size, search=search)
   return Quantized(result, conversion_input.serving_check(
       prepared, result.conversion.model_bytes, config.min_argmax_agreement))
 

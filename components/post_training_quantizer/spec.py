@@ -14,6 +14,11 @@ CALIBRATION_SPLIT = "calibration"
 # Files next to the model in the quantized_model output.
 LAYER_ERRORS_CSV = "layer_errors.csv"
 LAYER_ERRORS_JSON = "layer_errors.json"
+# The accuracy-budget search: one row per configuration judged.
+SEARCH_TRACE_CSV = "search_trace.csv"
+SEARCH_TRACE_JSON = "search_trace.json"
+# LiteRT's AI Edge Quantizer's per-tensor comparison with the float model.
+TENSOR_VALIDATION_CSV = "tensor_validation.csv"
 
 
 class PostTrainingQuantizerSpec(component_spec.ComponentSpec):

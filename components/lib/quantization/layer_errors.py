@@ -141,7 +141,7 @@ def _parse_layer_errors(dump: str) -> List[LayerError]:
   return rows
 
 
-class _Session:
+class DebugSession:
   """One QuantizationDebugger on a model, its calibration and debug data."""
 
   def __init__(self, keras_model, calibration_inputs, debug_inputs,
@@ -237,7 +237,7 @@ def analyze(keras_model,
   if max_auto_float_layers and max_relative_output_error is None:
     raise CompressionConfigError(
         "max_auto_float_layers > 0 needs max_relative_output_error")
-  session = _Session(keras_model, calibration_inputs, debug_inputs,
+  session = DebugSession(keras_model, calibration_inputs, debug_inputs,
                      fully_quantize=io_type is IoType.INT8)
   layers = session.layer_errors()
   known_ops = sorted({l.op_name for l in layers})
