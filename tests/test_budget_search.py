@@ -215,3 +215,35 @@ def test_config_names_the_field(fields, message):
   with pytest.raises(CompressionConfigError, match=message.replace(
       "(", r"\(").replace(")", r"\)").replace("[", r"\[")):
     PostTrainingQuantizerConfig(**fields)
+
+
+def test_executor_publishes_the_search_and_its_trace(trained_pipeline,
+                                                     tmp_path):
+  import executor_harness  # pylint: disable=g-import-not-at-top
+  from tfx_compression.framework import artifact_io  # pylint: disable=g-import-not-at-top
+  from tfx_compression.framework import properties  # pylint: disable=g-import-not-at-top
+  from tfx_compression.framework import spec_channels  # pylint: disable=g-import-not-at-top
+  from tfx_compression.post_training_quantizer import spec  # pylint: disable=g-import-not-at-top
+  outputs = executor_harness.run(
+      "PostTrainingQuantizer",
+      {spec_channels.MODEL_KEY: trained_pipeline.model,
+       spec_channels.EXAMPLES_KEY: trained_pipeline.examples}, str(tmp_path),
+      PostTrainingQuantizerConfig(
+          backend="ai_edge_quantizer", accuracy_budget=0.02,
+          label_key="label", num_calibration_examples=100,
+          num_validation_examples=200, max_search_conversions=4))
+  model = outputs[spec.QUANTIZED_MODEL_KEY]
+  prop = model.get_custom_property
+  assert prop(properties.QUANTIZATION_BACKEND) == "ai_edge_quantizer"
+  report = artifact_io.read_json(f"{model.uri}/report.json")
+  budget = report["accuracy_budget"]
+  assert budget["metric_name"] == "accuracy" and budget["budget"] == 0.02
+  assert prop(properties.ACCURACY_BUDGET_MET) == int(budget["budget_met"])
+  assert prop(properties.SEARCH_METRIC_DROP) == pytest.approx(
+      budget["chosen"]["drop"])
+  rows = list(csv.DictReader(open(f"{model.uri}/{spec.SEARCH_TRACE_CSV}")))
+  assert 1 <= len(rows) <= 4 and rows[0]["name"] == "int8"
+  assert report["tensor_validation"] == spec.TENSOR_VALIDATION_CSV
+  tensors = list(csv.DictReader(open(
+      f"{model.uri}/{spec.TENSOR_VALIDATION_CSV}")))
+  assert tensors and "snr" in tensors[0]

@@ -73,10 +73,10 @@ class Executor(step_executor.StepExecutor,
                   source_saved_with=prepared.loaded.info.saved_with)
     artifact_io.write_report(output.uri, report)
     _set_model_properties(output, config, result)
-    summary = report["summary"]
+    summary = f"wrote {output.uri}: {report['summary']}"
     if result.search is not None:
       summary += "; " + _search_line(result.search)
-    return f"wrote {output.uri}: {summary}"
+    return summary
 
   def _calibration_inputs(self, config, examples, space, sample):
     """Samples the calibration splits into `sample`; returns inputs and stats."""
