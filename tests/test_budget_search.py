@@ -247,3 +247,20 @@ def test_executor_publishes_the_search_and_its_trace(trained_pipeline,
   tensors = list(csv.DictReader(open(
       f"{model.uri}/{spec.TENSOR_VALIDATION_CSV}")))
   assert tensors and "snr" in tensors[0]
+
+
+def test_evaluator_page_shows_the_search_written_by_the_quantizer(tmp_path):
+  from tfx_compression.compression_evaluator import quantizer_search  # pylint: disable=g-import-not-at-top
+  from tfx_compression.compression_evaluator import report  # pylint: disable=g-import-not-at-top
+  result = _search(["u00", "u01", "u02"])
+  (tmp_path / "search_trace.json").write_text(json.dumps(result.to_json()))
+  search = quantizer_search.read(str(tmp_path))
+  assert len(search["steps"]) == 6 and search["chosen"]["index"] == 3
+  page = report.render({"verdict": "BLESSED", "checks": [],
+                        "quantizer_search": search})
+  section = page[page.index("Accuracy-budget search (PostTrainingQuantizer)"):]
+  assert "3 of 6 configurations met the budget" in section
+  assert section.count("<svg") == 1 and section.count("</tr>") == 7
+  (tmp_path / "search_trace.json").write_text("{}")
+  assert quantizer_search.read(str(tmp_path))["error"].startswith("KeyError")
+  assert quantizer_search.read(str(tmp_path / "none")) is None

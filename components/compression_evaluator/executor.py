@@ -50,6 +50,7 @@ class Executor(step_executor.StepExecutor,
   def run(self, config, inputs, outputs) -> str:
     # pylint: disable=g-import-not-at-top
     from tfx_compression.compression_evaluator import quantizer_layers
+    from tfx_compression.compression_evaluator import quantizer_search
     from tfx_compression.compression_evaluator import report as report_page
     from tfx_compression.compression_evaluator import runner
 
@@ -59,12 +60,13 @@ class Executor(step_executor.StepExecutor,
     report: Dict[str, Any] = {
         "config": config.to_dict(), "error": None,
         "variant": variant_name(self._context, model.uri),
-        "quantizer_layers": None}
+        "quantizer_layers": None, "quantizer_search": None}
     try:
       rejected = step_executor.rejection(model)
       if rejected:
         raise CandidateRejected(rejected)
       report["quantizer_layers"] = quantizer_layers.read(model.uri)
+      report["quantizer_search"] = quantizer_search.read(model.uri)
       source = lambda role, a: ModelSource(
           role, a.uri, artifact_io.serving_dir(a.uri),
           artifact_io.is_tflite(a.uri))

@@ -178,6 +178,34 @@ def _layer_errors(report: Mapping[str, Any]) -> List[str]:
       "reason"])]
 
 
+def _search(report: Mapping[str, Any]) -> List[str]:
+  """The PostTrainingQuantizer's accuracy-budget search, step by step."""
+  from tfx_compression.compression_evaluator import quantizer_search  # pylint: disable=g-import-not-at-top
+  search = report.get("quantizer_search")
+  if not search:
+    return []
+  parts = ["<h2>Accuracy-budget search (PostTrainingQuantizer)</h2>"]
+  if search.get("error"):
+    return parts + [f"<p class='note'>{_e(search['file'])} could not be "
+                    f"read: {_e(search['error'])}</p>"]
+  parts.append(
+      f"<p class='{'note' if search['budget_met'] else 'NOT_BLESSED'}'>"
+      f"Backend {_e(search['backend'])}, objective {_e(search['objective'])}"
+      f", budget: drop ≤ {search['budget']:g} in {_e(search['metric_name'])}"
+      f" (float model: {search['reference_metric']:.4g}). "
+      f"{_e(search['reason'])}. From {_e(search['file'])}.</p>")
+  parts.append(_plots(quantizer_search.plots(search)))
+  rows = [[s["index"], s["name"], s["size_bytes"],
+           "" if s["latency_us"] is None else f"{s['latency_us']:.1f}",
+           f"{s['metric']:.4g}", f"{s['drop']:+.4g}",
+           "yes" if s["meets_budget"] else "no", s["float_units"],
+           "kept" if s["index"] == search["chosen"]["index"] else ""]
+          for s in search["steps"]]
+  return parts + [_table(rows, [
+      "step", "configuration", "bytes", "latency (µs, 1 thread)",
+      search["metric_name"], "drop", "meets budget", "float units", ""])]
+
+
 def _uncertainty(report: Mapping[str, Any]) -> List[str]:
   """Each metric change with its paired interval, and the size warnings."""
   intervals = report.get("uncertainty") or []
@@ -220,5 +248,6 @@ def render(report: Mapping[str, Any]) -> str:
   if plots:
     parts += ["<h2>Quality, size and latency</h2>", _plots(plots)]
   parts += _per_class(report) + _task_view(report) + _layer_errors(report)
+  parts += _search(report)
   parts.append("</body></html>")
   return "\n".join(parts)
