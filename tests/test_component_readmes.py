@@ -74,7 +74,9 @@ def test_post_training_quantizer_readme_example(trained_pipeline):
   assert model.get_custom_property(properties.CALIBRATION_EXAMPLES) == 200
   assert model.get_custom_property(properties.VALIDATION_ARGMAX_AGREEMENT) >= 0.97
   assert os.path.isfile(os.path.join(model.uri, "Format-Serving", "tflite"))
-  assert os.path.isfile(os.path.join(model.uri, "layer_errors.csv"))
+  # The accuracy budget was searched for: the trace is published with it.
+  assert model.get_custom_property(properties.ACCURACY_BUDGET_MET) == 1
+  assert os.path.isfile(os.path.join(model.uri, "search_trace.csv"))
   # The sample is a published Examples artifact: 20 of each digit.
   assert json.loads(sample.split_names) == ["calibration"]
   stats = json.load(open(os.path.join(sample.uri, "sampling_stats.json")))
