@@ -97,6 +97,24 @@ def test_levels_and_whole_model_alternatives_are_tried_cheapest_first():
   assert result.chosen.float_units == 0
 
 
+def test_a_configuration_that_cannot_be_made_is_a_failed_step():
+  def build(assignment):
+    if len(assignment) == 6:
+      raise RuntimeError("Quantization to 16x8-bit not yet supported for op")
+    return _build(assignment)
+  result = budget_search.search(_units(12), build, _Judge(["u00"]), 0.1)
+  failed = [s for s in result.steps if s.error]
+  assert [s.name for s in failed] == ["float32 x6"]
+  assert failed[0].metric is None and not failed[0].meets_budget
+  assert "16x8-bit not yet supported" in failed[0].error
+  # A failed step counts as a miss: the bisection goes on above it.
+  assert result.budget_met and result.chosen.name == "float32 x7"
+  def no_int8(assignment):
+    raise RuntimeError("the converter failed")
+  with pytest.raises(RuntimeError):  # Nothing stands in for full int8.
+    budget_search.search(_units(2), no_int8, _Judge([]), 0.1)
+
+
 def test_trace_csv_has_a_row_per_step_and_marks_the_choice():
   result = _search(["u00", "u01", "u02"])
   rows = list(csv.DictReader(io.StringIO(budget_search.trace_csv(result))))

@@ -34,7 +34,7 @@ def plots(search: Dict[str, Any]) -> List[Tuple[str, str]]:
   # pylint: disable=g-import-not-at-top
   from tfx_compression.lib.report import svg_plots
   # pylint: enable=g-import-not-at-top
-  steps = search.get("steps") or []
+  steps = [s for s in search.get("steps") or [] if s["metric"] is not None]
   if not steps:
     return []
   chosen = search["chosen"]["index"]

@@ -197,13 +197,15 @@ def _search(report: Mapping[str, Any]) -> List[str]:
   parts.append(_plots(quantizer_search.plots(search)))
   rows = [[s["index"], s["name"], s["size_bytes"],
            "" if s["latency_us"] is None else f"{s['latency_us']:.1f}",
-           f"{s['metric']:.4g}", f"{s['drop']:+.4g}",
+           "" if s["metric"] is None else f"{s['metric']:.4g}",
+           s.get("error") or f"{s['drop']:+.4g}",
            "yes" if s["meets_budget"] else "no", s["float_units"],
            "kept" if s["index"] == search["chosen"]["index"] else ""]
           for s in search["steps"]]
   return parts + [_table(rows, [
       "step", "configuration", "bytes", "latency (µs, 1 thread)",
-      search["metric_name"], "drop", "meets budget", "float units", ""])]
+      search["metric_name"], "drop (or why it failed)", "meets budget",
+      "float units", ""])]
 
 
 def _uncertainty(report: Mapping[str, Any]) -> List[str]:

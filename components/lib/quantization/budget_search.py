@@ -44,10 +44,11 @@ class Step:
   assignment: Dict[str, str]  # unit name -> precision, int8 units left out
   size_bytes: int
   latency_us: Optional[float]
-  metric: float
-  drop: float  # reference metric - metric (the budget's unit)
+  metric: Optional[float]  # None: the configuration could not be made
+  drop: Optional[float]  # reference metric - metric (the budget's unit)
   meets_budget: bool
   float_units: int
+  error: str = ""  # why the configuration could not be made or run
 
 
 @dataclasses.dataclass
@@ -87,18 +88,33 @@ class _Budgeted:
 
   def run(self, name: str, assignment: Mapping[str, str],
           make: Optional[Callable[[], bytes]] = None) -> Optional[Step]:
+    """Converts and judges one configuration; a configuration the backend
+    cannot make or run becomes a step with its `error` (the first one,
+    full int8, raises: nothing could stand in for it)."""
     if self.left <= 0:
       return None
-    model = make() if make is not None else self._build(dict(assignment))
-    metric = self._judge.metric(model)
+    floats = sum(p == Precision.FLOAT32.value for p in assignment.values())
+    try:
+      model = make() if make is not None else self._build(dict(assignment))
+      metric = self._judge.metric(model)
+    except (ValueError, RuntimeError) as e:  # ConversionError: RuntimeError
+      if not self.steps:
+        raise
+      message = str(e).strip().splitlines()[0] if str(e).strip() else ""
+      step = Step(index=len(self.steps), name=name,
+                  assignment=dict(assignment), size_bytes=0, latency_us=None,
+                  metric=None, drop=None, meets_budget=False,
+                  float_units=floats,
+                  error=f"{type(e).__name__}: {message}"[:500])
+      self.steps.append(step)
+      return step
     drop = self._judge.reference - metric
     step = Step(
         index=len(self.steps), name=name, assignment=dict(assignment),
         size_bytes=len(model),
         latency_us=self._latency(model) if self._latency else None,
         metric=metric, drop=drop, meets_budget=drop <= self.budget + 1e-12,
-        float_units=sum(p == Precision.FLOAT32.value
-                        for p in assignment.values()))
+        float_units=floats)
     self.steps.append(step)
     self.models[step.index] = model
     return step
@@ -183,8 +199,8 @@ def _choose(runs: _Budgeted, objective: SearchObjective, backend: str, judge,
               f"budget; the {objective.value} is smallest for "
               f"{chosen.name!r}")
   else:
-    chosen = max(runs.steps, key=lambda s: (s.metric, -s.size_bytes,
-                                            -s.index))
+    chosen = max((s for s in runs.steps if s.metric is not None),
+                 key=lambda s: (s.metric, -s.size_bytes, -s.index))
     reason = (f"none of {len(runs.steps)} configurations met the budget "
               f"(drop <= {budget:g} in {judge.name}); the closest is "
               f"{chosen.name!r} with a drop of {chosen.drop:.4g}")
@@ -203,7 +219,7 @@ def trace_csv(result: SearchResult) -> str:
   import json  # pylint: disable=g-import-not-at-top
   out = io.StringIO()
   fields = ["index", "name", "size_bytes", "latency_us", "metric", "drop",
-            "meets_budget", "float_units", "chosen", "assignment"]
+            "meets_budget", "float_units", "chosen", "assignment", "error"]
   writer = csv.DictWriter(out, fields, lineterminator="\n")
   writer.writeheader()
   for step in result.steps:
