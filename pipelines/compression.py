@@ -186,7 +186,39 @@ class CompressionPlan:
     }
     # Errors name the plan key path (config_utils.at_key), e.g.
     # 'ptq_config.num_calibration_examples must be >= 1; got 0'.
-    return config_utils.from_mapping(cls, values, "plan", converters)
+    return config_utils.from_mapping(cls, _ptq_budget(values), "plan",
+                                     converters)
+
+
+# `ptq_config.accuracy_budget: evaluator`: the evaluator's accuracy margin.
+EVALUATOR_BUDGET = "evaluator"
+
+
+def _ptq_budget(values):
+  """The plan mapping with `ptq_config.accuracy_budget: evaluator` replaced
+  by the smallest absolute `max_drop` of the evaluator's accuracy metrics
+  (its task defaults allow 0.02), so the quantizer searches for what the
+  evaluator will accept."""
+  ptq = values.get("ptq_config") if isinstance(values, dict) else None
+  if not isinstance(ptq, dict) or ptq.get("accuracy_budget") != EVALUATOR_BUDGET:
+    return values
+  from tfx_compression.compression_evaluator import config as evaluator_config  # pylint: disable=g-import-not-at-top
+  evaluator = evaluator_config.CompressionEvaluatorConfig.from_dict(
+      values.get("evaluator") or {})
+  if evaluator.eval_config and not evaluator.metrics:
+    raise CompressionConfigError(
+        "ptq_config.accuracy_budget 'evaluator' reads evaluator.metrics, not "
+        "an eval_config; give ptq_config.accuracy_budget as a number")
+  metrics = evaluator.metrics or (evaluator_config.MetricThreshold(),)
+  accuracy = [m for m in metrics if "accuracy" in m.name and not m.relative]
+  if not accuracy:
+    raise CompressionConfigError(
+        "ptq_config.accuracy_budget 'evaluator' takes the max_drop of an "
+        "accuracy metric of evaluator.metrics; they are "
+        f"{[m.class_name for m in metrics]}: give ptq_config.accuracy_budget "
+        "as a number")
+  return dict(values, ptq_config=dict(
+      ptq, accuracy_budget=min(m.max_drop for m in accuracy)))
 
 
 PREFLIGHT_ID = "Preflight"

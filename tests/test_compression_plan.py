@@ -119,3 +119,24 @@ def test_lite_config_from_a_plan_file_templates_every_lite_converter():
               "LiteConverter.none": ("model", "none"),
               "LiteConverter.dynamic_range": ("model", "dynamic_range"),
               "LiteConverter.pruned_tflite": ("model", "none")}
+
+
+def test_ptq_accuracy_budget_from_the_evaluator():
+  plan = CompressionPlan.from_dict({"ptq_config": {
+      "accuracy_budget": "evaluator", "label_key": "label"}})
+  assert plan.ptq_config.accuracy_budget == 0.02  # the evaluator's default
+  plan = CompressionPlan.from_dict({
+      "ptq_config": {"accuracy_budget": "evaluator"},
+      "evaluator": {"metrics": [
+          {"class_name": "AUC", "max_drop": 0.01},
+          {"class_name": "BinaryAccuracy", "max_drop": 0.015}]}})
+  assert plan.ptq_config.accuracy_budget == 0.015
+  with pytest.raises(CompressionConfigError,
+                     match="accuracy metric of evaluator.metrics; they are "
+                     r"\['MeanSquaredError'\]"):
+    CompressionPlan.from_dict({
+        "ptq_config": {"accuracy_budget": "evaluator"},
+        "evaluator": {"metrics": [{"class_name": "MeanSquaredError",
+                                   "max_drop": 0.1, "relative": True}]}})
+  with pytest.raises(CompressionConfigError, match="accuracy_budget"):
+    CompressionPlan.from_dict({"ptq_config": {"accuracy_budget": "all"}})
