@@ -209,20 +209,26 @@ def table(rows):
   return "\n".join(lines)
 
 
+def run(models, quick, workdir):
+  """(rows of every variant of every model, model -> deterministic)."""
+  rows, deterministic = [], {}
+  for name in models:
+    case = (_penguin(workdir) if name == "penguin" else
+            _normalization(quick) if name == "normalization" else
+            _mnist(name, quick))
+    rows += measure(case, quick)
+    deterministic[name] = determinism(case)
+  return rows, deterministic
+
+
 def main(argv=None) -> int:
   parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
   parser.add_argument("--quick", action="store_true")
   parser.add_argument("--out", default=os.path.join(HERE, "results"))
   parser.add_argument("--models", default=",".join(MODELS))
   args = parser.parse_args(argv)
-  rows, deterministic = [], {}
   with tempfile.TemporaryDirectory() as workdir:
-    for name in args.models.split(","):
-      case = (_penguin(workdir) if name == "penguin" else
-              _normalization(args.quick) if name == "normalization" else
-              _mnist(name, args.quick))
-      rows += measure(case, args.quick)
-      deterministic[name] = determinism(case)
+    rows, deterministic = run(args.models.split(","), args.quick, workdir)
   text = (table(rows) + "\n\nSame model from two tflite searches with one "
           f"seed: {deterministic}\n")
   print(text)

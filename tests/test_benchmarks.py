@@ -76,3 +76,29 @@ def test_quick_accuracy_benchmark_on_real_mnist(tmp_path):
   text = (tmp_path / "accuracy.md").read_text()
   assert "## Targets" in text
   assert json.loads((tmp_path / "accuracy.json").read_text()) == result
+
+
+def test_quick_ptq_budget_benchmark_on_the_normalization_model(tmp_path):
+  sys.path.insert(0, BENCHMARKS)
+  try:
+    import ptq_budget_benchmark  # pylint: disable=g-import-not-at-top
+  finally:
+    sys.path.remove(BENCHMARKS)
+  rows, deterministic = ptq_budget_benchmark.run(["normalization"], True,
+                                                 str(tmp_path))
+  by_name = {r["variant"]: r for r in rows}
+  assert list(by_name) == [
+      "float32", "float16", "full int8 (converter)", "int8, component default",
+      "budget search, tflite", "budget search, ai_edge_quantizer",
+      "int4 weights, ai_edge_quantizer"]
+  float_accuracy = by_name["float32"]["accuracy"]
+  # Raw features of unlike scales: plain int8 loses the model ...
+  assert by_name["full int8 (converter)"]["accuracy"] < float_accuracy - 0.1
+  # ... the search, asked for 0.5 pt on validation, finds what keeps it.
+  for backend in ("tflite", "ai_edge_quantizer"):
+    row = by_name[f"budget search, {backend}"]
+    assert row["budget_met"] and row["conversions"] <= 20
+    assert row["accuracy"] >= float_accuracy - 0.02
+  assert deterministic == {"normalization": True}
+  assert "| normalization | budget search, tflite |" in \
+      ptq_budget_benchmark.table(rows)

@@ -81,6 +81,10 @@ def tflite(function, calibration: Mapping[str, np.ndarray],
     if {l.tensor_name for l in layers} <= set(nodes) and io_type is \
         IoType.FLOAT32:
       return float_model  # The debugger cannot write a model with no int8.
+    if not nodes and not float_ops:  # The converter's own full int8.
+      return tflite_converter.convert_keras(
+          function, configure=ptq_convert.configure_fn(
+              QuantizationMode.INT8, io_type, calibration))
     return session.model(nodes, list(float_ops))
 
   whole = []
