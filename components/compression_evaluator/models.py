@@ -56,6 +56,8 @@ class Side:
   runs_as: str  # how predictions are computed, for the report
   reads: Dict[str, FeatureInfo]  # the features it parses from each record
   output_widths: Dict[str, int]  # values per example of each output
+  # `predict` as data, for a prediction pass in other processes.
+  predictor: Any = None  # predictors.Predictor
 
 
 def _tflite_space(summary, files, example_keys, transform_dir, role,
@@ -96,9 +98,8 @@ def tflite_side(source: ModelSource, files: Sequence[str],
   """A TFLite Model artifact as an evaluated side (`optional`: see
   `_tflite_space`)."""
   # pylint: disable=g-import-not-at-top
+  from tfx_compression.compression_evaluator import predictors
   from tfx_compression.lib.tflite import inspection
-  from tfx_compression.lib.tflite import inference
-  from tfx_compression.lib.conversion import conversion_source
   path = model_files.tflite_path(source.uri)
   data = model_files.read_bytes(path)
   try:
@@ -110,13 +111,14 @@ def tflite_side(source: ModelSource, files: Sequence[str],
   space = _tflite_space(summary, files, set(example_keys), transform_dir,
                         source.role, set(optional))
   kind = (TfliteInputs.MODEL if space.transform_dir else TfliteInputs.SERVING)
+  predictor = predictors.Predictor(source.role, predictors.TFLITE,
+                                   tflite_bytes=data, space=space)
   return Side(
       source=source, output_names=summary.output_names,
       input_names=summary.input_names, serving_features=None,
       tflite_bytes=data, tflite_inputs=kind, measured_as=MEASURED_AS_TFLITE,
       summary=summary,
-      predict=lambda records: inference.predict(
-          data, conversion_source.read_inputs(space, records)),
+      predict=predictors.build(predictor), predictor=predictor,
       runs_as=f"TFLite interpreter on {space.description}",
       reads=dict(space.parse),
       output_widths={k: math.prod(v) for k, v in
@@ -133,6 +135,7 @@ def saved_model_side(source: ModelSource, inputs: TfliteInputs,
   of those names, as TFMA feeds a Keras model (`example_keys`: the features).
   """
   # pylint: disable=g-import-not-at-top
+  from tfx_compression.compression_evaluator import predictors
   from tfx_compression.lib.conversion import model_loading
   from tfx_compression.lib.conversion import tflite_converter
   from tfx_compression.lib.tflite import inspection
@@ -148,6 +151,8 @@ def saved_model_side(source: ModelSource, inputs: TfliteInputs,
   if not info.serving.takes_serialized_examples:
     return _named_inputs_side(source, loaded, resolved, data, transform_dir,
                               example_keys)
+  predictor = predictors.Predictor(source.role, predictors.SERVING,
+                                   serving_dir=source.serving_dir)
   return Side(
       source=source, output_names=info.output_keys,
       input_names=sorted(loaded.function.input_specs),
@@ -155,7 +160,8 @@ def saved_model_side(source: ModelSource, inputs: TfliteInputs,
       tflite_bytes=data, tflite_inputs=resolved.inputs,
       measured_as=MEASURED_AS_CONVERSION,
       summary=inspection.summarize(data),
-      predict=loaded.serving_outputs,
+      predict=predictors.register(predictor, loaded.serving_outputs),
+      predictor=predictor,
       runs_as="serving_default on the serialized examples",
       reads=dict(info.serving_features or {}),
       output_widths={k: math.prod(v.shape[1:]) for k, v in
@@ -168,6 +174,7 @@ def _named_inputs_side(source, loaded, resolved, data, transform_dir,
   features of those names (through the Transform graph when it computes
   them)."""
   # pylint: disable=g-import-not-at-top
+  from tfx_compression.compression_evaluator import predictors
   from tfx_compression.lib.tflite import inspection
   from tfx_compression.lib.conversion import conversion_source
   # pylint: enable=g-import-not-at-top
@@ -189,11 +196,14 @@ def _named_inputs_side(source, loaded, resolved, data, transform_dir,
   def predict(records):
     return loaded.tensor_outputs(conversion_source.read_inputs(space, records))
 
+  predictor = predictors.Predictor(source.role, predictors.NAMED,
+                                   serving_dir=source.serving_dir, space=space)
   return Side(
       source=source, output_names=loaded.info.output_keys,
       input_names=sorted(specs), serving_features=None, tflite_bytes=data,
       tflite_inputs=resolved.inputs, measured_as=MEASURED_AS_CONVERSION,
-      summary=inspection.summarize(data), predict=predict,
+      summary=inspection.summarize(data),
+      predict=predictors.register(predictor, predict), predictor=predictor,
       runs_as=f"serving_default on {space.description} (by input name, as "
       "TFMA feeds a Keras model)",
       reads=dict(space.parse),

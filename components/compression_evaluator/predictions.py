@@ -10,7 +10,7 @@ TFLite models are fed correctly quantized inputs.
 """
 
 import os
-from typing import Dict, List, Optional, Sequence
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence
 
 import numpy as np
 
@@ -25,26 +25,21 @@ def feature_name(role: str) -> str:
   return PREDICTION_PREFIX + role
 
 
-def write(files: Sequence[str], sides, output_key: str, output_dir: str,
-          model_task, label_space=None) -> Dict[str, int]:
-  """Writes the eval records with each side's `output_key` predictions.
+def annotate(records: Sequence[bytes], predicts: Mapping[str, Callable],
+             output_key: str, model_task, label_space=None) -> List[bytes]:
+  """The records with each role's `output_key` prediction as a feature.
 
   Binary models' predictions are written as P(label = 1) (`task.tfma_scores`:
   a logit goes through the sigmoid, two softmax columns give the second),
   which TFMA's binary metrics read; other tasks' as the model outputs them.
 
   Args:
-    files: The eval split's TFRecord files.
-    sides: `models.Side`s.
+    records: Serialized tf.Examples.
+    predicts: Role -> records -> {output: array}.
     output_key: The output compared with the label.
-    output_dir: Where the gzipped TFRecord goes.
     model_task: The baseline's `task.ModelTask`.
     label_space: A FeatureSpace computing the label through the Transform
       graph, when the label is not a raw feature; it is written too.
-
-  Returns:
-    {'examples': records written, 'width': values per prediction, 'path':
-    the file written}.
 
   Raises:
     ModelValidationError: a model returned NaN/inf or a different number of
@@ -53,38 +48,53 @@ def write(files: Sequence[str], sides, output_key: str, output_dir: str,
   # pylint: disable=g-import-not-at-top
   import tensorflow as tf
   from tfx_compression.compression_evaluator import models
-  from tfx_compression.lib.data import examples_io
   from tfx_compression.lib.evaluation import task as task_lib
+  # pylint: enable=g-import-not-at-top
+  records = list(records)
+  columns = {}
+  for role, predict in predicts.items():
+    values = models.as_matrix(predict(records)[output_key])
+    _check(values, len(records), role)
+    columns[feature_name(role)] = task_lib.tfma_scores(values, model_task)
+  labels = labels_of(label_space, records)
+  written = []
+  for i, record in enumerate(records):
+    example = tf.train.Example.FromString(record)
+    features = example.features.feature
+    for name, values in columns.items():
+      features[name].float_list.value[:] = values[i].tolist()
+    if labels is not None and model_task.is_classification:
+      features[label_space.label].int64_list.value[:] = [int(labels[i])]
+    elif labels is not None:
+      features[label_space.label].float_list.value[:] = [float(labels[i])]
+    written.append(example.SerializeToString())
+  return written
+
+
+def write(files: Sequence[str], sides, output_key: str, output_dir: str,
+          model_task, label_space=None) -> Dict[str, Any]:
+  """`annotate` over the eval split in this process, batch by batch.
+
+  Returns:
+    {'examples': records written, 'files': [the gzipped TFRecord]}.
+  """
+  # pylint: disable=g-import-not-at-top
+  import tensorflow as tf
+  from tfx_compression.lib.data import examples_io
   ds = tf.data.TFRecordDataset(list(files),
                                compression_type=examples_io.compression_of(files))
   tf.io.gfile.makedirs(output_dir)
   path = os.path.join(output_dir, "predictions.tfrecord.gz")
-  count, width = 0, None
+  count = 0
   options = tf.io.TFRecordOptions(compression_type="GZIP")
+  predicts = {s.source.role: s.predict for s in sides}
   with tf.io.TFRecordWriter(path, options) as writer:
     for batch in ds.batch(BATCH_SIZE):
-      records = list(batch.numpy())
-      columns = {}
-      for side in sides:
-        values = models.as_matrix(side.predict(records)[output_key])
-        _check(values, len(records), side.source.role)
-        values = task_lib.tfma_scores(values, model_task)
-        columns[feature_name(side.source.role)] = values
-        width = values.shape[1]
-      labels = labels_of(label_space, records)
-      for i, record in enumerate(records):
-        example = tf.train.Example.FromString(record)
-        features = example.features.feature
-        for name, values in columns.items():
-          features[name].float_list.value[:] = values[i].tolist()
-        if labels is not None and model_task.is_classification:
-          features[label_space.label].int64_list.value[:] = [int(labels[i])]
-        elif labels is not None:
-          features[label_space.label].float_list.value[:] = [
-              float(labels[i])]
-        writer.write(example.SerializeToString())
-      count += len(records)
-  return {"examples": count, "width": width or 0, "path": path}
+      for record in annotate(list(batch.numpy()), predicts, output_key,
+                             model_task, label_space):
+        writer.write(record)
+        count += 1
+  return {"examples": count, "files": [path]}
 
 
 def labels_of(label_space, records) -> Optional[np.ndarray]:

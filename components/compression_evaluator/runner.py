@@ -18,6 +18,7 @@ from tfx_compression.compression_evaluator import checks as checks_lib
 from tfx_compression.compression_evaluator import models
 from tfx_compression.compression_evaluator import per_class
 from tfx_compression.compression_evaluator import predictions
+from tfx_compression.compression_evaluator import predictors
 from tfx_compression.compression_evaluator import task_view
 from tfx_compression.compression_evaluator import uncertainty
 from tfx_compression.compression_evaluator.config import CompressionEvaluatorConfig
@@ -110,6 +111,8 @@ def _sides(sources: List[ModelSource], files: List[str], keys,
   from tfx_compression.lib.keras import saved_model_info
   from tfx_compression.lib.options.conversion import TfliteInputs
   # pylint: enable=g-import-not-at-top
+  # An evaluation before this one (same process) left nothing needed.
+  predictors.release()
   optional = {n for m in sources if not m.is_tflite for n, f in (
       saved_model_info.read(m.serving_dir).serving_features or {}).items()
               if f.optional}
@@ -138,15 +141,19 @@ def _label(label_key, sides, keys, transform_dir: Optional[str], source: str):
   return label, space
 
 
-def _check_features(files, source: str, sides, label: Optional[str]):
-  """Every record feeds each side; returns the split's `example_stats.scan`.
+def _check_features(files, source: str, sides, label: Optional[str],
+                    beam_pipeline_args=None, work_dir: Optional[str] = None):
+  """Every record feeds each side; returns the split's `example_stats.scan`
+  (a Beam job on `beam_pipeline_args`' runner for a large split).
 
   Raises:
     InputMismatchError: a feature a side reads is missing (it would be
       default-filled) or misshaped in a record.
   """
   from tfx_compression.lib.data import example_stats  # pylint: disable=g-import-not-at-top
-  stats = example_stats.scan(files, source, label)
+  stats = example_stats.scan(files, source, label,
+                             beam_pipeline_args=beam_pipeline_args,
+                             work_dir=work_dir)
   for side in reversed(sides):  # the baseline's serving defaults first
     example_stats.check_features(stats, side.reads,
                                  f"the {side.source.role} model")
@@ -216,7 +223,8 @@ def evaluate(config: CompressionEvaluatorConfig, candidate: ModelSource,
   output_key = models.prediction_key(prediction_key, sides)
   label, label_space = _label(label_key, sides, keys, transform_dir, source)
   raw_label = label if label in keys else None
-  stats = _check_features(example_files, source, sides, raw_label)
+  stats = _check_features(example_files, source, sides, raw_label,
+                          beam_pipeline_args, output_dir)
   model_task = _task(config, example_files, sides, output_key, stats,
                      raw_label, label_space)
   if raw_label is not None:
@@ -224,10 +232,12 @@ def evaluate(config: CompressionEvaluatorConfig, candidate: ModelSource,
                                f"the baseline model's {output_key!r}")
   eval_config, rules = eval_config_lib.build(config, model_task.task)
   eval_config_lib.check_fits_task(rules, model_task)
-  written = predictions.write(
+  from tfx_compression.compression_evaluator import prediction_job  # pylint: disable=g-import-not-at-top
+  written = prediction_job.write(
       example_files, sides, output_key,
       os.path.join(output_dir, predictions.PREDICTIONS_DIR), model_task,
-      label_space)
+      label_space, beam_pipeline_args)
+  predictors.release([s.predictor for s in sides])
   tfma_eval.run(
       tfma_eval.with_models(eval_config, {
           s.source.role: predictions.feature_name(s.source.role)
@@ -236,14 +246,14 @@ def evaluate(config: CompressionEvaluatorConfig, candidate: ModelSource,
       output_dir, beam_pipeline_args)
   baseline_roles = [s.source.role for s in sides[1:]]
   per_class_view = (per_class.compute(
-      [written["path"]], label, [s.source.role for s in sides])
+      written["files"], label, [s.source.role for s in sides])
                     if model_task.task is task_lib.Task.MULTICLASS else None)
-  task_view_ = task_view.compute([written["path"]], label,
+  task_view_ = task_view.compute(written["files"], label,
                                   [s.source.role for s in sides], model_task)
   results, problems = tfma_eval.read_results(output_dir, rules, baseline_roles)
   figures, comparisons = _measure(sides, config)
   checks = [checks_lib.metric_check(r) for r in results]
-  intervals = uncertainty.assess([written["path"]], label,
+  intervals = uncertainty.assess(written["files"], label,
                                  model_task.task.value, results, rules)
   if config.gate_on == GATE_ON_INTERVAL:
     checks = uncertainty.gate(checks, intervals, lambda i: (

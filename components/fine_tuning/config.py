@@ -11,6 +11,7 @@ from typing import Optional, Tuple
 from tfx_compression.framework import config_utils
 from tfx_compression.errors import CompressionConfigError
 from tfx_compression.lib.evaluation.task import Task
+from tfx_compression.lib.options.training import Distribution
 
 
 @dataclasses.dataclass(frozen=True)
@@ -90,6 +91,10 @@ class FineTuning:
       model's compiled loss, output activation and width, and the labels
       (`lib/evaluation/task.py`). Decides the label checks, the distillation loss
       (regression: mean squared difference to the teacher) and the metrics.
+    distribution: 'none', 'mirrored' (every local GPU or logical device) or
+      'multi_worker_mirrored' (the workers of TF_CONFIG); see
+      `lib/options/training.Distribution`. `batch_size` is the global batch.
+      Pruner and WeightClusterer only.
   """
 
   epochs: int = 2
@@ -105,8 +110,11 @@ class FineTuning:
   alpha: Optional[float] = None
   temperature: float = DEFAULT_TEMPERATURE
   task: Optional[Task] = None
+  distribution: Distribution = Distribution.NONE
 
   def __post_init__(self):
+    object.__setattr__(self, "distribution", config_utils.parse_enum(
+        Distribution, self.distribution, "fine_tuning.distribution"))
     if self.task is not None:
       object.__setattr__(self, "task", config_utils.parse_enum(
           Task, self.task, "fine_tuning.task"))

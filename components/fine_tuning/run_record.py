@@ -20,7 +20,8 @@ from tfx_compression.framework import properties
 def report_entries(result) -> Dict[str, Any]:
   """report.json entries for a runner result (prune, channel or QAT)."""
   entries = {"distillation": result.distillation.to_dict(),
-             "fine_tuning_seconds": result.fit_seconds}
+             "fine_tuning_seconds": result.fit_seconds,
+             "fine_tuning_replicas": getattr(result, "replicas", 1)}
   if hasattr(result, "ranges"):  # QAT
     entries.update(
         range_calibration=(dataclasses.asdict(result.ranges)

@@ -96,7 +96,7 @@ class Executor(step_executor.StepExecutor,
         f"{examples.uri}", space, config,
         os.path.join(sample.uri, f"Split-{spec.CALIBRATION_SPLIT}"),
         os.path.join(sample.uri, calibration_sampling.STATS_FILE),
-        self._make_beam_pipeline)
+        self._make_beam_pipeline, self._beam_pipeline_args)
     _set_sample_properties(sample, examples, config, stats)
     return inputs, stats
 

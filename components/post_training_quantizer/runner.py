@@ -1,6 +1,7 @@
 """The PostTrainingQuantizer's work on plain objects: quantize, prove, compare."""
 
 import dataclasses
+import os
 from typing import Any, Callable, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
@@ -76,7 +77,8 @@ def calibration_size(config, files, stats, source: str) -> int:
 
 def sample_calibration(files: Sequence[str], source: str, space, config,
                        split_dir: str, stats_path: str,
-                       make_pipeline: Callable) -> Tuple[Mapping[str, np.ndarray],
+                       make_pipeline: Callable,
+                       beam_pipeline_args=None) -> Tuple[Mapping[str, np.ndarray],
                                                          Any]:
   """Checks the calibration records, samples them with Beam, reads them back.
 
@@ -88,6 +90,7 @@ def sample_calibration(files: Sequence[str], source: str, space, config,
     split_dir: Where the sampled split is written.
     stats_path: Where the sampling statistics are written.
     make_pipeline: Makes the Beam pipeline (the executor's `beam_pipeline_args`).
+    beam_pipeline_args: The runner of the records' scan (large splits).
 
   Returns:
     (model inputs of the sampled records, `calibration_sampling` stats).
@@ -103,7 +106,9 @@ def sample_calibration(files: Sequence[str], source: str, space, config,
   from tfx_compression.lib.conversion import conversion_source
   # pylint: enable=g-import-not-at-top
   calibration_sampling.check_has_examples(files, source)
-  stats = example_stats.scan(files, source)
+  stats = example_stats.scan(files, source,
+                             beam_pipeline_args=beam_pipeline_args,
+                             work_dir=os.path.dirname(split_dir))
   keys = stats.keys
   missing = sorted(set(space.parse) - keys)
   if missing:

@@ -25,6 +25,7 @@ class PruneResult:
   m_by_n_violations: Dict[str, int]
   distillation: Any = None  # distillation.Plan
   fit_seconds: float = 0.0
+  replicas: int = 1  # devices fine-tuning ran on in sync (distribution)
 
 
 def _tfmot_schedule(config: PrunerConfig, total_steps: int):
@@ -83,4 +84,5 @@ def prune(model, config: PrunerConfig, data, log_dir: str) -> PruneResult:
       weights_gzip_before=run.weights_gzip_before,
       weights_gzip_after=run.weights_gzip_after,
       m_by_n_violations=violations, distillation=run.distillation,
-      fit_seconds=run.fit.seconds)
+      fit_seconds=run.fit.seconds,
+      replicas=run.replicas)

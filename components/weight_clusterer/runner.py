@@ -21,6 +21,7 @@ class ClusterResult:
   weights_gzip_after: int
   distillation: Any = None  # distillation.Plan
   fit_seconds: float = 0.0
+  replicas: int = 1  # devices fine-tuning ran on in sync (distribution)
 
 
 def cluster(model, config, data, log_dir: str) -> ClusterResult:
@@ -53,4 +54,5 @@ def cluster(model, config, data, log_dir: str) -> ClusterResult:
       learning_rate=run.learning_rate,
       weights_gzip_before=run.weights_gzip_before,
       weights_gzip_after=run.weights_gzip_after,
-      distillation=run.distillation, fit_seconds=run.fit.seconds)
+      distillation=run.distillation, fit_seconds=run.fit.seconds,
+      replicas=run.replicas)

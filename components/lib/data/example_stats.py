@@ -1,8 +1,9 @@
 """What a split's tf.Examples really hold, checked before anything uses them.
 
-One pass over the split (up to SCAN_LIMIT records) counts, per feature, the
-records that carry it and the number of values they carry, and collects the
-label's values. The checks then refuse, naming the feature, the split, a
+One pass over the whole split counts, per feature, the records that carry
+it and the number of values they carry, and collects the label's values: in
+this process for small splits, as a Beam job (`stats_job`, one worker per
+file, partial stats merged) for large ones. The checks then refuse, naming the feature, the split, a
 record index and what is allowed:
 - a feature the model reads that is missing from more than
   MAX_MISSING_FRACTION of the records: a serving signature with a
@@ -14,13 +15,20 @@ record index and what is allowed:
 """
 
 import dataclasses
-from typing import Dict, Mapping, Optional, Sequence
+import math
+from typing import Dict, List, Mapping, Optional, Sequence
 
 from tfx_compression.errors import DataError
 from tfx_compression.errors import InputMismatchError
 
-SCAN_LIMIT = 100_000  # records read per split
 MAX_MISSING_FRACTION = 0.01  # of the records, for a feature the model reads
+# Splits larger than this (bytes on disk) are scanned by a Beam job
+# (`stats_job`), one worker per file; smaller ones in this process.
+IN_PROCESS_BYTES = 64 << 20
+# Distinct label values counted; beyond them (real-valued labels) only the
+# extremes and non-finite values are kept, so memory does not grow with the
+# split.
+MAX_LABEL_VALUES = 10_000
 _KINDS = {"int64_list": "int64", "float_list": "float32", "bytes_list": "string"}
 
 
@@ -34,14 +42,20 @@ class FeatureStats:
 
 @dataclasses.dataclass
 class SplitStats:
-  """Per-feature facts of one split."""
+  """Per-feature facts of one split (or of one file of it, before `merge`)."""
 
   source: str
   records: int
   features: Dict[str, FeatureStats]
-  truncated: bool  # more records than SCAN_LIMIT: only the first were read
+  truncated: bool  # stopped at the configured `limit`
   labels: Dict[object, int]  # label value -> records (when a label was given)
   first_label_index: Dict[object, int]
+  # More than MAX_LABEL_VALUES distinct labels: `labels` holds the first
+  # ones, `odd_labels` the extremes and non-finite ones (value -> index).
+  labels_complete: bool = True
+  odd_labels: Dict[object, int] = dataclasses.field(default_factory=dict)
+  error: str = ""  # a file that could not be read (Beam job: raised later)
+  scanned_by: str = "this process"  # or "a Beam job"
 
   @property
   def keys(self):
@@ -49,23 +63,67 @@ class SplitStats:
 
 
 def scan(files: Sequence[str], source: str, label: Optional[str] = None,
-         limit: int = SCAN_LIMIT) -> SplitStats:
-  """Reads up to `limit` records of `files`.
+         limit: Optional[int] = None,
+         beam_pipeline_args: Optional[List[str]] = None,
+         use_beam: Optional[bool] = None,
+         work_dir: Optional[str] = None) -> SplitStats:
+  """Reads the whole split (or its first `limit` records).
+
+  Args:
+    files: The split's TFRecord files.
+    source: Names the split in messages.
+    label: The label feature whose values are counted.
+    limit: Read only the first `limit` records (an explicit sample).
+    beam_pipeline_args: The runner of the Beam job.
+    use_beam: Scan with a Beam job (None: when the files are larger than
+      IN_PROCESS_BYTES and no `limit` is set).
+    work_dir: See `stats_job.scan_files`.
 
   Raises:
     DataError: a file is corrupt or truncated, or a record is no tf.Example
       (naming the file and the record index).
   """
+  if use_beam is None:
+    use_beam = limit is None and _size(files) > IN_PROCESS_BYTES
+  if use_beam:
+    from tfx_compression.lib.data import stats_job  # pylint: disable=g-import-not-at-top
+    parts = stats_job.scan_files(files, source, label, beam_pipeline_args,
+                                 work_dir)
+  else:
+    parts, left = [], limit
+    for path in files:
+      parts.append(scan_file(path, source, label, left))
+      if left is not None:
+        left -= parts[-1].records
+        if left <= 0:
+          parts[-1].truncated = parts[-1].truncated or path != files[-1]
+          break
+  return merge(parts, source)
+
+
+def _size(files: Sequence[str]) -> int:
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  return sum(tf.io.gfile.stat(f).length for f in files)
+
+
+def scan_file(path: str, source: str, label: Optional[str] = None,
+              limit: Optional[int] = None,
+              raise_errors: bool = True) -> SplitStats:
+  """One file's stats, record indices counted from its first record.
+
+  With `raise_errors=False` a corrupt file or record sets `error` instead
+  (a Beam worker hands it on; `merge` raises it).
+  """
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
   from google.protobuf import message  # pylint: disable=g-import-not-at-top
   from tfx_compression.lib.data import examples_io  # pylint: disable=g-import-not-at-top
   stats = SplitStats(source, 0, {}, False, {}, {})
-  for path in files:
-    ds = tf.data.TFRecordDataset([path], compression_type=
-                                 examples_io.compression_of([path]))
-    iterator, first = iter(ds), stats.records
+  ds = tf.data.TFRecordDataset([path], compression_type=
+                               examples_io.compression_of([path]))
+  iterator = iter(ds)
+  try:
     while True:
-      if stats.records >= limit:
+      if limit is not None and stats.records >= limit:
         stats.truncated = True
         return stats
       try:
@@ -73,8 +131,7 @@ def scan(files: Sequence[str], source: str, label: Optional[str] = None,
       except StopIteration:
         break
       except (tf.errors.DataLossError, tf.errors.InvalidArgumentError) as e:
-        raise examples_io.corrupt_file(path, stats.records - first,
-                                       e) from e
+        raise examples_io.corrupt_file(path, stats.records, e) from e
       try:
         example = tf.train.Example.FromString(record.numpy())
       except message.DecodeError as e:
@@ -83,6 +140,10 @@ def scan(files: Sequence[str], source: str, label: Optional[str] = None,
             f"tf.Example ({e})") from e
       _count(stats, example, label)
       stats.records += 1
+  except DataError as e:
+    if raise_errors:
+      raise
+    stats.error = str(e)
   return stats
 
 
@@ -99,9 +160,53 @@ def _count(stats: SplitStats, example, label: Optional[str]) -> None:
     seen = entry.lengths.setdefault(len(values), [0, stats.records])
     seen[0] += 1
     if name == label and len(values) == 1:
-      value = values[0]
-      stats.labels[value] = stats.labels.get(value, 0) + 1
-      stats.first_label_index.setdefault(value, stats.records)
+      _count_label(stats, values[0], stats.records)
+
+
+def _count_label(stats: SplitStats, value, index: int, count: int = 1) -> None:
+  if value in stats.labels or len(stats.labels) < MAX_LABEL_VALUES:
+    stats.labels[value] = stats.labels.get(value, 0) + count
+    stats.first_label_index.setdefault(value, index)
+    return
+  stats.labels_complete = False
+  if isinstance(value, float) and not math.isfinite(value):
+    stats.odd_labels.setdefault(value, index)
+    return
+  numeric = [v for v in stats.odd_labels if isinstance(v, (int, float))]
+  if isinstance(value, (int, float)) and (
+      not numeric or value < min(numeric) or value > max(numeric)):
+    stats.odd_labels.setdefault(value, index)
+
+
+def merge(parts: Sequence[SplitStats], source: str) -> SplitStats:
+  """The split's stats from its files' (in file order: record indices
+  continue across files).
+
+  Raises:
+    DataError: the first file that could not be read.
+  """
+  total = SplitStats(source, 0, {}, False, {}, {})
+  for part in parts:
+    if part.error:
+      raise DataError(part.error)
+    offset = total.records
+    for name, entry in part.features.items():
+      into = total.features.setdefault(name, FeatureStats())
+      into.present += entry.present
+      for kind, n in entry.kinds.items():
+        into.kinds[kind] = into.kinds.get(kind, 0) + n
+      for length, (n, first) in entry.lengths.items():
+        seen = into.lengths.setdefault(length, [0, offset + first])
+        seen[0] += n
+    for value, n in part.labels.items():
+      _count_label(total, value, offset + part.first_label_index[value], n)
+    for value, index in part.odd_labels.items():
+      total.odd_labels.setdefault(value, offset + index)
+    total.labels_complete &= part.labels_complete and not part.odd_labels
+    total.truncated |= part.truncated
+    total.records += part.records
+    total.scanned_by = part.scanned_by
+  return total
 
 
 def check_features(stats: SplitStats, parse: Mapping[str, object],
@@ -116,7 +221,6 @@ def check_features(stats: SplitStats, parse: Mapping[str, object],
   Raises:
     InputMismatchError: naming the feature, the split and a record index.
   """
-  import math  # pylint: disable=g-import-not-at-top
   if not stats.records:
     return
   for name, info in parse.items():
@@ -173,7 +277,6 @@ def check_labels(stats: SplitStats, label: str, model_task, what: str,
     DataError: a record without exactly one label value, or one the task
       cannot take, naming the split, the value and a record index.
   """
-  import math  # pylint: disable=g-import-not-at-top
   from tfx_compression.lib.evaluation import task as task_lib  # pylint: disable=g-import-not-at-top
   entry = stats.features.get(label)
   unlabelled = stats.records - (entry.lengths.get(1, [0])[0] if entry else 0)
@@ -183,22 +286,23 @@ def check_labels(stats: SplitStats, label: str, model_task, what: str,
         f"single value for the label {label!r}")
   if model_task is None:
     return
+  seen = list(stats.labels) + [v for v in stats.odd_labels
+                               if v not in stats.labels]
   if model_task.task is task_lib.Task.REGRESSION:
-    bad = sorted((v for v in stats.labels
-                  if not isinstance(v, (int, float)) or
+    bad = sorted((v for v in seen if not isinstance(v, (int, float)) or
                   not math.isfinite(float(v))), key=str)
     allowed = "finite numbers (a regression target)"
   else:
     classes = 2 if model_task.task is task_lib.Task.BINARY else model_task.width
-    bad = sorted((v for v in stats.labels
-                  if not isinstance(v, (int, float)) or
+    bad = sorted((v for v in seen if not isinstance(v, (int, float)) or
                   float(v) not in range(classes)), key=str)
     allowed = f"class indices 0..{classes - 1}"
   if bad:
     value = bad[0]
+    index = stats.first_label_index.get(value, stats.odd_labels.get(value))
+    count = stats.labels.get(value)
     raise DataError(
-        f"label {label!r} is {value!r} in record "
-        f"{stats.first_label_index[value]} of {stats.source} "
-        f"({stats.labels[value]} records like it); {what} is a "
+        f"label {label!r} is {value!r} in record {index} of {stats.source} "
+        f"({'some' if count is None else count} records like it); {what} is a "
         f"{model_task.task.value} model ({model_task.reason}): allowed labels "
         f"are {allowed}. If the task is wrong, set {task_field}.")

@@ -159,6 +159,7 @@ class WrappedRun:
   distillation: object  # distillation.Plan
   weights_gzip_before: int
   weights_gzip_after: int
+  replicas: int = 1  # devices the fit ran on in sync
 
 
 def wrap_and_fine_tune(model, tuning, data, wrap, wrapper_class, strip,
@@ -169,24 +170,34 @@ def wrap_and_fine_tune(model, tuning, data, wrap, wrapper_class, strip,
   distillation, copy the teacher (before wrapping: tfmot takes the layer
   objects), `wrap(model)`, freeze what is not a `wrapper_class` unless
   `tuning.train_unselected_layers`, fit on `data`, `strip(wrapped)`, evaluate.
+  Under `tuning.distribution` all of it runs in the strategy's scope on a
+  copy of `model` (`distribution.adopt`); the stripped model comes back
+  outside it, structured as without distribution.
   """
   from tfx_compression.lib.sparsity import pruning  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lib.training import distribution  # pylint: disable=g-import-not-at-top
   gzip_before = pruning.weights_gzip_size(model)
-  rate = compile_like(model, model, tuning.learning_rate,
-                      tuning.learning_rate_scale, tuning.loss)
-  eval_before = evaluate(model, data.eval)
-  distill = distillation_plan(model, tuning)
-  teacher = teacher_for(model, distill, data.eval)
-  wrapped = wrap(model)
-  if not tuning.train_unselected_layers:
-    freeze_unwrapped(wrapped, wrapper_class)
-  fitted = fit_taught(wrapped, model, teacher, distill, rate, tuning, data,
-                      callbacks, compile_student=True)
-  stripped = strip(wrapped)
-  compile_like(stripped, model, rate, 1.0, tuning.loss)
+  source = model
+  with distribution.scope(tuning.distribution) as strategy:
+    model = distribution.adopt(source, strategy)
+    rate = compile_like(model, source, tuning.learning_rate,
+                        tuning.learning_rate_scale, tuning.loss)
+    eval_before = evaluate(model, data.eval)
+    distill = distillation_plan(model, tuning)
+    teacher = teacher_for(model, distill, data.eval)
+    wrapped = wrap(model)
+    if not tuning.train_unselected_layers:
+      freeze_unwrapped(wrapped, wrapper_class)
+    fitted = fit_taught(wrapped, model, teacher, distill, rate, tuning, data,
+                        callbacks, compile_student=True)
+    stripped = strip(wrapped)
+  if strategy is not None:
+    stripped = distribution.adopt(stripped, strategy)  # out of the scope
+  compile_like(stripped, source, rate, 1.0, tuning.loss)
   return WrappedRun(
       stripped=stripped, eval_before=eval_before,
       eval_after=evaluate(stripped, data.eval), fit=fitted,
       learning_rate=rate, distillation=distill,
       weights_gzip_before=gzip_before,
-      weights_gzip_after=pruning.weights_gzip_size(stripped))
+      weights_gzip_after=pruning.weights_gzip_size(stripped),
+      replicas=distribution.replicas(strategy))
