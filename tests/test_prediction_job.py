@@ -58,3 +58,14 @@ def test_beam_prediction_pass_equals_the_in_process_one(trained_pipeline,
                                    ("baseline", "candidate")]
     for name, value in values.items():
       np.testing.assert_allclose(got[record][name], value, atol=1e-6)
+
+
+def test_batched_tflite_prediction_equals_one_example_at_a_time(float_tflite,
+                                                                eval_inputs):
+  from tfx_compression.lib.tflite import inference  # pylint: disable=g-import-not-at-top
+  data = open(artifact_io.tflite_path(float_tflite.uri), "rb").read()
+  inputs, _ = eval_inputs
+  one = inference.predict(data, inputs)
+  batched = inference.predict_batched(data, inputs, batch_size=64)
+  for name, values in one.items():
+    np.testing.assert_allclose(batched[name], values, atol=1e-6)

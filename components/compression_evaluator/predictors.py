@@ -60,7 +60,7 @@ def build(predictor: Predictor) -> Predict:
   # pylint: enable=g-import-not-at-top
   if predictor.kind == TFLITE:
     data, space = predictor.tflite_bytes, predictor.space
-    return register(predictor, lambda records: inference.predict(
+    return register(predictor, lambda records: inference.predict_batched(
         data, conversion_source.read_inputs(space, records)))
   from tfx_compression.lib.conversion import model_loading  # pylint: disable=g-import-not-at-top
   loaded = model_loading.load_for_conversion(predictor.serving_dir)

@@ -37,10 +37,19 @@ class FineTuningRun:
 
     Returns `export.export_with_original_signatures`'s difference.
     """
-    from tfx_compression.fine_tuning import export  # pylint: disable=g-import-not-at-top
+    # pylint: disable=g-import-not-at-top
+    import tempfile
+    from tfx_compression.fine_tuning import export
+    from tfx_compression.lib.training import distribution
+    # pylint: enable=g-import-not-at-top
+    # Multi-worker: only the chief writes the model; the others' exports
+    # (the same weights) go to a directory of their own.
+    target = (os.path.join(self.output.uri, artifact_io.SERVING_DIR)
+              if distribution.is_chief() else
+              os.path.join(tempfile.mkdtemp(prefix="worker_export_"),
+                           artifact_io.SERVING_DIR))
     return export.export_with_original_signatures(
-        trained_model, self.loaded, self.source_dir,
-        os.path.join(self.output.uri, artifact_io.SERVING_DIR), self.data,
+        trained_model, self.loaded, self.source_dir, target, self.data,
         self.trusted)
 
   def model_report(self, export_diff: Optional[float]) -> Dict[str, Any]:
@@ -84,6 +93,9 @@ class FineTuningExecutor(step_executor.StepExecutor,
   def run(self, config, inputs, outputs) -> str:
     # pylint: disable=g-import-not-at-top
     from tfx_compression.lib.conversion import model_loading
+    from tfx_compression.lib.training import distribution
+    # Before TensorFlow runs anything (multi-worker collectives need it).
+    distribution.start(config.fine_tuning.distribution)
     source = inputs[spec_channels.MODEL_KEY]
     source_dir = artifact_io.keras_dir(source.uri, self.COMPONENT)
     loaded = model_loading.load_for_training(

@@ -15,21 +15,52 @@ from tfx_compression.errors import CompressionConfigError
 from tfx_compression.lib.options.training import Distribution
 
 
+_STRATEGIES = {}  # one per process and kind: TF allows one collective setup
+
+
+def start(distribution: Distribution):
+  """Creates the process's strategy for `distribution` now.
+
+  `multi_worker_mirrored` configures collective ops, which TensorFlow allows
+  only before it runs anything else in the process: executors call this
+  first. Returns the strategy (None for 'none').
+
+  Raises:
+    CompressionConfigError: TF_CONFIG is missing, or TensorFlow already ran
+      in this process (e.g. the local DAG runner's process).
+  """
+  return strategy_for(distribution)
+
+
 def strategy_for(distribution: Distribution):
-  """The tf.distribute strategy of `distribution` (None for 'none')."""
+  """The process's tf.distribute strategy of `distribution` (None for
+  'none'), created on first use."""
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
   distribution = Distribution(distribution)
   if distribution is Distribution.NONE:
     return None
+  if distribution in _STRATEGIES:
+    return _STRATEGIES[distribution]
   if distribution is Distribution.MIRRORED:
-    return tf.distribute.MirroredStrategy()
+    return _STRATEGIES.setdefault(distribution,
+                                  tf.distribute.MirroredStrategy())
   if not os.environ.get("TF_CONFIG"):
     raise CompressionConfigError(
         "fine_tuning.distribution 'multi_worker_mirrored' reads the workers "
         "from the TF_CONFIG environment variable, which is not set; run the "
         "step as a multi-worker custom job (Vertex AI, KFP) or use "
         "'mirrored' for the devices of one machine")
-  return tf.distribute.MultiWorkerMirroredStrategy()
+  try:
+    strategy = tf.distribute.MultiWorkerMirroredStrategy()
+  except RuntimeError as e:
+    if "program startup" not in str(e):
+      raise
+    raise CompressionConfigError(
+        "fine_tuning.distribution 'multi_worker_mirrored' must start before "
+        "TensorFlow runs anything else in the process, and it already ran "
+        "here: run the step in its own process (its Kubeflow/Vertex "
+        "container, one per worker); in one process use 'mirrored'") from e
+  return _STRATEGIES.setdefault(distribution, strategy)
 
 
 @contextlib.contextmanager

@@ -1,0 +1,288 @@
+"""Every pass over data on the Beam runner, and fine-tuning under tf.distribute
+(issue #29), measured side by side on this host.
+
+Generated tabular splits (8 floats and an int64 label; `sampler_throughput`'s
+generator, 8 gzipped shards) of --small and --large examples. Each Beam pass
+runs on the DirectRunner in `multi_processing` mode at 1 and 2 workers, each
+in a fresh process (peak RSS its own and its workers'):
+- scan: the split pre-checks (`example_stats.scan` as a Beam job);
+- predict: the evaluator's prediction pass (`prediction_job.write`) with two
+  TFLite sides (float and int8 of an 8-32-10 MLP);
+- sample: the PostTrainingQuantizer's calibration sampler (1,000 examples).
+Fine-tuning: the Pruner's loop (`pruner.runner.prune`, 80 % sparsity) on an
+8-64-64-10 MLP, 'none' vs 'mirrored' over 2 logical CPU devices vs
+'multi_worker_mirrored' with 2 local worker processes (TF_CONFIG on
+localhost): steps/s and eval accuracy.
+
+Usage: uv run python benchmarks/scaling_benchmark.py [--quick]
+       [--small N] [--large N] [--out DIR]
+(--quick: 20,000 / 40,000 examples and short fine-tuning; not written to --out.)
+"""
+
+import argparse
+import json
+import os
+import resource
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+# The package sets TF_USE_LEGACY_KERAS=1 before TensorFlow loads.
+import tfx_compression  # pylint: disable=unused-import,wrong-import-position
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+_PASSES = ("scan", "predict", "sample")
+
+
+def _rss_mb(who=resource.RUSAGE_SELF) -> float:
+  return resource.getrusage(who).ru_maxrss / 1024
+
+
+def _beam_args(workers: int):
+  return ["--direct_running_mode=multi_processing",
+          f"--direct_num_workers={workers}"]
+
+
+def _files(directory):
+  return sorted(os.path.join(directory, f) for f in os.listdir(directory)
+                if f.endswith(".gz"))
+
+
+def _tflite_sides():
+  """Two TFLite sides (float, int8) of a small MLP over feature `x`."""
+  # pylint: disable=g-import-not-at-top
+  import types
+  import numpy as np
+  import tf_keras as keras
+  from tfx_compression.compression_evaluator import predictors
+  from tfx_compression.lib.conversion import tflite_converter
+  from tfx_compression.lib.data import feature_space
+  from tfx_compression.lib.keras.saved_model_info import FeatureInfo
+  from tfx_compression.lib.keras.saved_model_io import InputSpec
+  from tfx_compression.lib.quantization import ptq_convert
+  # pylint: enable=g-import-not-at-top
+  keras.utils.set_random_seed(0)
+  x = keras.Input((8,), name="x")
+  model = keras.Model(x, keras.layers.Dense(10, activation="softmax")(
+      keras.layers.Dense(32, activation="relu")(x)))
+  calib = {"x": np.random.default_rng(0).uniform(size=(64, 8)).astype(
+      np.float32)}
+  space = feature_space.FeatureSpace(
+      parse={"x": FeatureInfo("x", "float32", (8,))},
+      inputs={"x": InputSpec("x", (8,), "float32")}, description="x")
+  models = {"candidate": ptq_convert.quantize(model, "int8", "float32",
+                                              calib).model_bytes,
+            "baseline": tflite_converter.convert_keras(model)}
+  return [types.SimpleNamespace(
+      source=types.SimpleNamespace(role=role),
+      predictor=predictors.Predictor(role, predictors.TFLITE,
+                                     tflite_bytes=data, space=space))
+          for role, data in models.items()]
+
+
+def measure_pass(name: str, directory: str, workers: int) -> dict:
+  """One Beam pass over the split; runs in a fresh process."""
+  # pylint: disable=g-import-not-at-top
+  import apache_beam as beam
+  import tensorflow  # pylint: disable=unused-import  (outside the timing)
+  from tfx_compression.lib.evaluation import task as task_lib
+  # pylint: enable=g-import-not-at-top
+  files, args = _files(directory), _beam_args(workers)
+  work = tempfile.mkdtemp(prefix=f"scaling-{name}-")
+  sides = _tflite_sides() if name == "predict" else None
+  baseline = _rss_mb()
+  start = time.monotonic()
+  if name == "scan":
+    from tfx_compression.lib.data import example_stats  # pylint: disable=g-import-not-at-top
+    examples = example_stats.scan(files, "bench", "label", use_beam=True,
+                                  beam_pipeline_args=args,
+                                  work_dir=work).records
+  elif name == "predict":
+    from tfx_compression.compression_evaluator import prediction_job  # pylint: disable=g-import-not-at-top
+    examples = prediction_job.write(
+        files, sides, _output_key(sides), work,
+        task_lib.ModelTask(task_lib.Task.MULTICLASS, 10,
+                           task_lib.Scores.PROBABILITIES, "bench"),
+        beam_pipeline_args=args)["examples"]
+  else:
+    from tfx_compression.lib.quantization import calibration_sampling  # pylint: disable=g-import-not-at-top
+    examples = calibration_sampling.sample_tfrecords(
+        [os.path.join(directory, "*.gz")], os.path.join(work, "Split-c"),
+        os.path.join(work, "stats.json"), 1000,
+        make_pipeline=lambda: beam.Pipeline(argv=args)).population
+  seconds = time.monotonic() - start
+  return {"pass": name, "workers": workers, "examples": examples,
+          "seconds": round(seconds, 2),
+          "examples_per_s": round(examples / seconds),
+          "baseline_rss_mb": round(baseline), "peak_rss_mb": round(_rss_mb()),
+          "peak_worker_rss_mb": round(_rss_mb(resource.RUSAGE_CHILDREN))}
+
+
+def _output_key(sides):
+  from tfx_compression.lib.tflite import inspection  # pylint: disable=g-import-not-at-top
+  (key,) = inspection.summarize(sides[0].predictor.tflite_bytes).output_names
+  return key
+
+
+def _free_port() -> int:
+  with socket.socket() as s:
+    s.bind(("localhost", 0))
+    return s.getsockname()[1]
+
+
+def fine_tune(distribution: str, steps: int, logical_devices: int) -> dict:
+  """The Pruner's loop on a learnable synthetic task; runs in its own process."""
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lib.training import distribution as distribution_lib  # pylint: disable=g-import-not-at-top
+  if distribution == "multi_worker_mirrored":
+    distribution_lib.start(distribution)  # before any other TF op
+  if logical_devices > 1:
+    tf.config.set_logical_device_configuration(
+        tf.config.list_physical_devices("CPU")[0],
+        [tf.config.LogicalDeviceConfiguration()] * logical_devices)
+  # pylint: disable=g-import-not-at-top
+  import numpy as np
+  import tf_keras as keras
+  from tfx_compression.fine_tuning import data as tuning_data
+  from tfx_compression.fine_tuning.config import FineTuning
+  from tfx_compression.pruner import runner
+  from tfx_compression.pruner.config import PrunerConfig
+  # pylint: enable=g-import-not-at-top
+  keras.utils.set_random_seed(0)
+  rng = np.random.default_rng(0)
+  x = rng.uniform(size=(60_000, 8)).astype(np.float32)
+  y = np.minimum((x[:, 0] * 10).astype(np.int64), 9)
+  inputs = keras.Input((8,), name="x")
+  hidden = keras.layers.Dense(64, activation="relu")(inputs)
+  hidden = keras.layers.Dense(64, activation="relu")(hidden)
+  model = keras.Model(inputs, keras.layers.Dense(10, activation="softmax")(
+      hidden))
+  model.compile(keras.optimizers.Adam(3e-3),
+                "sparse_categorical_crossentropy", metrics=["accuracy"])
+  model.fit(x[:50_000], y[:50_000], epochs=2, batch_size=256, verbose=0)
+  train = tf.data.Dataset.from_tensor_slices(({"x": x[:50_000]}, y[:50_000]))
+  evaluation = tf.data.Dataset.from_tensor_slices(
+      ({"x": x[50_000:]}, y[50_000:])).batch(1000)
+  data = tuning_data.TrainingData(
+      train=train.shuffle(50_000, seed=0).batch(256, drop_remainder=True),
+      eval=evaluation, steps_per_epoch=steps, source="arrays")
+  config = PrunerConfig(fine_tuning=FineTuning(
+      epochs=1, steps_per_epoch=steps, batch_size=256,
+      distribution=distribution, alpha=1.0))
+  result = runner.prune(model, config, data, tempfile.mkdtemp())
+  return {"distribution": distribution, "replicas": result.replicas,
+          "chief": distribution_lib.is_chief(), "steps": steps,
+          "steps_per_s": round(steps / result.fit_seconds, 1),
+          "eval_accuracy": round(result.eval_after["accuracy"], 4)}
+
+
+def _child(argv, env=None) -> dict:
+  out = subprocess.run([sys.executable, __file__] + argv, check=True,
+                       capture_output=True, text=True, env=env)
+  return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _multi_worker(steps: int) -> dict:
+  ports = [_free_port(), _free_port()]
+  cluster = {"worker": [f"localhost:{p}" for p in ports]}
+  procs = []
+  for index in range(2):
+    env = dict(os.environ, TF_CONFIG=json.dumps(
+        {"cluster": cluster, "task": {"type": "worker", "index": index}}))
+    procs.append(subprocess.Popen(
+        [sys.executable, __file__, "--finetune", "multi_worker_mirrored",
+         "--steps", str(steps)], env=env, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True))
+  outs = [p.communicate(timeout=1800) for p in procs]
+  if any(p.returncode for p in procs):
+    return {"distribution": "multi_worker_mirrored", "error": outs[0][1][-800:]}
+  return json.loads(outs[0][0].strip().splitlines()[-1])
+
+
+def run(small: int, large: int, steps: int) -> dict:
+  import sampler_throughput  # pylint: disable=g-import-not-at-top
+  result = {"passes": [], "fine_tuning": []}
+  for size in (small, large):
+    directory = tempfile.mkdtemp(prefix=f"scaling-{size}-")
+    subprocess.run([sys.executable, sampler_throughput.__file__, "--generate",
+                    "--data-dir", directory, "--num-examples", str(size)],
+                   check=True)
+    for name in _PASSES:
+      for workers in (1, 2):
+        row = dict(_child(["--pass", name, "--data-dir", directory,
+                           "--workers", str(workers)]), split=size)
+        print(json.dumps(row), flush=True)
+        result["passes"].append(row)
+  for distribution, devices in (("none", 1), ("mirrored", 2)):
+    row = _child(["--finetune", distribution, "--steps", str(steps),
+                  "--devices", str(devices)])
+    print(json.dumps(row), flush=True)
+    result["fine_tuning"].append(row)
+  row = _multi_worker(steps)
+  print(json.dumps(row), flush=True)
+  result["fine_tuning"].append(row)
+  return result
+
+
+def table(result: dict) -> str:
+  rows = {(r["pass"], r["split"], r["workers"]): r for r in result["passes"]}
+  lines = ["| pass | split | 1 worker ex/s | 2 workers ex/s | speed-up | "
+           "peak RSS MB (driver / largest worker), 1 → 2 workers |",
+           "|---|---|---|---|---|---|"]
+  for (name, split, workers), r in rows.items():
+    if workers != 1:
+      continue
+    two = rows[(name, split, 2)]
+    lines.append(
+        f"| {name} | {split:,} | {r['examples_per_s']:,} | "
+        f"{two['examples_per_s']:,} | "
+        f"{two['examples_per_s'] / r['examples_per_s']:.2f}× | "
+        f"{r['peak_rss_mb']} / {r['peak_worker_rss_mb']} → "
+        f"{two['peak_rss_mb']} / {two['peak_worker_rss_mb']} |")
+  lines += ["", "| fine-tuning | replicas | steps/s | eval accuracy |",
+            "|---|---|---|---|"]
+  for r in result["fine_tuning"]:
+    lines.append(f"| {r['distribution']} | {r.get('replicas', '-')} | "
+                 f"{r.get('steps_per_s', '-')} | "
+                 f"{r.get('eval_accuracy', r.get('error', '-'))} |")
+  return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+  parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+  parser.add_argument("--quick", action="store_true")
+  parser.add_argument("--small", type=int, default=100_000)
+  parser.add_argument("--large", type=int, default=1_000_000)
+  parser.add_argument("--steps", type=int, default=300)
+  parser.add_argument("--out", default=os.path.join(HERE, "results"))
+  parser.add_argument("--pass", dest="pass_", help=argparse.SUPPRESS)
+  parser.add_argument("--data-dir", help=argparse.SUPPRESS)
+  parser.add_argument("--workers", type=int, default=1, help=argparse.SUPPRESS)
+  parser.add_argument("--finetune", help=argparse.SUPPRESS)
+  parser.add_argument("--devices", type=int, default=1, help=argparse.SUPPRESS)
+  args = parser.parse_args(argv)
+  if args.pass_:
+    print(json.dumps(measure_pass(args.pass_, args.data_dir, args.workers)))
+    return 0
+  if args.finetune:
+    print(json.dumps(fine_tune(args.finetune, args.steps, args.devices)))
+    return 0
+  if args.quick:
+    args.small, args.large, args.steps = 20_000, 40_000, 20
+  result = run(args.small, args.large, args.steps)
+  text = table(result)
+  print(text)
+  if not args.quick:
+    os.makedirs(args.out, exist_ok=True)
+    with open(os.path.join(args.out, "scaling.md"), "w") as f:
+      f.write(text + "\n")
+    with open(os.path.join(args.out, "scaling.json"), "w") as f:
+      json.dump(result, f, indent=2)
+  return 0
+
+
+if __name__ == "__main__":
+  sys.exit(main())
