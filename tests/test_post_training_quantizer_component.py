@@ -75,8 +75,8 @@ def test_config_must_be_a_config_object():
 
 @pytest.mark.parametrize("kwargs, message", [
     ({"mode": "int4"},
-     "mode must be one of 'dynamic_range', 'float16', 'int8', 'int16x8'; "
-     "got 'int4'"),
+     "mode must be one of 'dynamic_range', 'float16', 'int8', 'int16x8', "
+     "'int4_weights'; got 'int4'"),
     ({"io_type": "float64"},
      "io_type must be one of 'float32', 'int8', 'uint8', 'int16'; got 'float64'"),
     ({"mode": "float16", "io_type": "int8"},
