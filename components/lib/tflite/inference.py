@@ -51,15 +51,23 @@ def predict(model_bytes: bytes, inputs: Mapping[str, np.ndarray],
   interp = inspection.interpreter(model_bytes, num_threads=num_threads)
   runner = interp.get_signature_runner()
   in_details = runner.get_input_details()
-  out_details = runner.get_output_details()
   if set(in_details) != set(inputs):
     raise InputMismatchError(
         f"TFLite model inputs {sorted(in_details)} differ from the inputs "
         f"provided {sorted(inputs)}.")
+  return _run(runner, inputs, 1)
+
+
+def _run(runner, inputs: Mapping[str, np.ndarray],
+         batch_size: int) -> Dict[str, np.ndarray]:
+  """Feeds `inputs` to a signature runner `batch_size` examples at a time."""
+  in_details = runner.get_input_details()
+  out_details = runner.get_output_details()
   n = len(next(iter(inputs.values()))) if inputs else 0
   results = {name: [] for name in out_details}
-  for i in range(n):
-    feeds = {name: quantize(values[i:i + 1], in_details[name])
+  for start in range(0, n, batch_size):
+    feeds = {name: quantize(values[start:start + batch_size],
+                            in_details[name])
              for name, values in inputs.items()}
     out = runner(**feeds)
     for name, value in out.items():
@@ -79,22 +87,11 @@ def predict_batched(model_bytes: bytes, inputs: Mapping[str, np.ndarray],
   interp = inspection.interpreter(model_bytes, num_threads=num_threads)
   runner = interp.get_signature_runner()
   in_details = runner.get_input_details()
-  out_details = runner.get_output_details()
   dynamic = all(len(d.get("shape_signature", ())) and
                 d["shape_signature"][0] == -1 for d in in_details.values())
   if not dynamic or set(in_details) != set(inputs):
     return predict(model_bytes, inputs, num_threads)
-  n = len(next(iter(inputs.values()))) if inputs else 0
-  results = {name: [] for name in out_details}
-  for start in range(0, n, batch_size):
-    feeds = {name: quantize(values[start:start + batch_size],
-                            in_details[name])
-             for name, values in inputs.items()}
-    out = runner(**feeds)
-    for name, value in out.items():
-      results[name].append(dequantize(value, out_details[name]))
-  return {name: np.concatenate(v) if v else np.zeros((0,))
-          for name, v in results.items()}
+  return _run(runner, inputs, batch_size)
 
 
 def top1_accuracy(outputs, labels) -> float:
