@@ -282,3 +282,25 @@ def test_evaluator_page_shows_the_search_written_by_the_quantizer(tmp_path):
   (tmp_path / "search_trace.json").write_text("{}")
   assert quantizer_search.read(str(tmp_path))["error"].startswith("KeyError")
   assert quantizer_search.read(str(tmp_path / "none")) is None
+
+
+def test_a_string_label_is_named_with_what_to_do():
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  from tfx_compression.errors import InputMismatchError  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lib.quantization import search_judge  # pylint: disable=g-import-not-at-top
+  record = tf.train.Example(features=tf.train.Features(feature={
+      "species": tf.train.Feature(bytes_list=tf.train.BytesList(
+          value=[b"Adelie"]))})).SerializeToString()
+  with pytest.raises(InputMismatchError,
+                     match=r"label_key 'species': validation record 0 has 1 "
+                     r"bytes_list value\(s\).*leave ptq_config.label_key "
+                     "empty"):
+    search_judge.labels_from([record], "species")
+  assert list(search_judge.labels_from([_label_record(2)], "y")) == [2.0]
+
+
+def _label_record(value):
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  return tf.train.Example(features=tf.train.Features(feature={
+      "y": tf.train.Feature(int64_list=tf.train.Int64List(value=[value]))})
+                          ).SerializeToString()
