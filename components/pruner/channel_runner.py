@@ -34,6 +34,7 @@ class ChannelResult:
   learning_rate: float
   distillation: Any = None  # distillation.Plan
   fit_seconds: float = 0.0
+  replicas: int = 1  # devices fine-tuning ran on in sync (distribution)
 
 
 def float_tflite_latency_us(model, runs: int) -> float:
@@ -128,12 +129,17 @@ def _layers(model, small) -> List[Dict[str, Any]]:
 def prune(model, config: PrunerConfig, data, log_dir: str) -> ChannelResult:
   """Removes channels from `model` (compiled, left unchanged) and fine-tunes.
 
+  The surgery runs outside any strategy; under `fine_tuning.distribution`
+  the smaller model is fine-tuned in the strategy's scope on a copy, and
+  comes back out of it with the same layers.
+
   Raises:
     CompressionConfigError: bad ratios or layer names for this model.
     UnsupportedModelError: a channel group the surgery cannot follow, with
       channels.unsupported 'error'.
   """
   import tf_keras  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lib.training import distribution  # pylint: disable=g-import-not-at-top
   channels, tuning = config.channels, config.fine_tuning
   options = {"criterion": channels.criterion.value,
              "tied": channels.tied_groups.value,
@@ -147,13 +153,19 @@ def prune(model, config: PrunerConfig, data, log_dir: str) -> ChannelResult:
                                 options)
   plan = channel_surgery.plan(model, ratios, **options)
   small = channel_surgery.apply(model, plan)
-  rate = fit_loop.compile_like(small, model, tuning.learning_rate,
-                         tuning.learning_rate_scale, tuning.loss)
-  eval_pruned = fit_loop.evaluate(small, data.eval)
-  distill = fit_loop.distillation_plan(model, tuning)
-  teacher = fit_loop.teacher_for(model, distill, data.eval)
-  fit = fit_loop.fit_taught(small, model, teacher, distill, rate, tuning, data,
-                      [tf_keras.callbacks.TensorBoard(log_dir)])
+  with distribution.scope(tuning.distribution) as strategy:
+    # Surgery ran outside the strategy; the fine-tuning runs on copies in it.
+    student = distribution.adopt(small, strategy)
+    rate = fit_loop.compile_like(student, model, tuning.learning_rate,
+                                 tuning.learning_rate_scale, tuning.loss)
+    eval_pruned = fit_loop.evaluate(student, data.eval)
+    distill = fit_loop.distillation_plan(model, tuning)
+    teacher = fit_loop.teacher_for(model, distill, data.eval)  # a copy in it
+    fit = fit_loop.fit_taught(student, model, teacher, distill, rate, tuning,
+                              data, [tf_keras.callbacks.TensorBoard(log_dir)])
+  if strategy is not None:
+    small = distribution.adopt(student, strategy)  # out of the scope
+    fit_loop.compile_like(small, model, rate, 1.0, tuning.loss)
   return ChannelResult(
       model=small, plan=plan, ratios=ratios, sensitivity=sensitivity,
       layers=_layers(model, small), eval_before=eval_before,
@@ -161,4 +173,5 @@ def prune(model, config: PrunerConfig, data, log_dir: str) -> ChannelResult:
       latency_before_us=latency_before,
       latency_after_us=float_tflite_latency_us(small, channels.latency_runs),
       history=fit.history, steps=fit.steps, learning_rate=rate,
-      distillation=distill, fit_seconds=fit.seconds)
+      distillation=distill, fit_seconds=fit.seconds,
+      replicas=distribution.replicas(strategy))

@@ -177,7 +177,6 @@ class PrunerConfig(FineTuningFields, config_utils.JsonConfig, key=CONFIG_KEY,
           "channels applies to granularity 'channel' only; got granularity "
           f"{self.granularity.value!r}")
     if is_channel:
-      _single_device(self.fine_tuning, "granularity 'channel'")
       if self.schedule is not None:
         raise CompressionConfigError(
             "schedule must be None with granularity 'channel': channels are "
@@ -241,16 +240,6 @@ def _schedule_from_dict(values: Mapping[str, Any]) -> Schedule:
     raise CompressionConfigError(
         f"schedule.kind must be one of {sorted(_SCHEDULES)}; got {kind!r}")
   return config_utils.from_mapping(_SCHEDULES[kind], values, "schedule")
-
-
-def _single_device(tuning, what: str) -> None:
-  """Refuses a distributed fine-tuning where `what` trains on one device."""
-  from tfx_compression.lib.options.training import Distribution  # pylint: disable=g-import-not-at-top
-  if tuning is not None and tuning.distribution is not Distribution.NONE:
-    raise CompressionConfigError(
-        f"fine_tuning.distribution {tuning.distribution.value!r} is not "
-        f"supported with {what} (it fine-tunes on one device); allowed: "
-        "'none'")
 
 
 def _int_pair(value: Any, field: str, minimum: int) -> Tuple[int, int]:

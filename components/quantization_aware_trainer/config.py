@@ -110,11 +110,6 @@ class QatConfig(FineTuningFields, config_utils.JsonConfig, key=CONFIG_KEY,
     config_utils.check_int(self.num_validation_examples,
                            "num_validation_examples", minimum=1)
     self.check_fine_tuning_fields()
-    if self.fine_tuning.distribution.value != "none":
-      raise CompressionConfigError(
-          f"fine_tuning.distribution {self.fine_tuning.distribution.value!r} "
-          "is not supported by the QuantizationAwareTrainer (it fine-tunes "
-          "on one device); allowed: 'none'")
     for field in ("skip_unsupported_layers", "calibrate_ranges"):
       value = getattr(self, field)
       if not isinstance(value, bool) and not (

@@ -3,8 +3,10 @@
 import dataclasses
 from typing import Any, Dict, List, Mapping
 
+import numpy as np
 
 from tfx_compression.errors import CompressionConfigError
+from tfx_compression.errors import UnsupportedModelError
 from tfx_compression.lib.training import fit_loop
 from tfx_compression.lib.conversion import validated_conversion
 from tfx_compression.lib.quantization import qat
@@ -31,6 +33,7 @@ class QatResult:
   frozen_batch_norm: List[str] = dataclasses.field(default_factory=list)
   distillation: Any = None  # distillation.Plan
   fit_seconds: float = 0.0
+  replicas: int = 1  # devices fine-tuning ran on in sync (distribution)
 
 
 def choose_scheme(config: QatConfig, input_sparsity: float,
@@ -61,7 +64,10 @@ def train(model, config: QatConfig, data, log_dir: str,
   Before fine-tuning: BatchNormalization layers are frozen (config
   `batch_norm`), quantizer ranges are calibrated on training batches
   (`calibrate_ranges`), and with distillation an independent copy of
-  `model` is made to teach the QAT model.
+  `model` is made to teach the QAT model. Under
+  `fine_tuning.distribution` all of it runs in the strategy's scope on a
+  copy of `model`; the trained weights then go into the same QAT model built
+  outside it, which the converter and the SavedModel take.
 
   Args:
     model: The loaded input model (compiled); not to be reused afterwards.
@@ -72,43 +78,80 @@ def train(model, config: QatConfig, data, log_dir: str,
       cluster-preserving scheme.
   """
   import tf_keras  # pylint: disable=g-import-not-at-top
-  from tensorflow_model_optimization.python.core.quantization.keras import quantize_wrapper  # pylint: disable=g-import-not-at-top
   from tfx_compression.lib.quantization import qat_ranges  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lib.training import distribution  # pylint: disable=g-import-not-at-top
   selection = qat.select_layers(model, config.selection,
                                 config.skip_unsupported_layers)
   input_sparsity = qat.kernel_sparsity(model, selection.quantized)
   scheme = choose_scheme(config, input_sparsity, clustered)
-  tuning = config.fine_tuning
-  rate = fit_loop.compile_like(model, model, tuning.learning_rate,
-                         tuning.learning_rate_scale, tuning.loss)
-  eval_float = fit_loop.evaluate(model, data.eval)
-  distill = fit_loop.distillation_plan(model, tuning)
-  # Before quantize_apply, which takes the model's layers.
-  teacher = fit_loop.teacher_for(model, distill, data.eval)
   cluster_preserving = scheme is QatScheme.CLUSTER_PRESERVE
-  qat_model = qat.quantize(
-      model, selection,
-      prune_preserving=(scheme is QatScheme.PRUNE_PRESERVE or (
-          cluster_preserving and input_sparsity >= config.sparsity_threshold)),
-      cluster_preserving=cluster_preserving)
-  if not tuning.train_unselected_layers:
-    fit_loop.freeze_unwrapped(qat_model, quantize_wrapper.QuantizeWrapper)
-  frozen = (qat_ranges.freeze_batch_norm(qat_model)
-            if config.batch_norm is BatchNormMode.FREEZE else [])
-  ranges = (qat_ranges.initialize(qat_model,
-                                  data.train.take(config.calibration_batches))
-            if config.calibrate_ranges else None)
-  fit_loop.compile_like(qat_model, model, rate, 1.0, tuning.loss)
-  eval_start = fit_loop.evaluate(qat_model, data.eval)
-  fit = fit_loop.fit_taught(qat_model, model, teacher, distill, rate, tuning, data,
-                      [tf_keras.callbacks.TensorBoard(log_dir)])
+  build = lambda m: _qat_model(m, config, selection, cluster_preserving, (
+      scheme is QatScheme.PRUNE_PRESERVE or (
+          cluster_preserving and input_sparsity >= config.sparsity_threshold)))
+  tuning = config.fine_tuning
+  with distribution.scope(tuning.distribution) as strategy:
+    working = distribution.adopt(model, strategy)
+    rate = fit_loop.compile_like(working, model, tuning.learning_rate,
+                                 tuning.learning_rate_scale, tuning.loss)
+    eval_float = fit_loop.evaluate(working, data.eval)
+    distill = fit_loop.distillation_plan(working, tuning)
+    # Before quantize_apply, which takes the model's layers.
+    teacher = fit_loop.teacher_for(working, distill, data.eval)
+    qat_model, frozen = build(working)
+    ranges = (qat_ranges.initialize(qat_model,
+                                    data.train.take(config.calibration_batches))
+              if config.calibrate_ranges else None)
+    fit_loop.compile_like(qat_model, model, rate, 1.0, tuning.loss)
+    eval_start = fit_loop.evaluate(qat_model, data.eval)
+    fit = fit_loop.fit_taught(qat_model, working, teacher, distill, rate,
+                              tuning, data,
+                              [tf_keras.callbacks.TensorBoard(log_dir)])
+  if strategy is not None:
+    # The converter and the SavedModel take a model out of any strategy:
+    # the same QAT model built from the input model, given the weights.
+    trained, (qat_model, _) = qat_model, build(model)
+    qat_model.set_weights(trained.get_weights())
+    _check_same(trained, qat_model, next(iter(data.eval))[0])
+    fit_loop.compile_like(qat_model, model, rate, 1.0, tuning.loss)
   return QatResult(qat_model=qat_model, selection=selection, scheme=scheme,
                    input_sparsity=input_sparsity, eval_float=eval_float,
                    eval_qat=fit_loop.evaluate(qat_model, data.eval),
                    history=fit.history, learning_rate=rate,
                    eval_qat_start=eval_start, ranges=ranges,
                    frozen_batch_norm=frozen, distillation=distill,
-                   fit_seconds=fit.seconds)
+                   fit_seconds=fit.seconds,
+                   replicas=distribution.replicas(strategy))
+
+
+def _check_same(trained, copy, features) -> None:
+  """Raises unless `copy` computes what `trained` computes on `features`."""
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  flat = lambda m: [np.asarray(t) for t in tf.nest.flatten(
+      m(features, training=False))]
+  if not all(np.allclose(a, b, atol=1e-5)
+             for a, b in zip(flat(trained), flat(copy))):
+    raise UnsupportedModelError(
+        "the QAT model trained under fine_tuning.distribution could not be "
+        "rebuilt outside the strategy with the same outputs; set "
+        "fine_tuning.distribution 'none' for this model")
+
+
+def _qat_model(model, config: QatConfig, selection, cluster_preserving: bool,
+               prune_preserving: bool):
+  """`model` quantize-wrapped, with the layers `config` freezes frozen.
+
+  Returns:
+    (the QAT model, the names of its frozen BatchNormalization layers).
+  """
+  from tensorflow_model_optimization.python.core.quantization.keras import quantize_wrapper  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lib.quantization import qat_ranges  # pylint: disable=g-import-not-at-top
+  qat_model = qat.quantize(model, selection, prune_preserving=prune_preserving,
+                           cluster_preserving=cluster_preserving)
+  if not config.fine_tuning.train_unselected_layers:
+    fit_loop.freeze_unwrapped(qat_model, quantize_wrapper.QuantizeWrapper)
+  frozen = (qat_ranges.freeze_batch_norm(qat_model)
+            if config.batch_norm is BatchNormMode.FREEZE else [])
+  return qat_model, frozen
 
 
 def to_tflite(qat_model, io_type: IoType, inputs, min_argmax_agreement: float):
