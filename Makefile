@@ -9,12 +9,13 @@ UV_RUN := $(UV) run --locked --all-extras
 demo: $(UV)
 	$(UV_RUN) tfx-compression demo
 
+# Two test processes; a module's tests stay in one (they share its fixtures).
 test: $(UV)
-	$(UV_RUN) pytest
+	$(UV_RUN) pytest -n 2 --dist loadscope
 
 # Everything except the end-to-end pipeline tests.
 test-fast: $(UV)
-	$(UV_RUN) pytest -m "not e2e"
+	$(UV_RUN) pytest -n 2 --dist loadscope -m "not e2e"
 
 lock: $(UV)
 	$(UV) lock
