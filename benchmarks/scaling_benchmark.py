@@ -4,7 +4,8 @@
 Generated tabular splits (8 floats and an int64 label; `sampler_throughput`'s
 generator, 8 gzipped shards) of --small and --large examples. Each Beam pass
 runs on the DirectRunner in `multi_processing` mode at 1 and 2 workers, each
-in a fresh process (peak RSS its own and its workers'):
+in a fresh process (peak RSS its own and its workers'), --repeats times
+interleaved; the table shows medians:
 - scan: the split pre-checks (`example_stats.scan` as a Beam job);
 - predict: the evaluator's prediction pass (`prediction_job.write`) with two
   TFLite sides (float and int8 of an 8-32-10 MLP);
@@ -15,7 +16,7 @@ Fine-tuning: the Pruner's loop (`pruner.runner.prune`, 80 % sparsity) on an
 localhost): steps/s and eval accuracy.
 
 Usage: uv run python benchmarks/scaling_benchmark.py [--quick]
-       [--small N] [--large N] [--out DIR]
+       [--small N] [--large N] [--repeats N] [--out DIR]
 (--quick: 20,000 / 40,000 examples and short fine-tuning; not written to --out.)
 """
 
@@ -24,6 +25,7 @@ import json
 import os
 import resource
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -202,20 +204,24 @@ def _multi_worker(steps: int) -> dict:
   return json.loads(outs[0][0].strip().splitlines()[-1])
 
 
-def run(small: int, large: int, steps: int) -> dict:
+def run(small: int, large: int, steps: int, repeats: int = 3) -> dict:
+  """Every pass at 1 and 2 workers, `repeats` times interleaved (1, 2, 1, 2,
+  ...), so that a drift of this host's speed reaches both alike."""
   import sampler_throughput  # pylint: disable=g-import-not-at-top
-  result = {"passes": [], "fine_tuning": []}
+  result = {"passes": [], "fine_tuning": [], "repeats": repeats}
   for size in (small, large):
     directory = tempfile.mkdtemp(prefix=f"scaling-{size}-")
     subprocess.run([sys.executable, sampler_throughput.__file__, "--generate",
                     "--data-dir", directory, "--num-examples", str(size)],
                    check=True)
-    for name in _PASSES:
-      for workers in (1, 2):
-        row = dict(_child(["--pass", name, "--data-dir", directory,
-                           "--workers", str(workers)]), split=size)
-        print(json.dumps(row), flush=True)
-        result["passes"].append(row)
+    for repeat in range(repeats):
+      for name in _PASSES:
+        for workers in (1, 2):
+          row = dict(_child(["--pass", name, "--data-dir", directory,
+                             "--workers", str(workers)]), split=size,
+                     repeat=repeat)
+          print(json.dumps(row), flush=True)
+          result["passes"].append(row)
   for distribution, devices in (("none", 1), ("mirrored", 2)):
     row = _child(["--finetune", distribution, "--steps", str(steps),
                   "--devices", str(devices)])
@@ -224,30 +230,88 @@ def run(small: int, large: int, steps: int) -> dict:
   row = _multi_worker(steps)
   print(json.dumps(row), flush=True)
   result["fine_tuning"].append(row)
+  result["summary"] = summarize(result["passes"])
+  result["targets"] = targets(result, small, large)
   return result
 
 
+def summarize(rows) -> list:
+  """Per pass and split: median examples/s at 1 and 2 workers, the speed-up
+  of the medians and of each back-to-back pair, and the peak RSS."""
+  groups = {}
+  for r in rows:
+    groups.setdefault((r["pass"], r["split"]), {}).setdefault(
+        r["workers"], []).append(r)
+  out = []
+  for (name, split), by_workers in groups.items():
+    one, two = by_workers[1], by_workers[2]
+    pairs = [b["examples_per_s"] / a["examples_per_s"]
+             for a, b in zip(one, two)]
+    median = lambda rs: statistics.median(r["examples_per_s"] for r in rs)
+    out.append({
+        "pass": name, "split": split, "runs": len(one),
+        "one_worker_ex_s": round(median(one)),
+        "two_workers_ex_s": round(median(two)),
+        "speedup": round(median(two) / median(one), 3),
+        "pair_speedups": [round(p, 3) for p in pairs],
+        "peak_rss_mb": {w: max(r["peak_rss_mb"] for r in rs)
+                        for w, rs in by_workers.items()},
+        "peak_worker_rss_mb": {w: max(r["peak_worker_rss_mb"] for r in rs)
+                               for w, rs in by_workers.items()}})
+  return out
+
+
+def targets(result: dict, small: int, large: int) -> list:
+  """Issue #29's targets, each met or missed with the measured figure."""
+  rows = {(r["pass"], r["split"]): r for r in result["summary"]}
+  out = []
+  for name in _PASSES:
+    lo, hi = rows[(name, small)], rows[(name, large)]
+    ratio = max(max(hi[k][w] / lo[k][w] for w in (1, 2))
+                for k in ("peak_rss_mb", "peak_worker_rss_mb"))
+    out.append({"target": f"{name}: peak RSS at {large:,} within 1.2x of "
+                          f"{small:,}", "measured": f"{ratio:.2f}x",
+                "met": ratio <= 1.2})
+  for name in ("predict", "sample"):
+    r = rows[(name, large)]
+    out.append({"target": f"{name}: 2 workers >= 1.6x of 1 at {large:,}",
+                "measured": f"{r['speedup']:.2f}x (pairs "
+                            f"{', '.join(f'{p:.2f}' for p in r['pair_speedups'])})",
+                "met": r["speedup"] >= 1.6})
+  tuned = {r["distribution"]: r for r in result["fine_tuning"]}
+  single = tuned["none"].get("eval_accuracy")
+  multi = tuned["multi_worker_mirrored"].get("eval_accuracy")
+  out.append({"target": "multi_worker_mirrored (2 workers) within 0.5 pt "
+                        "of none", "measured": f"{multi} vs {single}",
+              "met": (single is not None and multi is not None
+                      and abs(multi - single) <= 0.005)})
+  return out
+
+
 def table(result: dict) -> str:
-  rows = {(r["pass"], r["split"], r["workers"]): r for r in result["passes"]}
-  lines = ["| pass | split | 1 worker ex/s | 2 workers ex/s | speed-up | "
+  lines = [f"Median of {result['repeats']} interleaved runs per cell; the "
+           "speed-up is that of the medians, with each back-to-back pair's "
+           "in brackets.", "",
+           "| pass | split | 1 worker ex/s | 2 workers ex/s | speed-up | "
            "peak RSS MB (driver / largest worker), 1 → 2 workers |",
            "|---|---|---|---|---|---|"]
-  for (name, split, workers), r in rows.items():
-    if workers != 1:
-      continue
-    two = rows[(name, split, 2)]
+  for r in result["summary"]:
+    rss, worker = r["peak_rss_mb"], r["peak_worker_rss_mb"]
     lines.append(
-        f"| {name} | {split:,} | {r['examples_per_s']:,} | "
-        f"{two['examples_per_s']:,} | "
-        f"{two['examples_per_s'] / r['examples_per_s']:.2f}× | "
-        f"{r['peak_rss_mb']} / {r['peak_worker_rss_mb']} → "
-        f"{two['peak_rss_mb']} / {two['peak_worker_rss_mb']} |")
+        f"| {r['pass']} | {r['split']:,} | {r['one_worker_ex_s']:,} | "
+        f"{r['two_workers_ex_s']:,} | {r['speedup']:.2f}× ("
+        f"{', '.join(f'{p:.2f}' for p in r['pair_speedups'])}) | "
+        f"{rss[1]} / {worker[1]} → {rss[2]} / {worker[2]} |")
   lines += ["", "| fine-tuning | replicas | steps/s | eval accuracy |",
             "|---|---|---|---|"]
   for r in result["fine_tuning"]:
     lines.append(f"| {r['distribution']} | {r.get('replicas', '-')} | "
                  f"{r.get('steps_per_s', '-')} | "
                  f"{r.get('eval_accuracy', r.get('error', '-'))} |")
+  lines += ["", "## Targets", "", "| target | measured | |", "|---|---|---|"]
+  for t in result["targets"]:
+    lines.append(f"| {t['target']} | {t['measured']} | "
+                 f"{'met' if t['met'] else 'missed'} |")
   return "\n".join(lines)
 
 
@@ -257,6 +321,8 @@ def main(argv=None) -> int:
   parser.add_argument("--small", type=int, default=100_000)
   parser.add_argument("--large", type=int, default=1_000_000)
   parser.add_argument("--steps", type=int, default=300)
+  parser.add_argument("--repeats", type=int, default=3,
+                      help="interleaved runs of each pass and worker count")
   parser.add_argument("--out", default=os.path.join(HERE, "results"))
   parser.add_argument("--pass", dest="pass_", help=argparse.SUPPRESS)
   parser.add_argument("--data-dir", help=argparse.SUPPRESS)
@@ -271,8 +337,8 @@ def main(argv=None) -> int:
     print(json.dumps(fine_tune(args.finetune, args.steps, args.devices)))
     return 0
   if args.quick:
-    args.small, args.large, args.steps = 20_000, 40_000, 20
-  result = run(args.small, args.large, args.steps)
+    args.small, args.large, args.steps, args.repeats = 20_000, 40_000, 20, 1
+  result = run(args.small, args.large, args.steps, args.repeats)
   text = table(result)
   print(text)
   if not args.quick:

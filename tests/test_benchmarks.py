@@ -102,3 +102,40 @@ def test_quick_ptq_budget_benchmark_on_the_normalization_model(tmp_path):
   assert deterministic == {"normalization": True}
   assert "| normalization | budget search, tflite |" in \
       ptq_budget_benchmark.table(rows)
+
+
+def test_scaling_report_takes_medians_of_interleaved_runs():
+  """The scaling benchmark's summary and targets on made-up runs (the
+  benchmark itself runs outside CI: a dozen processes over 1M examples)."""
+  sys.path.insert(0, BENCHMARKS)
+  try:
+    import scaling_benchmark  # pylint: disable=g-import-not-at-top
+  finally:
+    sys.path.remove(BENCHMARKS)
+  rows = []
+  for name in scaling_benchmark._PASSES:  # pylint: disable=protected-access
+    for split, rss in ((10, 600), (100, 610)):
+      for repeat, (one, two) in enumerate(((100, 150), (120, 210),
+                                           (90, 170))):
+        for workers, rate in ((1, one), (2, two)):
+          rows.append({"pass": name, "split": split, "workers": workers,
+                       "repeat": repeat, "examples_per_s": rate,
+                       "peak_rss_mb": rss, "peak_worker_rss_mb": rss})
+  result = {"passes": rows, "repeats": 3, "fine_tuning": [
+      {"distribution": "none", "replicas": 1, "eval_accuracy": 0.95},
+      {"distribution": "mirrored", "replicas": 2, "eval_accuracy": 0.95},
+      {"distribution": "multi_worker_mirrored", "replicas": 2,
+       "eval_accuracy": 0.94}]}
+  result["summary"] = scaling_benchmark.summarize(rows)
+  (predict,) = [r for r in result["summary"]
+                if r["pass"] == "predict" and r["split"] == 100]
+  assert predict["one_worker_ex_s"] == 100 and predict["two_workers_ex_s"] == 170
+  assert predict["speedup"] == 1.7
+  assert predict["pair_speedups"] == [1.5, 1.75, 1.889]
+  result["targets"] = scaling_benchmark.targets(result, 10, 100)
+  # RSS (3 passes) and speed-ups (2) met; multi-worker is 1 pt off.
+  assert [t["met"] for t in result["targets"]] == [True] * 5 + [False]
+  text = scaling_benchmark.table(result)
+  assert "| predict | 100 | 100 | 170 | 1.70× (1.50, 1.75, 1.89) |" in text
+  assert "| multi_worker_mirrored (2 workers) within 0.5 pt of none | " \
+         "0.94 vs 0.95 | missed |" in text
