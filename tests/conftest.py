@@ -27,6 +27,15 @@ class TrainedPipeline:
   model: object  # tfx Model artifact (Keras SavedModel in Format-Serving)
 
 
+def pytest_collection_modifyitems(items):
+  """Modules with end-to-end pipelines first (stable otherwise): with two
+  test processes the long ones then start early and no process is left
+  with one at the end while the other idles."""
+  slow = {item.module.__name__ for item in items
+          if item.get_closest_marker("e2e")}
+  items.sort(key=lambda item: item.module.__name__ not in slow)
+
+
 @pytest.fixture(scope="session")
 def trained_pipeline(tmp_path_factory) -> TrainedPipeline:
   """Runs ImportExampleGen -> Trainer on the digits data through LocalDagRunner.
