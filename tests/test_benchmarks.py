@@ -139,3 +139,26 @@ def test_scaling_report_takes_medians_of_interleaved_runs():
   assert "| predict | 100 | 100 | 170 | 1.70× (1.50, 1.75, 1.89) |" in text
   assert "| multi_worker_mirrored (2 workers) within 0.5 pt of none | " \
          "0.94 vs 0.95 | missed |" in text
+
+
+def test_xnnpack_sparse_benchmark_quick_path_keeps_the_sparsity():
+  """--quick (32x32): tfmot's XNNPACK policy accepts the rebuilt MobileNetV2
+  and prunes only its 1x1 convolutions; EXPERIMENTAL_SPARSITY keeps them
+  sparse-encoded behind DENSIFY ops, which the dense model has none of."""
+  sys.path.insert(0, BENCHMARKS)
+  try:
+    import xnnpack_sparse  # pylint: disable=g-import-not-at-top
+  finally:
+    sys.path.remove(BENCHMARKS)
+  result = xnnpack_sparse.run(32, rounds=1, runs=2)
+  assert abs(result["one_by_one_sparsity"] - 0.8) < 0.005
+  dense, sparse = result["models"].values()
+  assert dense["sparse_tensors"] == dense["densify_ops"] == 0
+  assert sparse["sparse_tensors"] == sparse["densify_ops"] == 34
+  assert sparse["bytes"] < 0.6 * dense["bytes"]
+  assert result["speedup"] > 0
+  text = xnnpack_sparse.table(result)
+  verdict = "met" if result["target"]["met"] else "missed"
+  assert f"| {verdict}" in text
+  if not result["host"]["sparse_path_possible"]:
+    assert "x86 with AVX" in text
