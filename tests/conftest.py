@@ -29,8 +29,8 @@ class TrainedPipeline:
 
 def pytest_collection_modifyitems(items):
   """Modules with end-to-end pipelines first (stable otherwise): with two
-  test processes the long ones then start early and no process is left
-  with one at the end while the other idles."""
+  test processes most long tests then start early rather than leaving one
+  process busy at the end while the other idles."""
   slow = {item.module.__name__ for item in items
           if item.get_closest_marker("e2e")}
   items.sort(key=lambda item: item.module.__name__ not in slow)
