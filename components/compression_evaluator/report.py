@@ -105,6 +105,20 @@ def _comparisons(report: Mapping[str, Any]) -> str:
       "batch", "latency ratio (95 % interval)", "latency gate"]) if rows else ""
 
 
+def _sparse_inference(report: Mapping[str, Any]) -> List[str]:
+  """A line per model with sparse-encoded weights: XNNPACK's path here."""
+  lines = []
+  for role in report_plots.roles(report):
+    sparse = report[role].get("sparse_inference")
+    if sparse:
+      lines.append(
+          f"<p>{_e(role)}: {sparse['sparse_tensors']} sparse-encoded weight "
+          f"tensors ({sparse['sparse_1x1_kernels']} 1x1 convolution kernels"
+          f", {sparse['densify_ops']} DENSIFY ops); {_e(sparse['note'])}."
+          "</p>")
+  return ["<h2>Sparse inference</h2>"] + lines if lines else []
+
+
 def _plots(plots) -> str:
   return '<div class="plots">' + "".join(
       f"<figure>{svg}<figcaption>{_e(caption)}</figcaption></figure>"
@@ -246,6 +260,7 @@ def render(report: Mapping[str, Any]) -> str:
                  f"{_e(', '.join(report['not_gated']))}.</p>")
   parts += ["<h2>Checks</h2>", _checks(report)] + _uncertainty(report)
   parts += ["<h2>Figures</h2>", _figures(report), _comparisons(report)]
+  parts += _sparse_inference(report)
   plots = report_plots.quality_and_cost(report) + report_plots.sparsity(report)
   if plots:
     parts += ["<h2>Quality, size and latency</h2>", _plots(plots)]

@@ -48,7 +48,9 @@ def _memory(side, config, runtime_bytes):
 
 def _figures(side, latency, memory) -> Dict[str, Any]:
   from tfx_compression.lib.tflite import benchmark as bench  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lib.tflite import sparse_inference  # pylint: disable=g-import-not-at-top
   sparsity = bench.weight_sparsity(side.tflite_bytes)
+  sparse = sparse_inference.describe(side.tflite_bytes)
   return {
       "uri": side.source.uri,
       "format": TFLITE if side.source.is_tflite else "saved_model",
@@ -65,6 +67,8 @@ def _figures(side, latency, memory) -> Dict[str, Any]:
       "weight_sparsity": sparsity,
       "overall_weight_sparsity": (float(np.mean(list(sparsity.values())))
                                   if sparsity else None),
+      # Sparse-encoded weights, and whether XNNPACK runs them sparse here.
+      "sparse_inference": sparse if sparse["sparse_tensors"] else None,
   }
 
 

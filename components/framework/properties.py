@@ -62,6 +62,11 @@ GRANULARITY = "granularity"
 TARGET_SPARSITY = "target_sparsity"
 PRUNED_LAYERS_SPARSITY = "pruned_layers_sparsity"
 PRUNED_LAYERS = "pruned_layers"
+# 'xnnpack' when pruned for XNNPACK's sparse inference (config `policy`):
+# LiteConverter's sparse_encoding 'auto' then keeps the weights sparse.
+PRUNING_POLICY = "pruning_policy"
+# LiteConverter: 1 when zero weights were stored sparse (sparse_encoding).
+SPARSE_ENCODING = "sparse_encoding"
 WEIGHTS_GZIP_BYTES = "weights_gzip_bytes"
 # Pruner, granularity 'channel'.
 PARAMS_RATIO = "params_ratio"  # params after / before

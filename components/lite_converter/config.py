@@ -5,6 +5,7 @@ import dataclasses
 from tfx_compression.framework import config_utils
 from tfx_compression.lib.options.conversion import Optimization
 from tfx_compression.lib.options.conversion import OpSet
+from tfx_compression.lib.options.conversion import SparseEncoding
 from tfx_compression.lib.options.conversion import TfliteInputs
 
 
@@ -35,6 +36,10 @@ class LiteConverterConfig(config_utils.JsonConfig, key=CONFIG_KEY,
     validation_split: Split of the examples used for validation.
     min_argmax_agreement: Smallest accepted share of validation examples whose
       TFLite argmax equals the Keras argmax; below it the run fails.
+    sparse_encoding: 'auto' (default): sparse-encoded weights (TFLite
+      EXPERIMENTAL_SPARSITY, behind DENSIFY ops) when the input was pruned
+      with the Pruner's policy 'xnnpack', dense otherwise; 'sparse' or
+      'dense' decide for any input. XNNPACK's sparse inference needs it.
   """
 
   optimization: Optimization = Optimization.NONE
@@ -43,6 +48,7 @@ class LiteConverterConfig(config_utils.JsonConfig, key=CONFIG_KEY,
   num_validation_examples: int = 100
   validation_split: str = "eval"
   min_argmax_agreement: float = 0.9
+  sparse_encoding: SparseEncoding = SparseEncoding.AUTO
 
   def __post_init__(self):
     config_utils.parse_enum_fields(self)

@@ -26,16 +26,28 @@ class Executor(step_executor.StepExecutor, base_executor.BaseExecutor):
         inputs.uri(spec_channels.TRANSFORM_GRAPH_KEY), config.inputs,
         config.validation_split, config.num_validation_examples,
         self.COMPONENT)
-    converted = runner.convert(prepared, config)
+    sparse = runner.sparse(config, source.get_string_custom_property(
+        properties.PRUNING_POLICY))
+    converted = runner.convert(prepared, config, sparse)
     result, serving = converted.result, converted.serving
     tflite_inputs = prepared.source.inputs
     tflite_artifact.publish(output, result, tflite_inputs, serving)
     output.set_string_custom_property(properties.OPTIMIZATION,
                                       config.optimization.value)
+    output.set_int_custom_property(properties.SPARSE_ENCODING, int(sparse))
     report = dict(tflite_artifact.report(result, tflite_inputs, serving),
+                  sparse_encoding=_sparse_report(result.model_bytes, sparse),
                   source_model=source.uri,
                   config=config.to_dict(),
                   inputs_from=prepared.source.space.description,
                   source_saved_with=prepared.loaded.info.saved_with)
     artifact_io.write_report(output.uri, report)
     return f"wrote {output.uri}: {report['summary']}"
+
+
+def _sparse_report(model_bytes: bytes, sparse: bool):
+  """What the sparse encoding gave: tensors, DENSIFY ops, this host's path."""
+  if not sparse:
+    return None
+  from tfx_compression.lib.tflite import sparse_inference  # pylint: disable=g-import-not-at-top
+  return sparse_inference.describe(model_bytes)

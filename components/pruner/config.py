@@ -127,6 +127,18 @@ class BlockPooling(str, enum.Enum):
     return self.name  # "AVG" / "MAX"
 
 
+class Policy(str, enum.Enum):
+  """Which layers may be pruned, for what runtime."""
+
+  NONE = "none"  # the layers `selection` chooses
+  # tfmot's PruneForLatencyOnXNNPack: only 1x1 convolutions, in a model of
+  # the structure XNNPACK's sparse inference takes (a 3x3 stride-2 'valid'
+  # stem convolution after ZeroPadding2D(1), ... GlobalAveragePooling2D),
+  # checked before pruning. Convert with LiteConverter sparse_encoding
+  # 'auto' or 'sparse' to keep the weights sparse for XNNPACK.
+  XNNPACK = "xnnpack"
+
+
 # The component's one exec property (its spec's parameter).
 CONFIG_KEY = "pruner_config"
 
@@ -146,6 +158,9 @@ class PrunerConfig(FineTuningFields, config_utils.JsonConfig, key=CONFIG_KEY,
     m_by_n: (m, n): m zeros in every n consecutive weights, e.g. (2, 4).
     channels: How many channels to remove, for granularity 'channel' (see
       `ChannelPruning`); the selection limits which layers may shrink.
+    policy: 'none' or 'xnnpack' (tfmot's PruneForLatencyOnXNNPack: prune
+      only the selected 1x1 convolutions of a model XNNPACK can run sparse;
+      granularity 'unstructured' or 'block').
     selection: Which layers to prune.
     fine_tuning, input_fn, module_file, model_fn, trust_model_code: see
       `fine_tuning.config.FineTuningFields` (keyword-only).
@@ -157,6 +172,7 @@ class PrunerConfig(FineTuningFields, config_utils.JsonConfig, key=CONFIG_KEY,
   block_pooling: BlockPooling = BlockPooling.AVG
   m_by_n: Tuple[int, int] = (2, 4)
   channels: Optional[ChannelPruning] = None
+  policy: Policy = Policy.NONE
 
   def __post_init__(self):
     set_ = lambda k, v: object.__setattr__(self, k, v)
@@ -194,6 +210,12 @@ class PrunerConfig(FineTuningFields, config_utils.JsonConfig, key=CONFIG_KEY,
       raise CompressionConfigError(
           "schedule must be a PolynomialDecay or ConstantSparsity; got "
           f"{self.schedule!r}")
+    if self.policy is Policy.XNNPACK and self.granularity not in (
+        Granularity.UNSTRUCTURED, Granularity.BLOCK):
+      raise CompressionConfigError(
+          "policy 'xnnpack' prunes weights for XNNPACK's sparse kernels: "
+          "granularity must be 'unstructured' or 'block'; got granularity "
+          f"{self.granularity.value!r}")
     if self.granularity is not Granularity.BLOCK and self.block_size != (1, 1):
       raise CompressionConfigError(
           f"block_size applies to granularity 'block' only; got {self.block_size} "

@@ -65,5 +65,7 @@ def _set_properties(artifact, config, result, report) -> None:
                                      report["pruned_layers_sparsity"])
   artifact.set_string_custom_property(properties.PRUNED_LAYERS,
                                       json.dumps(result.selection.selected))
+  artifact.set_string_custom_property(properties.PRUNING_POLICY,
+                                      config.policy.value)
   artifact.set_int_custom_property(properties.WEIGHTS_GZIP_BYTES,
                                    result.weights_gzip_after)

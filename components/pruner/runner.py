@@ -6,6 +6,7 @@ from typing import Any, Dict, List, Mapping
 from tfx_compression.lib.training import fit_loop
 from tfx_compression.lib.sparsity import pruning
 from tfx_compression.pruner.config import Granularity
+from tfx_compression.pruner.config import Policy
 from tfx_compression.pruner.config import PrunerConfig
 
 
@@ -58,6 +59,9 @@ def prune(model, config: PrunerConfig, data, log_dir: str) -> PruneResult:
   from tensorflow_model_optimization.python.core.sparsity.keras import pruning_wrapper  # pylint: disable=g-import-not-at-top
   m_by_n = config.m_by_n if config.granularity is Granularity.M_BY_N else None
   selection = pruning.select_layers(model, config.selection, m_by_n=m_by_n)
+  if config.policy is Policy.XNNPACK:
+    from tfx_compression.lib.sparsity import xnnpack_policy  # pylint: disable=g-import-not-at-top
+    selection = xnnpack_policy.restrict(model, selection)
   tuning = config.fine_tuning
   schedule, end_step = _tfmot_schedule(
       config, tuning.epochs * data.steps_per_epoch)

@@ -16,6 +16,18 @@ class Optimization(str, enum.Enum):
   FLOAT16 = QuantizationMode.FLOAT16.value
 
 
+class SparseEncoding(str, enum.Enum):
+  """Whether zero weights are stored sparse (TFLite EXPERIMENTAL_SPARSITY)."""
+
+  # Sparse when the input was pruned for XNNPACK (the Pruner's policy
+  # 'xnnpack', its `pruning_policy` property), dense otherwise.
+  AUTO = "auto"
+  # Sparse-encoded weights behind DENSIFY ops: a smaller file, and what
+  # XNNPACK's sparse inference needs. Dense weights stay dense.
+  SPARSE = "sparse"
+  DENSE = "dense"
+
+
 class OpSet(str, enum.Enum):
   """Operator sets the converted model may use."""
 
