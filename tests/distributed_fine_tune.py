@@ -8,8 +8,10 @@ prints a JSON line of what it saw.
   distributed_fine_tune.py multi_worker_mirrored OUT [KIND ...]
       one worker of the cluster in TF_CONFIG; only the chief writes OUT.
 
-KIND is 'prune', 'channel' or 'qat' (default: all three). Importing this
-module only defines `build` and `main`.
+KIND is 'prune', 'channel', 'qat', 'pqat' (QAT with the prune-preserving
+scheme of an input whose kernels are 60 % zeros) or 'cqat' (the
+cluster-preserving scheme of an input whose kernels hold 4 values each);
+default: all five. Importing this module only defines `build` and `main`.
 """
 
 import json
@@ -26,7 +28,11 @@ from tfx_compression.fine_tuning import data as tuning_data
 from tfx_compression.fine_tuning.config import FineTuning
 from tfx_compression.lib.training import distribution as distribution_lib
 
-KINDS = ("prune", "channel", "qat")
+KINDS = ("prune", "channel", "qat", "pqat", "cqat")
+QAT_KINDS = {"qat": "default_8bit", "pqat": "prune_preserve",
+             "cqat": "cluster_preserve"}
+SPARSITY = 0.6  # pqat's input
+CLUSTERS = 4  # cqat's input
 
 
 def build():
@@ -47,21 +53,42 @@ def _data():
       eval=ds.batch(128), steps_per_epoch=4, source="arrays")
 
 
+def _sparse_or_clustered(model, kind: str) -> None:
+  """pqat: each kernel's smallest 60 % set to zero; cqat: each kernel's
+  values replaced by the nearest of 4 evenly spaced centroids."""
+  for layer in model.layers:
+    if getattr(layer, "kernel", None) is None:
+      continue
+    kernel, *rest = layer.get_weights()
+    if kind == "pqat":
+      kernel = np.where(np.abs(kernel) < np.quantile(np.abs(kernel), SPARSITY),
+                        0, kernel)
+    else:
+      centroids = np.linspace(kernel.min(), kernel.max(), CLUSTERS)
+      kernel = centroids[np.abs(kernel[..., None] - centroids).argmin(-1)]
+    layer.set_weights([kernel.astype(np.float32), *rest])
+
+
 def _fine_tune(kind: str, distribution: str, data, log_dir: str):
   """(the exported Keras model, replicas, a summary) for one component."""
   keras.utils.set_random_seed(0)
   model = build()
+  if kind in ("pqat", "cqat"):
+    _sparse_or_clustered(model, kind)
   model.compile(keras.optimizers.Adam(1e-3),
                 "sparse_categorical_crossentropy", metrics=["accuracy"])
   tuning = FineTuning(epochs=1, steps_per_epoch=4, batch_size=32,
                       distribution=distribution,
                       alpha=1.0)  # no teacher: the distributed fit is the point
-  if kind == "qat":
+  if kind in QAT_KINDS:
     from tfx_compression.quantization_aware_trainer import runner
     from tfx_compression.quantization_aware_trainer.config import QatConfig
-    result = runner.train(model, QatConfig(fine_tuning=tuning), data, log_dir)
+    result = runner.train(
+        model, QatConfig(fine_tuning=tuning, scheme=QAT_KINDS[kind]), data,
+        log_dir, clustered=kind == "cqat")
     return result.qat_model, result.replicas, {
-        "accuracy": result.eval_qat["accuracy"]}
+        "accuracy": result.eval_qat["accuracy"],
+        "scheme": result.scheme.value}
   from tfx_compression.pruner.config import PrunerConfig
   if kind == "channel":
     from tfx_compression.pruner import channel_runner
@@ -81,7 +108,8 @@ def _fine_tune(kind: str, distribution: str, data, log_dir: str):
 
 def _qat_tflite(qat_model, images) -> dict:
   """The plain QAT model converted to int8 TFLite, checked against Keras."""
-  from tfx_compression.lib.tflite import inference
+  from tfx_compression.lib.sparsity import clustering
+  from tfx_compression.lib.tflite import benchmark, inference
   from tfx_compression.lib.options.quantization import IoType
   from tfx_compression.quantization_aware_trainer import runner
   converted = runner.to_tflite(qat_model, IoType.FLOAT32,
@@ -89,6 +117,9 @@ def _qat_tflite(qat_model, images) -> dict:
   lite = inference.predict(converted.model_bytes, {"image": images[:32]})
   keras_out = qat_model.predict(images[:32], verbose=0)
   return {"tflite_bytes": len(converted.model_bytes),
+          "tflite_sparsity": benchmark.weight_sparsity(converted.model_bytes),
+          "tflite_unique_values": clustering.tflite_kernel_unique_values(
+              converted.model_bytes),
           "tflite_max_abs_diff": float(np.max(np.abs(
               np.asarray(list(lite.values())[0]) - keras_out)))}
 
@@ -108,7 +139,7 @@ def main(distribution: str, out_dir: str, kinds=KINDS) -> None:
       reloaded = keras.models.load_model(path, compile=False)
       summary["layers"] = [l.name for l in reloaded.layers]
       summary["weights"] = [list(w.shape) for w in reloaded.get_weights()]
-    if kind == "qat" and chief:
+    if kind in QAT_KINDS and chief:
       summary.update(_qat_tflite(model, images))
     seen[kind] = summary
   print(json.dumps(seen))

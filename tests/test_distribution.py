@@ -74,11 +74,27 @@ def _check_exports(seen, script) -> None:
           ] == names
   assert [s for s in qat["weights"] if s] == shapes
   assert qat["tflite_max_abs_diff"] < 0.05
+  # The preserving schemes keep, through the strategy and the rebuild, what
+  # the input had: its zeros (pqat), its 4 values per kernel (cqat).
+  if "pqat" in seen:
+    pqat, cqat = seen["pqat"], seen["cqat"]
+    assert (pqat["scheme"], cqat["scheme"]) == ("prune_preserve",
+                                                "cluster_preserve")
+    for summary in (pqat, cqat):
+      assert [n for n in summary["layers"]
+              if not n.startswith("quantize_layer")] == names
+      assert summary["tflite_max_abs_diff"] < 0.05
+    assert pqat["tflite_sparsity"] and min(
+        pqat["tflite_sparsity"].values()) >= script.SPARSITY - 0.05
+    assert max(qat["tflite_unique_values"].values()) > script.CLUSTERS
+    assert len(cqat["tflite_unique_values"]) == 2 and max(
+        cqat["tflite_unique_values"].values()) <= script.CLUSTERS
 
 
 def test_mirrored_fine_tuning_on_two_devices_exports_the_same_structure(
     tmp_path):
-  """Prune, channel-prune and QAT in a process with 2 logical CPU devices."""
+  """Prune, channel-prune and QAT (default, prune- and cluster-preserving)
+  in a process with 2 logical CPU devices."""
   script = _script()
   run = subprocess.run(
       [sys.executable, script.__file__, "mirrored", str(tmp_path)],
