@@ -133,6 +133,12 @@ def test_lite_converter_keeps_xnnpack_pruned_weights_sparse(pruned):
   assert (found.sparse_1x1_kernels, found.densify_ops) == (2, 2)
   assert sparse_inference.encoding(dense_bytes).sparse_tensors == 0
   assert len(sparse_bytes) < len(dense_bytes)
+  # The evaluator's weight sparsity reads the same 80 % from both encodings.
+  from tfx_compression.lib.tflite import benchmark  # pylint: disable=g-import-not-at-top
+  for data in (sparse_bytes, dense_bytes):
+    pointwise = [v for k, v in benchmark.weight_sparsity(data).items()
+                 if ", 1, 1, " in k]
+    assert pointwise == pytest.approx([0.8, 0.8], abs=0.01)
   report = json.load(open(os.path.join(sparse.uri, "report.json")))
   assert report["sparse_encoding"]["eligible"] is True
   assert report["sparse_encoding"]["note"]

@@ -65,6 +65,10 @@ PRUNED_LAYERS = "pruned_layers"
 # 'xnnpack' when pruned for XNNPACK's sparse inference (config `policy`):
 # LiteConverter's sparse_encoding 'auto' then keeps the weights sparse.
 PRUNING_POLICY = "pruning_policy"
+# 'uniform' or 'global_magnitude' (config `allocation`), and the measured
+# sparsity of each pruned layer (JSON: layer -> share of zeros).
+ALLOCATION = "allocation"
+LAYER_SPARSITY = "layer_sparsity"
 # LiteConverter: 1 when zero weights were stored sparse (sparse_encoding).
 SPARSE_ENCODING = "sparse_encoding"
 WEIGHTS_GZIP_BYTES = "weights_gzip_bytes"

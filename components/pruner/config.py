@@ -139,6 +139,16 @@ class Policy(str, enum.Enum):
   XNNPACK = "xnnpack"
 
 
+class Allocation(str, enum.Enum):
+  """How the target sparsity is shared among the pruned layers."""
+
+  UNIFORM = "uniform"  # every pruned layer reaches the schedule's target
+  # One magnitude threshold over all pruned kernels of the input model: each
+  # layer's share under it (at most 0.98), so the pruned layers together
+  # reach the target (lib/sparsity/allocation.py). Unstructured only.
+  GLOBAL_MAGNITUDE = "global_magnitude"
+
+
 # The component's one exec property (its spec's parameter).
 CONFIG_KEY = "pruner_config"
 
@@ -161,6 +171,9 @@ class PrunerConfig(FineTuningFields, config_utils.JsonConfig, key=CONFIG_KEY,
     policy: 'none' or 'xnnpack' (tfmot's PruneForLatencyOnXNNPack: prune
       only the selected 1x1 convolutions of a model XNNPACK can run sparse;
       granularity 'unstructured' or 'block').
+    allocation: 'uniform' (every pruned layer at the schedule's target) or
+      'global_magnitude' (per-layer targets from one magnitude threshold
+      over all pruned kernels; the overall sparsity is the target).
     selection: Which layers to prune.
     fine_tuning, input_fn, module_file, model_fn, trust_model_code: see
       `fine_tuning.config.FineTuningFields` (keyword-only).
@@ -173,6 +186,7 @@ class PrunerConfig(FineTuningFields, config_utils.JsonConfig, key=CONFIG_KEY,
   m_by_n: Tuple[int, int] = (2, 4)
   channels: Optional[ChannelPruning] = None
   policy: Policy = Policy.NONE
+  allocation: Allocation = Allocation.UNIFORM
 
   def __post_init__(self):
     set_ = lambda k, v: object.__setattr__(self, k, v)
@@ -216,6 +230,11 @@ class PrunerConfig(FineTuningFields, config_utils.JsonConfig, key=CONFIG_KEY,
           "policy 'xnnpack' prunes weights for XNNPACK's sparse kernels: "
           "granularity must be 'unstructured' or 'block'; got granularity "
           f"{self.granularity.value!r}")
+    if (self.allocation is Allocation.GLOBAL_MAGNITUDE and
+        self.granularity is not Granularity.UNSTRUCTURED):
+      raise CompressionConfigError(
+          "allocation 'global_magnitude' ranks single weights: granularity "
+          f"must be 'unstructured'; got {self.granularity.value!r}")
     if self.granularity is not Granularity.BLOCK and self.block_size != (1, 1):
       raise CompressionConfigError(
           f"block_size applies to granularity 'block' only; got {self.block_size} "

@@ -45,6 +45,8 @@ def _report(config, run, result) -> Dict[str, Any]:
                                  if params else 0.0),
       "layers": [dict(vars(l), sparsity=l.sparsity) for l in result.layers],
       "skipped_layers": result.selection.skipped,
+      "allocation": {"kind": config.allocation.value,
+                     "layer_targets": result.layer_targets},
       "m_by_n_violations": result.m_by_n_violations,
       "fine_tuning": {"steps": result.steps, "end_step": result.end_step,
                       "learning_rate": result.learning_rate},
@@ -67,5 +69,9 @@ def _set_properties(artifact, config, result, report) -> None:
                                       json.dumps(result.selection.selected))
   artifact.set_string_custom_property(properties.PRUNING_POLICY,
                                       config.policy.value)
+  artifact.set_string_custom_property(properties.ALLOCATION,
+                                      config.allocation.value)
+  artifact.set_string_custom_property(properties.LAYER_SPARSITY, json.dumps(
+      {l.name: round(l.sparsity, 4) for l in result.layers if l.pruned}))
   artifact.set_int_custom_property(properties.WEIGHTS_GZIP_BYTES,
                                    result.weights_gzip_after)

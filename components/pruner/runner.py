@@ -5,6 +5,7 @@ from typing import Any, Dict, List, Mapping
 
 from tfx_compression.lib.training import fit_loop
 from tfx_compression.lib.sparsity import pruning
+from tfx_compression.pruner.config import Allocation
 from tfx_compression.pruner.config import Granularity
 from tfx_compression.pruner.config import Policy
 from tfx_compression.pruner.config import PrunerConfig
@@ -27,6 +28,8 @@ class PruneResult:
   distillation: Any = None  # distillation.Plan
   fit_seconds: float = 0.0
   replicas: int = 1  # devices fine-tuning ran on in sync (distribution)
+  # Layer -> the sparsity its schedule aims at (allocation).
+  layer_targets: Dict[str, float] = dataclasses.field(default_factory=dict)
 
 
 def _tfmot_schedule(config: PrunerConfig, total_steps: int):
@@ -40,6 +43,25 @@ def _tfmot_schedule(config: PrunerConfig, total_steps: int):
         frequency=max(1, total_steps // 4)), -1
   schedule, steps = pruning.tfmot_schedule(config.schedule, total_steps)
   return schedule, steps.end_step
+
+
+def _with_target(schedule, target: float):
+  """`schedule` (a config) aiming at `target` instead of its own."""
+  if hasattr(schedule, "final_sparsity"):
+    return dataclasses.replace(
+        schedule, final_sparsity=target,
+        initial_sparsity=min(schedule.initial_sparsity, target))
+  return dataclasses.replace(schedule, target_sparsity=target)
+
+
+def layer_targets(model, config: PrunerConfig, selected) -> Dict[str, float]:
+  """Layer -> the sparsity it is pruned to, as `config.allocation` shares it."""
+  if config.allocation is Allocation.GLOBAL_MAGNITUDE:
+    from tfx_compression.lib.sparsity import allocation  # pylint: disable=g-import-not-at-top
+    return allocation.global_magnitude(
+        {name: pruning.kernel_of(model.get_layer(name)).numpy()
+         for name in selected}, config.target_sparsity)
+  return {name: config.target_sparsity for name in selected}
 
 
 def prune(model, config: PrunerConfig, data, log_dir: str) -> PruneResult:
@@ -63,8 +85,13 @@ def prune(model, config: PrunerConfig, data, log_dir: str) -> PruneResult:
     from tfx_compression.lib.sparsity import xnnpack_policy  # pylint: disable=g-import-not-at-top
     selection = xnnpack_policy.restrict(model, selection)
   tuning = config.fine_tuning
-  schedule, end_step = _tfmot_schedule(
-      config, tuning.epochs * data.steps_per_epoch)
+  total_steps = tuning.epochs * data.steps_per_epoch
+  schedule, end_step = _tfmot_schedule(config, total_steps)
+  targets = layer_targets(model, config, selection.selected)
+  if config.allocation is Allocation.GLOBAL_MAGNITUDE:
+    schedule = {name: pruning.tfmot_schedule(
+        _with_target(config.schedule, target), total_steps)[0]
+                for name, target in targets.items()}
   run = fit_loop.wrap_and_fine_tune(
       model, tuning, data,
       lambda m: pruning.wrap_for_pruning(
@@ -89,4 +116,4 @@ def prune(model, config: PrunerConfig, data, log_dir: str) -> PruneResult:
       weights_gzip_after=run.weights_gzip_after,
       m_by_n_violations=violations, distillation=run.distillation,
       fit_seconds=run.fit.seconds,
-      replicas=run.replicas)
+      replicas=run.replicas, layer_targets=targets)

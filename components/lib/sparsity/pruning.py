@@ -132,6 +132,7 @@ def wrap_for_pruning(model, selected: Sequence[str], schedule,
                      m_by_n: Optional[Tuple[int, int]] = None):
   """Returns a clone of `model` whose `selected` layers are tfmot-wrapped.
 
+  `schedule` is one tfmot schedule for all, or layer name -> its own.
   Unselected layers are the same objects as in `model` (clone_model would
   re-initialise rebuilt layers), so `model` itself must not be reused after
   fine-tuning the result.
@@ -143,8 +144,9 @@ def wrap_for_pruning(model, selected: Sequence[str], schedule,
   def wrap(layer):
     if layer.name not in selected:
       return layer
+    own = schedule[layer.name] if isinstance(schedule, dict) else schedule
     return tfmot.sparsity.keras.prune_low_magnitude(
-        layer, pruning_schedule=schedule, block_size=tuple(block_size),
+        layer, pruning_schedule=own, block_size=tuple(block_size),
         block_pooling_type=block_pooling,
         sparsity_m_by_n=tuple(m_by_n) if m_by_n else None)
 

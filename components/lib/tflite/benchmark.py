@@ -245,8 +245,9 @@ def weight_sparsity(model_bytes: bytes) -> Dict[str, float]:
   Keys name the consuming op and the tensor's shape, e.g.
   'CONV_2D#1 [16, 3, 3, 1]' (converted models name folded constants
   'arith.constant', which says nothing). Quantized weights count as zero
-  when equal to their zero point. Returns {} when the interpreter does not
-  expose its ops.
+  when equal to their zero point; sparse-encoded tensors (behind DENSIFY
+  ops) count the shape's weights they do not store. Returns {} when the
+  interpreter does not expose its ops.
   """
   from tfx_compression.lib.tflite import runtime as tflite_runtime  # pylint: disable=g-import-not-at-top
   interp = tflite_runtime.interpreter(model_bytes)
@@ -273,5 +274,11 @@ def weight_sparsity(model_bytes: bytes) -> Dict[str, float]:
       continue
     zero = d["quantization"][1] if d["quantization"][0] else 0
     name = f"{consumer[d['index']]} {list(map(int, d['shape']))}"
-    result[name] = float(np.mean(values == zero))
+    if d.get("sparsity_parameters"):
+      # Sparse-encoded (EXPERIMENTAL_SPARSITY): the buffer holds the stored
+      # values only (blocks may hold zeros); the rest of the shape is zero.
+      result[name] = 1.0 - float(np.count_nonzero(values != zero)) / float(
+          np.prod(d["shape"]))
+    else:
+      result[name] = float(np.mean(values == zero))
   return result
