@@ -42,8 +42,14 @@ class CompressionPlan:
     ptq_modes: One PostTrainingQuantizer per entry (variant `ptq_<value>`).
     pruner: A `PrunerConfig` for a pruning branch (variant `pruned`, converted
       to float TFLite as `pruned_tflite`); None for none.
-    qat: A `QatConfig` for a QAT branch, on the pruned model when `pruner` is
-      set (variant `pruned_qat`), else on the baseline (`qat`); None for none.
+    clusterer: A `WeightClustererConfig` for a clustering branch, on the
+      pruned model when `pruner` is set (variant `pruned_clustered`, zeros
+      kept by default; float TFLite `pruned_clustered_tflite`), else on the
+      baseline (`clustered`, `clustered_tflite`); None for none.
+    qat: A `QatConfig` for a QAT branch on the last of the baseline, the
+      pruned and the clustered model the plan makes: variant `qat`,
+      `pruned_qat`, `clustered_qat` or `pruned_clustered_qat` (its scheme
+      'auto' then keeps the zeros and the clusters); None for none.
     ptq_config: Template for the PostTrainingQuantizers (its mode is replaced).
     lite_config: Template for the LiteConverters (of `lite_optimizations`,
       whose optimization replaces its own, and of the pruned model, float),
@@ -80,6 +86,7 @@ class CompressionPlan:
   lite_optimizations: Sequence[Optimization] = (Optimization.NONE,)
   ptq_modes: Sequence[QuantizationMode] = (QuantizationMode.INT8,)
   pruner: Optional[object] = None
+  clusterer: Optional[object] = None
   qat: Optional[object] = None
   ptq_config: Optional[object] = None
   lite_config: Optional[object] = None
@@ -120,10 +127,10 @@ class CompressionPlan:
             "selector is read only with pushers 'selected'; got pushers "
             "'per_variant'")
     if not (self.lite_optimizations or self.ptq_modes or self.pruner or
-            self.qat):
+            self.clusterer or self.qat):
       raise CompressionConfigError(
           "CompressionPlan builds no branch: set lite_optimizations, "
-          "ptq_modes, pruner or qat")
+          "ptq_modes, pruner, clusterer or qat")
     for name in ("push_destination", "model_fn", "module_file"):
       if getattr(self, name) is not None:
         config_utils.check_nonempty_str(getattr(self, name), name)
@@ -148,7 +155,8 @@ class CompressionPlan:
                                                   self.model_fn))
 
   def fine_tuning_config(self, config):
-    """`config` (PrunerConfig/QatConfig) with the plan's model_fn if it has none."""
+    """`config` (Pruner/WeightClusterer/QAT) with the plan's model_fn if it
+    has none."""
     if config is None or config.model_fn or not self.model_fn:
       return config
     return dataclasses.replace(config, model_fn=self.model_fn,
@@ -161,9 +169,10 @@ class CompressionPlan:
   def from_dict(cls, values) -> "CompressionPlan":
     """Builds a plan from a JSON/YAML mapping, validated by each config class.
 
-    `pruner`, `qat`, `ptq_config`, `lite_config` and `evaluator` hold the
-    fields of PrunerConfig, QatConfig, PostTrainingQuantizerConfig,
-    LiteConverterConfig and CompressionEvaluatorConfig.
+    `pruner`, `clusterer`, `qat`, `ptq_config`, `lite_config` and
+    `evaluator` hold the fields of PrunerConfig, WeightClustererConfig,
+    QatConfig, PostTrainingQuantizerConfig, LiteConverterConfig and
+    CompressionEvaluatorConfig.
     """
     # pylint: disable=g-import-not-at-top
     from tfx_compression.compression_evaluator.config import CompressionEvaluatorConfig
@@ -173,8 +182,10 @@ class CompressionPlan:
     from tfx_compression.pruner.config import PrunerConfig
     from tfx_compression.pipelines.resources import ResourcePlan
     from tfx_compression.quantization_aware_trainer.config import QatConfig
+    from tfx_compression.weight_clusterer.config import WeightClustererConfig
     converters = {
         "pruner": PrunerConfig.from_dict,
+        "clusterer": WeightClustererConfig.from_dict,
         "qat": QatConfig.from_dict,
         "ptq_config": lambda v: config_utils.from_mapping(
             PostTrainingQuantizerConfig, v, "ptq_config"),
@@ -298,6 +309,22 @@ def _candidates(examples, model, plan: CompressionPlan, transform_graph=None,
     yield ("pruned_tflite", pruned_tflite,
            pruned_tflite.outputs[lite_spec.TFLITE_MODEL_KEY])
     qat_input, qat_variant = pruner.outputs[pruner_spec.PRUNED_MODEL_KEY], "pruned_qat"
+  if plan.clusterer is not None:
+    from tfx_compression.weight_clusterer import spec as clusterer_spec
+    from tfx_compression.weight_clusterer.component import WeightClusterer
+    name = "pruned_clustered" if plan.pruner is not None else "clustered"
+    clusterer = WeightClusterer(examples=examples, model=qat_input,
+                                config=plan.fine_tuning_config(plan.clusterer),
+                                transform_graph=transform_graph, schema=schema)
+    yield name, clusterer, None  # evaluated through its TFLite conversion
+    clustered = clusterer.outputs[clusterer_spec.CLUSTERED_MODEL_KEY]
+    clustered_tflite = LiteConverter(
+        model=clustered, examples=examples,
+        config=dataclasses.replace(lite, optimization="none"),
+        transform_graph=transform_graph)
+    yield (f"{name}_tflite", clustered_tflite,
+           clustered_tflite.outputs[lite_spec.TFLITE_MODEL_KEY])
+    qat_input, qat_variant = clustered, f"{name}_qat"
   if plan.qat is not None:
     from tfx_compression.quantization_aware_trainer.component import QuantizationAwareTrainer
     qat = QuantizationAwareTrainer(examples=examples, model=qat_input,

@@ -33,6 +33,7 @@ class ComponentKind(str, enum.Enum):
   TRANSFORM = "Transform"
   TRAINER = "Trainer"
   PRUNER = "Pruner"
+  WEIGHT_CLUSTERER = "WeightClusterer"
   QUANTIZATION_AWARE_TRAINER = "QuantizationAwareTrainer"
   POST_TRAINING_QUANTIZER = "PostTrainingQuantizer"
   LITE_CONVERTER = "LiteConverter"
@@ -131,6 +132,7 @@ DEFAULTS: Mapping[ComponentKind, Resources] = types.MappingProxyType({
     ComponentKind.TRANSFORM: Resources(cpu=1, memory_gb=4),
     ComponentKind.TRAINER: Resources(cpu=2, memory_gb=4),
     ComponentKind.PRUNER: Resources(cpu=2, memory_gb=4),
+    ComponentKind.WEIGHT_CLUSTERER: Resources(cpu=2, memory_gb=4),
     ComponentKind.QUANTIZATION_AWARE_TRAINER: Resources(cpu=2, memory_gb=4),
     ComponentKind.POST_TRAINING_QUANTIZER: Resources(cpu=1, memory_gb=4),
     ComponentKind.LITE_CONVERTER: Resources(cpu=1, memory_gb=2),

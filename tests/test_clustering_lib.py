@@ -23,3 +23,42 @@ def test_too_many_clusters_for_a_layer_is_refused(keras_model):
                      match=r"number_of_clusters 256 exceeds the weights of "
                            r"layer\(s\) \['conv1 \(144 weights\)'\]"):
     clustering.select_layers(keras_model, LayerSelection(), 256)
+
+
+@pytest.mark.parametrize("preserve, kept", [(None, True), (False, False)])
+def test_clustering_a_pruned_model_keeps_its_zeros(preserve, kept, tmp_path):
+  """preserve_sparsity None (auto) keeps a pruned input's zeros; False
+  clusters them away with the rest."""
+  import numpy as np  # pylint: disable=g-import-not-at-top
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  from model_factories import small_cnn  # pylint: disable=g-import-not-at-top
+  from tfx_compression.fine_tuning import data as tuning_data  # pylint: disable=g-import-not-at-top
+  from tfx_compression.fine_tuning.config import FineTuning  # pylint: disable=g-import-not-at-top
+  from tfx_compression.weight_clusterer import runner  # pylint: disable=g-import-not-at-top
+  from tfx_compression.weight_clusterer.config import WeightClustererConfig  # pylint: disable=g-import-not-at-top
+  model = small_cnn()
+  for layer in model.layers:  # 70 % zeros: a Pruner's output
+    if getattr(layer, "kernel", None) is not None:
+      kernel, bias = layer.get_weights()
+      kernel[np.abs(kernel) < np.quantile(np.abs(kernel), 0.7)] = 0
+      layer.set_weights([kernel, bias])
+  model.compile("adam", "sparse_categorical_crossentropy",
+                metrics=["accuracy"])
+  rng = np.random.default_rng(0)
+  ds = tf.data.Dataset.from_tensor_slices((
+      {"image": rng.uniform(size=(64, 64)).astype(np.float32)},
+      rng.integers(0, 10, 64)))
+  data = tuning_data.TrainingData(
+      train=ds.batch(16, drop_remainder=True).repeat(), eval=ds.batch(64),
+      steps_per_epoch=4, source="arrays")
+  result = runner.cluster(model, WeightClustererConfig(
+      number_of_clusters=8, preserve_sparsity=preserve,
+      fine_tuning=FineTuning(epochs=1, steps_per_epoch=4, batch_size=16,
+                             alpha=1.0)), data, str(tmp_path))
+  assert result.preserve_sparsity is kept
+  assert result.input_sparsity == pytest.approx(0.7, abs=0.01)
+  if kept:
+    assert result.output_sparsity >= 0.7 - 0.01
+  else:
+    assert result.output_sparsity < 0.5
+  assert max(result.unique_values.values()) <= 8 + int(kept)

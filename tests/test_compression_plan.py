@@ -140,3 +140,32 @@ def test_ptq_accuracy_budget_from_the_evaluator():
                                    "max_drop": 0.1, "relative": True}]}})
   with pytest.raises(CompressionConfigError, match="accuracy_budget"):
     CompressionPlan.from_dict({"ptq_config": {"accuracy_budget": "all"}})
+
+
+def test_prune_cluster_qat_recipe_chains_three_fine_tunings():
+  """#27: pruning, sparsity-preserving clustering and cluster/prune-preserving
+  QAT, named in one plan; each step's output feeds the next."""
+  examples, model = _channels()
+  plan = CompressionPlan.from_dict({
+      "lite_optimizations": [], "ptq_modes": [],
+      "pruner": {"schedule": {"kind": "constant", "target_sparsity": 0.8}},
+      "clusterer": {"number_of_clusters": 16},
+      "qat": {}})
+  assert plan.clusterer.number_of_clusters == 16
+  assert plan.clusterer.preserve_sparsity is None  # auto: the input's zeros
+  by_id = {c.id: c for c in add_compression(examples, model, plan)}
+  assert list(by_id) == [
+      "Pruner.pruned", "LiteConverter.pruned_tflite",
+      "CompressionEvaluator.pruned_tflite",
+      "WeightClusterer.pruned_clustered",
+      "LiteConverter.pruned_clustered_tflite",
+      "CompressionEvaluator.pruned_clustered_tflite",
+      "QuantizationAwareTrainer.pruned_clustered_qat",
+      "CompressionEvaluator.pruned_clustered_qat", "CandidateSelector"]
+  assert by_id["WeightClusterer.pruned_clustered"].inputs[
+      "model"].producer_component_id == "Pruner.pruned"
+  assert by_id["QuantizationAwareTrainer.pruned_clustered_qat"].inputs[
+      "model"].producer_component_id == "WeightClusterer.pruned_clustered"
+  with pytest.raises(CompressionConfigError,
+                     match="clusterer.number_of_clusters"):
+    CompressionPlan.from_dict({"clusterer": {"number_of_clusters": 1}})

@@ -1,8 +1,10 @@
 """WeightClusterer configuration: validated on construction, one JSON property."""
 
 import dataclasses
+from typing import Optional
 
 from tfx_compression.framework import config_utils
+from tfx_compression.errors import CompressionConfigError
 from tfx_compression.fine_tuning import config as tuning_config
 from tfx_compression.lib.options.clustering import CentroidInit
 from tfx_compression.fine_tuning.config import FineTuningFields
@@ -13,6 +15,9 @@ from tfx_compression.fine_tuning.config import LayerSelection  # pylint: disable
 CONFIG_KEY = "clusterer_config"
 # int8 kernels hold at most 256 values: more clusters cannot survive QAT.
 MAX_CLUSTERS = 256
+# preserve_sparsity None: kept when the selected kernels are this share of
+# zeros (a Pruner's output), as the QAT's scheme 'auto' decides.
+SPARSE_INPUT = 0.3
 
 
 @dataclasses.dataclass(frozen=True)
@@ -24,6 +29,9 @@ class WeightClustererConfig(FineTuningFields, config_utils.JsonConfig,
     number_of_clusters: Distinct values each selected kernel keeps, 2 to 256.
     centroid_init: tfmot's centroid initialisation: 'kmeans_plus_plus',
       'linear', 'density_based' or 'random'.
+    preserve_sparsity: Keep zero weights zero (tfmot's sparsity-preserving
+      clustering, for a pruned input); None (default): when the selected
+      kernels are at least `SPARSE_INPUT` zeros.
     selection: Which layers to cluster (the Pruner's `LayerSelection`).
     fine_tuning, input_fn, module_file, model_fn, trust_model_code: see
       `fine_tuning.config.FineTuningFields` (keyword-only).
@@ -31,8 +39,14 @@ class WeightClustererConfig(FineTuningFields, config_utils.JsonConfig,
 
   number_of_clusters: int = 16
   centroid_init: CentroidInit = CentroidInit.KMEANS_PLUS_PLUS
+  preserve_sparsity: Optional[bool] = None
 
   def __post_init__(self):
+    if self.preserve_sparsity not in (None, True, False):
+      raise CompressionConfigError(
+          "preserve_sparsity must be true, false or null (auto: when the "
+          f"input is at least {SPARSE_INPUT} zeros); got "
+          f"{self.preserve_sparsity!r}")
     config_utils.check_int(self.number_of_clusters, "number_of_clusters",
                            minimum=2, maximum=MAX_CLUSTERS)
     config_utils.parse_enum_fields(self)

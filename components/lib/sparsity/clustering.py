@@ -78,8 +78,12 @@ def _kernel(layer):
 
 
 def wrap_for_clustering(model, selected: Sequence[str],
-                        number_of_clusters: int, centroid_init: CentroidInit):
+                        number_of_clusters: int, centroid_init: CentroidInit,
+                        preserve_sparsity: bool = False):
   """A clone of `model` whose `selected` layers are tfmot cluster wrappers.
+
+  With `preserve_sparsity`, zero weights stay zero (tfmot's
+  sparsity-preserving clustering: the zeros are masked out of the centroids).
 
   Unselected layers are the same objects as in `model` (see
   `pruning.wrap_for_pruning`).
@@ -95,7 +99,7 @@ def wrap_for_clustering(model, selected: Sequence[str],
       return layer
     return tfmot.clustering.keras.cluster_weights(
         layer, number_of_clusters=number_of_clusters,
-        cluster_centroids_init=init)
+        cluster_centroids_init=init, preserve_sparsity=preserve_sparsity)
 
   try:
     return tf_keras.models.clone_model(model, clone_function=wrap)
