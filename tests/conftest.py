@@ -27,13 +27,20 @@ class TrainedPipeline:
   model: object  # tfx Model artifact (Keras SavedModel in Format-Serving)
 
 
+# The longest single test (the Kubeflow launcher simulation, ~4 min): first,
+# so that it never runs alone at the end.
+_LONGEST_FIRST = ("test_kubeflow_launcher",)
+
+
 def pytest_collection_modifyitems(items):
-  """Modules with end-to-end pipelines first (stable otherwise): with two
-  test processes most long tests then start early rather than leaving one
-  process busy at the end while the other idles."""
+  """Modules with end-to-end pipelines first, the longest of them before the
+  others (stable otherwise): with two test processes most long tests then
+  start early rather than leaving one process busy at the end while the
+  other idles."""
   slow = {item.module.__name__ for item in items
           if item.get_closest_marker("e2e")}
-  items.sort(key=lambda item: item.module.__name__ not in slow)
+  items.sort(key=lambda item: (item.module.__name__ not in _LONGEST_FIRST,
+                               item.module.__name__ not in slow))
 
 
 @pytest.fixture(scope="session")

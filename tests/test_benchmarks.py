@@ -174,3 +174,27 @@ def test_xnnpack_sparse_benchmark_quick_path_keeps_the_sparsity():
   assert f"| {verdict}" in text
   if not result["host"]["sparse_path_possible"]:
     assert "x86 with AVX" in text
+
+
+@pytest.mark.e2e
+def test_quick_sparsity_benchmark_allocates_and_chains_the_recipe():
+  """--quick path of the allocation / prune-cluster-QAT benchmark (#27)."""
+  sys.path.insert(0, BENCHMARKS)
+  try:
+    import sparsity_benchmark  # pylint: disable=g-import-not-at-top
+  finally:
+    sys.path.remove(BENCHMARKS)
+  summary = sparsity_benchmark.run([0.8], seeds=1, quick=True)
+  uniform, global_ = summary["80% uniform"], summary["80% global_magnitude"]
+  for row in (uniform, global_):
+    assert row["overall_sparsity"] == pytest.approx(0.8, abs=0.005)
+  # Uniform keeps the first and last layers dense; global prunes every
+  # layer, each to its own share.
+  assert len(set(global_["layer_sparsity"].values())) > 2
+  assert global_["all_kernels_sparsity"] > uniform["all_kernels_sparsity"]
+  recipe = summary["80% global_magnitude + 16 clusters + QAT int8 "
+                   "(cluster_preserve)"]
+  assert recipe["gzip_ratio"] > global_["gzip_ratio"]
+  for name, row in summary.items():
+    assert 0.3 < row["accuracy_mean"] <= 1.0, (name, row)
+  assert "| 80% global_magnitude |" in sparsity_benchmark.markdown(summary, 1)
