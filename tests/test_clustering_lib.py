@@ -62,3 +62,39 @@ def test_clustering_a_pruned_model_keeps_its_zeros(preserve, kept, tmp_path):
   else:
     assert result.output_sparsity < 0.5
   assert max(result.unique_values.values()) <= 8 + int(kept)
+
+
+def test_a_pruned_model_with_layers_kept_dense_can_be_clustered(tmp_path):
+  """The Pruner freezes the layers it keeps dense only while it fine-tunes:
+  its output trains as its input did, so the WeightClusterer (the plan's
+  prune-cluster-QAT recipe) can wrap every layer."""
+  import numpy as np  # pylint: disable=g-import-not-at-top
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  from model_factories import small_cnn  # pylint: disable=g-import-not-at-top
+  from tfx_compression.fine_tuning import data as tuning_data  # pylint: disable=g-import-not-at-top
+  from tfx_compression.fine_tuning.config import FineTuning  # pylint: disable=g-import-not-at-top
+  from tfx_compression.pruner import runner as pruner_runner  # pylint: disable=g-import-not-at-top
+  from tfx_compression.pruner.config import PrunerConfig  # pylint: disable=g-import-not-at-top
+  from tfx_compression.weight_clusterer import runner  # pylint: disable=g-import-not-at-top
+  from tfx_compression.weight_clusterer.config import WeightClustererConfig  # pylint: disable=g-import-not-at-top
+  rng = np.random.default_rng(0)
+  ds = tf.data.Dataset.from_tensor_slices((
+      {"image": rng.uniform(size=(64, 64)).astype(np.float32)},
+      rng.integers(0, 10, 64)))
+  data = tuning_data.TrainingData(
+      train=ds.batch(16, drop_remainder=True).repeat(), eval=ds.batch(64),
+      steps_per_epoch=4, source="arrays")
+  tuning = FineTuning(epochs=1, steps_per_epoch=4, batch_size=16, alpha=1.0)
+  model = small_cnn()
+  model.compile("adam", "sparse_categorical_crossentropy",
+                metrics=["accuracy"])
+  pruned = pruner_runner.prune(model, PrunerConfig(
+      selection=LayerSelection(keep_first_and_last=True),
+      fine_tuning=tuning), data, str(tmp_path / "prune"))
+  kept = [n for n, why in pruned.selection.skipped.items()
+          if why == "kept dense: first or last prunable layer"]
+  assert len(kept) == 2
+  assert all(l.trainable for l in pruned.stripped_model.layers)
+  result = runner.cluster(pruned.stripped_model, WeightClustererConfig(
+      number_of_clusters=8, fine_tuning=tuning), data, str(tmp_path / "c"))
+  assert len(result.selection.selected) == len(pruned.selection.prunable)

@@ -82,15 +82,22 @@ def teacher_for(model, plan, eval_ds=None):
   return distillation.teacher_copy(model, check)
 
 
-def freeze_unwrapped(model, wrapper_class) -> None:
+def freeze_unwrapped(model, wrapper_class) -> List[str]:
   """Freezes every layer with weights that is not a `wrapper_class` wrapper.
 
   What `FineTuning.train_unselected_layers=False` means for the tfmot
   wrappers (pruning, clustering, quantization): only the wrapped layers train.
+
+  Returns:
+    The names of the layers it froze (trainable before).
   """
+  frozen = []
   for layer in model.layers:
     if layer.weights and not isinstance(layer, wrapper_class):
+      if layer.trainable:
+        frozen.append(layer.name)
       layer.trainable = False
+  return frozen
 
 
 def trainable(student, teacher, plan):
@@ -186,13 +193,17 @@ def wrap_and_fine_tune(model, tuning, data, wrap, wrapper_class, strip,
     distill = distillation_plan(model, tuning)
     teacher = teacher_for(model, distill, data.eval)
     wrapped = wrap(model)
-    if not tuning.train_unselected_layers:
-      freeze_unwrapped(wrapped, wrapper_class)
+    frozen = (freeze_unwrapped(wrapped, wrapper_class)
+              if not tuning.train_unselected_layers else [])
     fitted = fit_taught(wrapped, model, teacher, distill, rate, tuning, data,
                         callbacks, compile_student=True)
     stripped = strip(wrapped)
   if strategy is not None:
     stripped = distribution.adopt(stripped, strategy)  # out of the scope
+  # Frozen for this fine-tuning only: the output trains as the input did
+  # (a WeightClusterer or QAT after the Pruner wraps and trains them).
+  for name in frozen:
+    stripped.get_layer(name).trainable = True
   compile_like(stripped, source, rate, 1.0, tuning.loss)
   return WrappedRun(
       stripped=stripped, eval_before=eval_before,
