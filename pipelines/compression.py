@@ -155,15 +155,13 @@ class CompressionPlan:
                                                   self.model_fn))
 
   def fine_tuning_config(self, config):
-    """`config` (Pruner/WeightClusterer/QAT) with the plan's model_fn if it
-    has none."""
+    """`config` (a fine-tuning config) with the plan's model_fn if unset."""
     if config is None or config.model_fn or not self.model_fn:
       return config
     return dataclasses.replace(config, model_fn=self.model_fn,
                                module_file=config.module_file or
                                self.module_file,
                                model_fn_kwargs=self.model_fn_kwargs)
-
 
   @classmethod
   def from_dict(cls, values) -> "CompressionPlan":
