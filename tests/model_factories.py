@@ -75,3 +75,20 @@ def int8_fragile():
   w = np.random.default_rng(0).normal(size=(64, 1))
   dense.set_weights([w * (1 + 1e-4 * np.arange(10))])
   return model
+
+
+def random_training_data(shape=(64,), classes: int = 10, examples: int = 64,
+                         batch_size: int = 16, steps_per_epoch: int = 4):
+  """Uniform random `image` features and labels as fine-tuning TrainingData
+  (for runner tests that check structure, not accuracy)."""
+  import numpy as np  # pylint: disable=g-import-not-at-top
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  from tfx_compression.fine_tuning import data as tuning_data  # pylint: disable=g-import-not-at-top
+  rng = np.random.default_rng(0)
+  ds = tf.data.Dataset.from_tensor_slices((
+      {"image": rng.uniform(size=(examples,) + tuple(shape)).astype(
+          np.float32)}, rng.integers(0, classes, examples)))
+  return tuning_data.TrainingData(
+      train=ds.batch(batch_size, drop_remainder=True).repeat(),
+      eval=ds.batch(examples), steps_per_epoch=steps_per_epoch,
+      source="arrays")

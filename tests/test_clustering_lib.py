@@ -30,9 +30,7 @@ def test_clustering_a_pruned_model_keeps_its_zeros(preserve, kept, tmp_path):
   """preserve_sparsity None (auto) keeps a pruned input's zeros; False
   clusters them away with the rest."""
   import numpy as np  # pylint: disable=g-import-not-at-top
-  import tensorflow as tf  # pylint: disable=g-import-not-at-top
-  from model_factories import small_cnn  # pylint: disable=g-import-not-at-top
-  from tfx_compression.fine_tuning import data as tuning_data  # pylint: disable=g-import-not-at-top
+  from model_factories import random_training_data, small_cnn  # pylint: disable=g-import-not-at-top
   from tfx_compression.fine_tuning.config import FineTuning  # pylint: disable=g-import-not-at-top
   from tfx_compression.weight_clusterer import runner  # pylint: disable=g-import-not-at-top
   from tfx_compression.weight_clusterer.config import WeightClustererConfig  # pylint: disable=g-import-not-at-top
@@ -44,13 +42,7 @@ def test_clustering_a_pruned_model_keeps_its_zeros(preserve, kept, tmp_path):
       layer.set_weights([kernel, bias])
   model.compile("adam", "sparse_categorical_crossentropy",
                 metrics=["accuracy"])
-  rng = np.random.default_rng(0)
-  ds = tf.data.Dataset.from_tensor_slices((
-      {"image": rng.uniform(size=(64, 64)).astype(np.float32)},
-      rng.integers(0, 10, 64)))
-  data = tuning_data.TrainingData(
-      train=ds.batch(16, drop_remainder=True).repeat(), eval=ds.batch(64),
-      steps_per_epoch=4, source="arrays")
+  data = random_training_data()
   result = runner.cluster(model, WeightClustererConfig(
       number_of_clusters=8, preserve_sparsity=preserve,
       fine_tuning=FineTuning(epochs=1, steps_per_epoch=4, batch_size=16,
@@ -68,22 +60,13 @@ def test_a_pruned_model_with_layers_kept_dense_can_be_clustered(tmp_path):
   """The Pruner freezes the layers it keeps dense only while it fine-tunes:
   its output trains as its input did, so the WeightClusterer (the plan's
   prune-cluster-QAT recipe) can wrap every layer."""
-  import numpy as np  # pylint: disable=g-import-not-at-top
-  import tensorflow as tf  # pylint: disable=g-import-not-at-top
-  from model_factories import small_cnn  # pylint: disable=g-import-not-at-top
-  from tfx_compression.fine_tuning import data as tuning_data  # pylint: disable=g-import-not-at-top
+  from model_factories import random_training_data, small_cnn  # pylint: disable=g-import-not-at-top
   from tfx_compression.fine_tuning.config import FineTuning  # pylint: disable=g-import-not-at-top
   from tfx_compression.pruner import runner as pruner_runner  # pylint: disable=g-import-not-at-top
   from tfx_compression.pruner.config import PrunerConfig  # pylint: disable=g-import-not-at-top
   from tfx_compression.weight_clusterer import runner  # pylint: disable=g-import-not-at-top
   from tfx_compression.weight_clusterer.config import WeightClustererConfig  # pylint: disable=g-import-not-at-top
-  rng = np.random.default_rng(0)
-  ds = tf.data.Dataset.from_tensor_slices((
-      {"image": rng.uniform(size=(64, 64)).astype(np.float32)},
-      rng.integers(0, 10, 64)))
-  data = tuning_data.TrainingData(
-      train=ds.batch(16, drop_remainder=True).repeat(), eval=ds.batch(64),
-      steps_per_epoch=4, source="arrays")
+  data = random_training_data()
   tuning = FineTuning(epochs=1, steps_per_epoch=4, batch_size=16, alpha=1.0)
   model = small_cnn()
   model.compile("adam", "sparse_categorical_crossentropy",

@@ -5,6 +5,7 @@ import json
 import numpy as np
 import pytest
 
+from model_factories import random_training_data
 from model_factories import small_cnn
 from tfx_compression.errors import CompressionConfigError
 from tfx_compression.lib.sparsity import allocation
@@ -56,20 +57,12 @@ def test_config_names_the_granularity_it_needs():
     PolynomialDecay(initial_sparsity=0.1, final_sparsity=0.8)])
 def test_pruner_reaches_the_target_over_its_layers(schedule, tmp_path):
   """Each layer reaches its own target; together they reach the config's."""
-  import tensorflow as tf  # pylint: disable=g-import-not-at-top
-  from tfx_compression.fine_tuning import data as tuning_data  # pylint: disable=g-import-not-at-top
   from tfx_compression.fine_tuning.config import FineTuning  # pylint: disable=g-import-not-at-top
   from tfx_compression.pruner import runner  # pylint: disable=g-import-not-at-top
   model = small_cnn()
   model.compile("adam", "sparse_categorical_crossentropy",
                 metrics=["accuracy"])
-  rng = np.random.default_rng(0)
-  ds = tf.data.Dataset.from_tensor_slices((
-      {"image": rng.uniform(size=(64, 64)).astype(np.float32)},
-      rng.integers(0, 10, 64)))
-  data = tuning_data.TrainingData(
-      train=ds.batch(16, drop_remainder=True).repeat(), eval=ds.batch(64),
-      steps_per_epoch=8, source="arrays")
+  data = random_training_data(steps_per_epoch=8)
   config = PrunerConfig(
       schedule=schedule, allocation="global_magnitude",
       fine_tuning=FineTuning(epochs=1, steps_per_epoch=8, batch_size=16,

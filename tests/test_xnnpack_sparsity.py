@@ -4,11 +4,11 @@
 import json
 import os
 
-import numpy as np
 import pytest
 
 import executor_harness
 from model_factories import model_artifact
+from model_factories import random_training_data
 from model_factories import save_keras
 from model_factories import small_cnn
 from tfx_compression.compression_evaluator import report as report_page
@@ -48,18 +48,6 @@ def _xnnpack_shaped():
   return model
 
 
-def _data(shape, classes):
-  import tensorflow as tf  # pylint: disable=g-import-not-at-top
-  from tfx_compression.fine_tuning import data as tuning_data  # pylint: disable=g-import-not-at-top
-  rng = np.random.default_rng(0)
-  x = rng.uniform(size=(64,) + shape).astype(np.float32)
-  y = rng.integers(0, classes, 64)
-  ds = tf.data.Dataset.from_tensor_slices(({"image": x}, y))
-  return tuning_data.TrainingData(
-      train=ds.batch(16, drop_remainder=True).repeat(), eval=ds.batch(64),
-      steps_per_epoch=4, source="arrays")
-
-
 def _config(**kwargs):
   from tfx_compression.fine_tuning.config import FineTuning  # pylint: disable=g-import-not-at-top
   return PrunerConfig(
@@ -74,7 +62,7 @@ def pruned(tmp_path_factory):
   output artifact would hold it (its `pruning_policy` property set)."""
   from tfx_compression.pruner import runner  # pylint: disable=g-import-not-at-top
   work = tmp_path_factory.mktemp("xnnpack")
-  result = runner.prune(_xnnpack_shaped(), _config(), _data((16, 16, 3), 4),
+  result = runner.prune(_xnnpack_shaped(), _config(), random_training_data((16, 16, 3), 4),
                         str(work / "logs"))
   save_keras(result.stripped_model, str(work / "model" / "Format-Serving"))
   artifact = model_artifact(str(work / "model"))
@@ -99,7 +87,7 @@ def test_policy_names_what_to_change_for_a_model_xnnpack_cannot_run(tmp_path):
   with pytest.raises(UnsupportedModelError,
                      match=r"(?s)policy 'xnnpack'.*ZeroPadding2D.*"
                            r"set the Pruner's policy 'none'"):
-    runner.prune(model, _config(), _data((64,), 10), str(tmp_path))
+    runner.prune(model, _config(), random_training_data(), str(tmp_path))
 
 
 def test_policy_config_is_checked_and_round_trips():
