@@ -81,3 +81,14 @@ def test_a_pruned_model_with_layers_kept_dense_can_be_clustered(tmp_path):
   result = runner.cluster(pruned.stripped_model, WeightClustererConfig(
       number_of_clusters=8, fine_tuning=tuning), data, str(tmp_path / "c"))
   assert len(result.selection.selected) == len(pruned.selection.prunable)
+
+
+def test_preserve_sparsity_is_true_false_or_auto():
+  from tfx_compression.weight_clusterer.config import WeightClustererConfig  # pylint: disable=g-import-not-at-top
+  with pytest.raises(CompressionConfigError,
+                     match=r"preserve_sparsity must be true, false or null "
+                           r"\(auto: when the input is at least 0.3 zeros\); "
+                           r"got 'yes'"):
+    WeightClustererConfig(preserve_sparsity="yes")
+  config = WeightClustererConfig(preserve_sparsity=True)
+  assert WeightClustererConfig.from_dict(config.to_dict()) == config

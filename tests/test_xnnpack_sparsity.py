@@ -165,3 +165,16 @@ def test_evaluator_page_says_whether_xnnpack_runs_it_sparse(pruned):
   assert ("candidate: 2 sparse-encoded weight tensors (2 1x1 convolution "
           "kernels, 2 DENSIFY ops)") in page
   assert facts["host"] in page
+
+
+def test_policy_names_the_1x1_convolutions_a_selection_leaves_out():
+  from tfx_compression.lib.sparsity import pruning  # pylint: disable=g-import-not-at-top
+  from tfx_compression.lib.sparsity import xnnpack_policy  # pylint: disable=g-import-not-at-top
+  selection = pruning.Selection(selected=["stem", "probabilities"],
+                                prunable=[], skipped={})
+  with pytest.raises(CompressionConfigError,
+                     match=r"policy 'xnnpack' prunes 1x1 convolutions only, "
+                           r"and the selection holds none: selected \['stem', "
+                           r"'probabilities'\]; the model's 1x1 convolutions: "
+                           r"\['expand', 'project'\]"):
+    xnnpack_policy.restrict(_xnnpack_shaped(), selection)
