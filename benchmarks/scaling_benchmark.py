@@ -379,11 +379,8 @@ def main(argv=None) -> int:
   text = table(result)
   print(text)
   if not args.quick:
-    os.makedirs(args.out, exist_ok=True)
-    with open(os.path.join(args.out, "scaling.md"), "w") as f:
-      f.write(text + "\n")
-    with open(os.path.join(args.out, "scaling.json"), "w") as f:
-      json.dump(result, f, indent=2)
+    import measure  # pylint: disable=g-import-not-at-top
+    measure.write_results(args.out, "scaling", text, result)
   return 0
 
 

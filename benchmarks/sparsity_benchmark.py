@@ -20,7 +20,6 @@ Usage: uv run --group bench python benchmarks/sparsity_benchmark.py
 """
 
 import argparse
-import json
 import os
 import statistics
 import sys
@@ -33,6 +32,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 # pylint: disable=g-import-not-at-top,wrong-import-position
 import accuracy_benchmark as bench
+import measure
 import mnist_data
 
 RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
@@ -182,12 +182,8 @@ def main(argv=None) -> int:
   text = markdown(summary, seeds)
   print(text)
   if not args.quick:
-    os.makedirs(args.out, exist_ok=True)
-    with open(os.path.join(args.out, "sparsity.md"), "w") as f:
-      f.write(text + "\n")
-    with open(os.path.join(args.out, "sparsity.json"), "w") as f:
-      json.dump({"seeds": seeds, "sparsities": sparsities,
-                 "summary": summary}, f, indent=2)
+    measure.write_results(args.out, "sparsity", text, {
+        "seeds": seeds, "sparsities": sparsities, "summary": summary})
   return 0
 
 
